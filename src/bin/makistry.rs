@@ -1,0 +1,128 @@
+//! `makistry`: the command line on the same core as the window.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use makistry::emulator::{self, Emulator, EmulatorConfig, Faults, Timing};
+
+#[derive(Parser)]
+#[command(
+    name = "makistry",
+    version,
+    about = "Makistry Text-to-CAD from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local Makistry API emulator (no network, no real key or credits needed).
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Args)]
+struct EmulatorArgs {
+    /// Address to listen on (loopback unless you mean otherwise; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    addr: SocketAddr,
+    /// An accepted API key (`mk_pub_` + 32 hex); repeat for several. One is made if none is given.
+    #[arg(long = "api-key", value_name = "KEY")]
+    api_keys: Vec<String>,
+    /// Finish jobs in a few seconds instead of the real service's minutes.
+    #[arg(long)]
+    fast: bool,
+    /// Starting credit balance of each key (a standard job reserves 1000).
+    #[arg(long, default_value_t = emulator::DEFAULT_CREDITS)]
+    credits: u64,
+    /// Share (0–1) of API requests answered 503 at random.
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+    /// Delay every API answer and download by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "makistry=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("makistry-worker")
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::Emulator(args) => runtime.block_on(run_emulator(args)),
+    }
+}
+
+async fn run_emulator(args: EmulatorArgs) -> ExitCode {
+    if !(0.0..=1.0).contains(&args.error_rate) {
+        eprintln!("error: --error-rate must be between 0 and 1");
+        return ExitCode::from(2);
+    }
+    let config = EmulatorConfig {
+        addr: args.addr,
+        api_keys: args.api_keys,
+        credits: args.credits,
+        timing: if args.fast {
+            Timing::Fast
+        } else {
+            Timing::Realistic
+        },
+        faults: Faults {
+            error_rate: args.error_rate,
+            delay_ms: args.delay_ms,
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    };
+    let server = match Emulator::start_with(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: could not start the emulator on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Makistry API emulator");
+    println!("  API base URL:  {}", server.base_url());
+    for key in server.api_keys() {
+        println!("  API key:       {key}  (id {})", emulator::key_id(key));
+    }
+    println!(
+        "  Jobs:          {}",
+        if args.fast {
+            "fast (done in 2–4 s)"
+        } else {
+            "realistic (standard 30 s–2 min, pro 1–5 min, assembly 2–15 min)"
+        }
+    );
+    println!("  Credits:       {} per key", args.credits);
+    println!("  Submissions:   {}/_emulator/jobs", server.origin());
+    println!("Press Ctrl+C to stop.");
+    tokio::select! {
+        result = server.wait() => match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the emulator stopped: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
+}

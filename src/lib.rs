@@ -1,0 +1,15 @@
+//! Makistry Desktop: a native client for the Makistry Text-to-CAD API.
+//!
+//! The library holds all the logic; the binaries (`makistry-desktop`, the window, and
+//! `makistry`, the command line) are thin layers on top.
+//!
+//! Modules:
+//! - [`emulator`]: a local HTTP server that implements the documented API, for tests and the
+//!   offline demo. It never imports the client code it examines.
+//!
+//! Core modules (`api`, `jobs`, `keychain`, `attachments`, `model`, `emulator`) never import
+//! egui or three-d; only the window's modules do (see `shared/DESIGN.md`, "Boundary").
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod emulator;

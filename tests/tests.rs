@@ -1,0 +1,9 @@
+//! One integration-test binary (fast to link), with a module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod emulator_api;
+mod emulator_files;
+mod emulator_images;
