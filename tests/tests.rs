@@ -7,3 +7,6 @@ mod support;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;
+
+#[cfg(feature = "system-tests")]
+mod system;
