@@ -4,6 +4,8 @@
 //! `makistry`, the command line) are thin layers on top.
 //!
 //! Modules:
+//! - [`api`]: the HTTP client for the Makistry API: typed errors, retries, request budget.
+//! - [`keychain`]: the API key in the OS credential store; the `Secret` type.
 //! - [`emulator`]: a local HTTP server that implements the documented API, for tests and the
 //!   offline demo. It never imports the client code it examines.
 //!
@@ -12,4 +14,6 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod api;
 pub mod emulator;
+pub mod keychain;
