@@ -5,6 +5,8 @@
 //!
 //! Modules:
 //! - [`api`]: the HTTP client for the Makistry API: typed errors, retries, request budget.
+//! - [`jobs`]: the job state machine, the history on disk, and the worker that drives jobs.
+//! - [`attachments`]: reference images checked by their bytes and size.
 //! - [`keychain`]: the API key in the OS credential store; the `Secret` type.
 //! - [`emulator`]: a local HTTP server that implements the documented API, for tests and the
 //!   offline demo. It never imports the client code it examines.
@@ -15,5 +17,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
+pub mod attachments;
 pub mod emulator;
+pub mod jobs;
 pub mod keychain;

@@ -1,0 +1,15 @@
+//! Job tracking: the pure state machine ([`JobRecord`]), the history on disk ([`JobStore`]),
+//! and the async worker that submits, polls, downloads and re-submits ([`Tracker`]).
+//!
+//! The rule that keeps a job from being lost or paid twice: a submission is stored with its
+//! Idempotency-Key before the POST, and every outcome is stored before the next step. After a
+//! crash at any point, resuming re-sends the same key (the server answers with the same job),
+//! resumes polling, or downloads a finished file.
+
+mod record;
+mod store;
+mod worker;
+
+pub use record::{ImageRef, JobRecord, Outcome, Phase, RecordedError, Step};
+pub use store::{DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir};
+pub use worker::{JobEvent, Tracker, copy_atomically, poll_interval};

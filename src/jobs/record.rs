@@ -1,0 +1,623 @@
+//! A job as the app tracks it, and the pure state machine that moves it (no IO, no clock of
+//! its own: every transition takes `now`). The worker performs what [`JobRecord::next_step`]
+//! says and feeds the outcome back through [`JobRecord::apply`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{
+    ApiError, Brainstorm, DesignMode, JobErrorCode, JobOut, JobStatus, OutputFormat, ResubmitRule,
+};
+
+/// An attached image as the history keeps it (the bytes stay in the user's file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRef {
+    /// Where the image was read from.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes, hex: tells whether the file changed before a re-submission.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// MIME type judged from the bytes.
+    pub mime: String,
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// Recorded with its Idempotency-Key; not yet known to be accepted. Resuming re-sends the
+    /// same submission with the same key, so the server creates at most one job.
+    Submitting,
+    /// Accepted, waiting for a worker.
+    Queued,
+    /// The server is building the part.
+    Processing,
+    /// Succeeded on the server; the file is not stored locally yet.
+    Downloading,
+    /// The file is stored locally.
+    Done,
+    /// A job-level failure is re-submitted (new Idempotency-Key) at `at`.
+    Retrying {
+        /// When the new submission goes out.
+        at: DateTime<Utc>,
+    },
+    /// The client stopped waiting; the job may still finish on the server.
+    StillRunning,
+    /// Ended without a file.
+    Failed,
+    /// The output is past the server's 30 days.
+    Expired,
+}
+
+impl Phase {
+    /// No more work unless the user asks (Retry, resume).
+    pub fn is_settled(&self) -> bool {
+        matches!(
+            self,
+            Self::Done | Self::Failed | Self::Expired | Self::StillRunning
+        )
+    }
+
+    /// A short label for lists.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Submitting => "submitting",
+            Self::Queued => "queued",
+            Self::Processing => "processing",
+            Self::Downloading => "downloading",
+            Self::Done => "done",
+            Self::Retrying { .. } => "retrying",
+            Self::StillRunning => "still running on the server",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// An error as the history shows it: the code, the sentence and the action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedError {
+    /// A job-level `error_code`, or a short name of the request-time error.
+    pub code: String,
+    /// What happened.
+    pub sentence: String,
+    /// What to do next.
+    pub action: String,
+}
+
+impl RecordedError {
+    fn from_api(error: &ApiError) -> Self {
+        let code = match error {
+            ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::InvalidApiKey { .. } => "invalid_api_key",
+            ApiError::PaymentRequired { .. } => "payment_required",
+            ApiError::NotFound => "not_found",
+            ApiError::OutputExpired { .. } => "output_expired",
+            ApiError::InvalidInput { .. } => "invalid_input",
+            ApiError::ImageParseFailed { .. } => "image_parse_failed",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
+            ApiError::ServerError { .. } => "server_error",
+            ApiError::Unexpected { .. } => "unexpected_answer",
+            ApiError::Transport { .. } => "network_error",
+            ApiError::BadResponse { .. } => "bad_response",
+            ApiError::DownloadRefused { .. } => "download_refused",
+            ApiError::File { .. } => "file_error",
+        };
+        Self {
+            code: code.into(),
+            sentence: error.sentence(),
+            action: error.action().into(),
+        }
+    }
+
+    /// A local file error (e.g. writing `--out`).
+    pub fn file(error: &ApiError) -> Self {
+        Self::from_api(error)
+    }
+
+    fn from_job(code: &JobErrorCode, server_message: Option<&str>) -> Self {
+        let sentence = match server_message {
+            Some(message) if !message.is_empty() => format!("{} {message}", code.sentence()),
+            _ => code.sentence(),
+        };
+        Self {
+            code: code.as_str().into(),
+            sentence,
+            action: code.action().into(),
+        }
+    }
+}
+
+/// One job in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// The app's own id (a UUID): stable across re-submissions.
+    pub id: String,
+    /// The prompt.
+    pub prompt: String,
+    /// Attached images.
+    #[serde(default)]
+    pub images: Vec<ImageRef>,
+    /// Design mode.
+    pub mode: DesignMode,
+    /// Output format.
+    pub format: OutputFormat,
+    /// Idempotency-Key of the current submission.
+    pub idempotency_key: String,
+    /// The server's id of the current submission, once accepted.
+    pub remote_id: Option<String>,
+    /// Ids of earlier submissions that failed and were re-submitted.
+    #[serde(default)]
+    pub earlier_remote_ids: Vec<String>,
+    /// How many job-level re-submissions were made.
+    #[serde(default)]
+    pub resubmissions: u32,
+    /// Where the job is.
+    #[serde(flatten)]
+    pub phase: Phase,
+    /// The design summary, on success.
+    pub brainstorm: Option<Brainstorm>,
+    /// Credits consumed, once completed.
+    pub tokens_used: Option<u64>,
+    /// Server pipeline time, once completed.
+    pub latency_ms: Option<u64>,
+    /// The downloaded file in the app's data directory.
+    pub file: Option<PathBuf>,
+    /// Where the user asked the file to be written (`generate --out`).
+    pub out_path: Option<PathBuf>,
+    /// The last error, shown with the job (also while it is being retried).
+    pub error: Option<RecordedError>,
+    /// When the job was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When the current submission was accepted; poll schedule and time-out count from here.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When it settled.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What the worker does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// POST the submission with the record's Idempotency-Key.
+    Submit,
+    /// GET the job after waiting `after` (the worker adjusts it for shared budgets).
+    Poll {
+        /// Time since the submission was accepted.
+        since_submission: Duration,
+    },
+    /// GET the job for a fresh link and download the file.
+    Download,
+    /// Wait until `at`, then submit again.
+    WaitToResubmit {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Nothing to do.
+    Stop,
+}
+
+/// What happened, fed back into the record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The submission was accepted.
+    Accepted {
+        /// The server's job id.
+        remote_id: String,
+        /// Its status (a replay may already be further on).
+        status: JobStatus,
+    },
+    /// A poll's answer.
+    Polled(JobOut),
+    /// The file is stored.
+    Downloaded(PathBuf),
+    /// A request failed after the client's own retries.
+    RequestFailed(ApiError),
+    /// The client's time-out for the mode passed.
+    TimedOut,
+    /// The re-submission time came.
+    ResubmitDue,
+}
+
+fn new_idempotency_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl JobRecord {
+    /// A new job, recorded before anything is sent.
+    pub fn new(
+        prompt: String,
+        images: Vec<ImageRef>,
+        mode: DesignMode,
+        format: OutputFormat,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            prompt,
+            images,
+            mode,
+            format,
+            idempotency_key: new_idempotency_key(),
+            remote_id: None,
+            earlier_remote_ids: Vec::new(),
+            resubmissions: 0,
+            phase: Phase::Submitting,
+            brainstorm: None,
+            tokens_used: None,
+            latency_ms: None,
+            file: None,
+            out_path: None,
+            error: None,
+            created_at: now,
+            submitted_at: None,
+            finished_at: None,
+        }
+    }
+
+    /// What the worker should do now.
+    pub fn next_step(&self, now: DateTime<Utc>) -> Step {
+        match &self.phase {
+            Phase::Submitting => Step::Submit,
+            Phase::Queued | Phase::Processing => Step::Poll {
+                since_submission: self
+                    .submitted_at
+                    .map_or(Duration::ZERO, |t| (now - t).to_std().unwrap_or_default()),
+            },
+            Phase::Downloading => Step::Download,
+            Phase::Retrying { at } => Step::WaitToResubmit { at: *at },
+            Phase::Done | Phase::Failed | Phase::Expired | Phase::StillRunning => Step::Stop,
+        }
+    }
+
+    fn settle(&mut self, phase: Phase, now: DateTime<Utc>) {
+        self.phase = phase;
+        self.finished_at = Some(now);
+    }
+
+    /// Applies an outcome. `scale` shortens the contract's re-submission delays (1.0 in the
+    /// app; tests use less).
+    pub fn apply(&mut self, outcome: Outcome, now: DateTime<Utc>, scale: f64) {
+        match outcome {
+            Outcome::Accepted { remote_id, status } => {
+                self.remote_id = Some(remote_id);
+                self.submitted_at = Some(now);
+                self.error = None;
+                self.phase = match status {
+                    JobStatus::Queued => Phase::Queued,
+                    JobStatus::Processing => Phase::Processing,
+                    // A replay of a job that already ended: the next poll reads how.
+                    JobStatus::Success | JobStatus::Failed => Phase::Processing,
+                };
+            }
+            Outcome::Polled(job) => self.apply_poll(job, now, scale),
+            Outcome::Downloaded(path) => {
+                self.file = Some(path);
+                self.error = None;
+                self.settle(Phase::Done, now);
+            }
+            Outcome::RequestFailed(error) => self.apply_request_error(&error, now),
+            Outcome::TimedOut => self.settle(Phase::StillRunning, now),
+            Outcome::ResubmitDue => {
+                if let Some(old) = self.remote_id.take() {
+                    self.earlier_remote_ids.push(old);
+                }
+                self.idempotency_key = new_idempotency_key();
+                self.submitted_at = None;
+                self.phase = Phase::Submitting;
+            }
+        }
+    }
+
+    fn apply_poll(&mut self, job: JobOut, now: DateTime<Utc>, scale: f64) {
+        match job.status {
+            JobStatus::Queued => self.phase = Phase::Queued,
+            JobStatus::Processing => self.phase = Phase::Processing,
+            JobStatus::Success => {
+                self.brainstorm = job.brainstorm;
+                self.tokens_used = job.tokens_used;
+                self.latency_ms = job.latency_ms;
+                self.error = None;
+                self.phase = Phase::Downloading;
+            }
+            JobStatus::Failed => {
+                let code =
+                    JobErrorCode::parse(job.error_code.as_deref().unwrap_or("unknown_error"));
+                self.tokens_used = job.tokens_used;
+                self.latency_ms = job.latency_ms;
+                self.error = Some(RecordedError::from_job(&code, job.error_message.as_deref()));
+                let delay = match code.resubmit_rule() {
+                    ResubmitRule::Never => None,
+                    ResubmitRule::Once => (self.resubmissions == 0).then_some(Duration::ZERO),
+                    ResubmitRule::Backoff(delays) => {
+                        delays.get(self.resubmissions as usize).copied()
+                    }
+                };
+                match delay {
+                    Some(delay) => {
+                        self.resubmissions += 1;
+                        let at =
+                            now + TimeDelta::from_std(delay.mul_f64(scale)).unwrap_or_default();
+                        self.phase = Phase::Retrying { at };
+                    }
+                    None => self.settle(Phase::Failed, now),
+                }
+            }
+        }
+    }
+
+    fn apply_request_error(&mut self, error: &ApiError, now: DateTime<Utc>) {
+        self.error = Some(RecordedError::from_api(error));
+        match (&self.phase, error) {
+            (_, ApiError::OutputExpired { .. }) => self.settle(Phase::Expired, now),
+            // Network trouble after the client's retries: the work is not lost. A submission
+            // keeps its Idempotency-Key, a poll or download resumes where it was.
+            (_, e) if e.is_transient() || matches!(e, ApiError::QuotaExceeded { .. }) => {}
+            // A refused link: the next download asks for a fresh one.
+            (Phase::Downloading, ApiError::DownloadRefused { .. }) => {}
+            _ => self.settle(Phase::Failed, now),
+        }
+    }
+
+    /// Sets the job up to be submitted again from scratch (the user's Retry): a new
+    /// Idempotency-Key, so a new job, whatever happened to the last one.
+    pub fn restart(&mut self) {
+        if let Some(old) = self.remote_id.take() {
+            self.earlier_remote_ids.push(old);
+        }
+        self.idempotency_key = new_idempotency_key();
+        self.phase = Phase::Submitting;
+        self.error = None;
+        self.submitted_at = None;
+        self.finished_at = None;
+        self.file = None;
+        self.brainstorm = None;
+    }
+
+    /// Picks up a job the client stopped waiting for: poll it again with a fresh time-out.
+    pub fn check_again(&mut self, now: DateTime<Utc>) {
+        if self.phase == Phase::StillRunning {
+            self.phase = Phase::Processing;
+            self.submitted_at = Some(now);
+            self.finished_at = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    fn job() -> JobRecord {
+        JobRecord::new(
+            "a box".into(),
+            vec![],
+            DesignMode::Standard,
+            OutputFormat::Glb,
+            t(0),
+        )
+    }
+
+    fn polled(status: JobStatus, code: Option<&str>) -> Outcome {
+        Outcome::Polled(JobOut {
+            status,
+            download_url: None,
+            brainstorm: None,
+            tokens_used: Some(0),
+            latency_ms: Some(1000),
+            error_code: code.map(str::to_string),
+            error_message: Some("server says".into()),
+        })
+    }
+
+    #[test]
+    fn a_successful_job_goes_submit_poll_download_done() {
+        let mut job = job();
+        assert_eq!(job.next_step(t(0)), Step::Submit);
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_1".into(),
+                status: JobStatus::Queued,
+            },
+            t(1),
+            1.0,
+        );
+        assert_eq!(
+            job.next_step(t(11)),
+            Step::Poll {
+                since_submission: Duration::from_secs(10)
+            }
+        );
+        job.apply(polled(JobStatus::Processing, None), t(11), 1.0);
+        job.apply(polled(JobStatus::Success, None), t(40), 1.0);
+        assert_eq!(job.next_step(t(40)), Step::Download);
+        job.apply(Outcome::Downloaded("/x.glb".into()), t(41), 1.0);
+        assert_eq!(job.phase, Phase::Done);
+        assert_eq!(job.next_step(t(41)), Step::Stop);
+    }
+
+    #[test]
+    fn prompt_problems_are_never_resubmitted() {
+        for code in [
+            "prompt_too_ambiguous",
+            "geometry_validation_failed",
+            "a_new_code",
+        ] {
+            let mut job = job();
+            job.apply(
+                Outcome::Accepted {
+                    remote_id: "pub_1".into(),
+                    status: JobStatus::Queued,
+                },
+                t(1),
+                1.0,
+            );
+            job.apply(polled(JobStatus::Failed, Some(code)), t(30), 1.0);
+            assert_eq!(job.phase, Phase::Failed, "{code}");
+            let error = job.error.as_ref().unwrap();
+            assert_eq!(error.code, code);
+            assert!(error.sentence.ends_with("server says"));
+        }
+    }
+
+    #[test]
+    fn transient_job_failures_are_resubmitted_once_with_a_new_key() {
+        let mut job = job();
+        let first_key = job.idempotency_key.clone();
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_1".into(),
+                status: JobStatus::Queued,
+            },
+            t(1),
+            1.0,
+        );
+        job.apply(
+            polled(JobStatus::Failed, Some("sandbox_timeout")),
+            t(30),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Retrying { at: t(30) });
+        job.apply(Outcome::ResubmitDue, t(30), 1.0);
+        assert_eq!(job.phase, Phase::Submitting);
+        assert_ne!(job.idempotency_key, first_key);
+        assert_eq!(job.earlier_remote_ids, ["pub_1"]);
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_2".into(),
+                status: JobStatus::Queued,
+            },
+            t(31),
+            1.0,
+        );
+        job.apply(
+            polled(JobStatus::Failed, Some("sandbox_timeout")),
+            t(60),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Failed, "only once");
+    }
+
+    #[test]
+    fn internal_errors_back_off_30s_then_5min() {
+        let mut job = job();
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_1".into(),
+                status: JobStatus::Queued,
+            },
+            t(0),
+            1.0,
+        );
+        job.apply(
+            polled(JobStatus::Failed, Some("internal_error")),
+            t(10),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Retrying { at: t(40) });
+        job.apply(Outcome::ResubmitDue, t(40), 1.0);
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_2".into(),
+                status: JobStatus::Queued,
+            },
+            t(40),
+            1.0,
+        );
+        job.apply(
+            polled(JobStatus::Failed, Some("internal_error")),
+            t(50),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Retrying { at: t(350) });
+        job.apply(Outcome::ResubmitDue, t(350), 1.0);
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_3".into(),
+                status: JobStatus::Queued,
+            },
+            t(350),
+            1.0,
+        );
+        job.apply(
+            polled(JobStatus::Failed, Some("internal_error")),
+            t(360),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Failed);
+    }
+
+    #[test]
+    fn network_errors_keep_the_submission_and_its_key() {
+        let mut job = job();
+        let key = job.idempotency_key.clone();
+        job.apply(
+            Outcome::RequestFailed(ApiError::Transport {
+                detail: "reset".into(),
+            }),
+            t(1),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Submitting);
+        assert_eq!(job.idempotency_key, key);
+        assert_eq!(job.error.as_ref().unwrap().code, "network_error");
+        job.apply(
+            Outcome::RequestFailed(ApiError::PaymentRequired { message: None }),
+            t(2),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Failed);
+    }
+
+    #[test]
+    fn expiry_time_outs_and_check_again() {
+        let mut job = job();
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_1".into(),
+                status: JobStatus::Queued,
+            },
+            t(0),
+            1.0,
+        );
+        job.apply(Outcome::TimedOut, t(300), 1.0);
+        assert_eq!(job.phase, Phase::StillRunning);
+        job.check_again(t(400));
+        assert_eq!(
+            job.next_step(t(400)),
+            Step::Poll {
+                since_submission: Duration::ZERO
+            }
+        );
+        job.apply(
+            Outcome::RequestFailed(ApiError::OutputExpired { message: None }),
+            t(500),
+            1.0,
+        );
+        assert_eq!(job.phase, Phase::Expired);
+    }
+
+    #[test]
+    fn records_survive_a_json_round_trip() {
+        let mut job = job();
+        job.apply(
+            Outcome::Accepted {
+                remote_id: "pub_1".into(),
+                status: JobStatus::Queued,
+            },
+            t(1),
+            1.0,
+        );
+        job.apply(polled(JobStatus::Failed, Some("export_failed")), t(30), 1.0);
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(text.contains(r#""phase":"retrying""#), "{text}");
+        assert_eq!(serde_json::from_str::<JobRecord>(&text).unwrap(), job);
+    }
+}
