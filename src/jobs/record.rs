@@ -121,7 +121,9 @@ impl RecordedError {
 
     fn from_job(code: &JobErrorCode, server_message: Option<&str>) -> Self {
         let sentence = match server_message {
-            Some(message) if !message.is_empty() => format!("{} {message}", code.sentence()),
+            Some(message) if !message.is_empty() => {
+                format!("{} Makistry says: {message}", code.sentence())
+            }
             _ => code.sentence(),
         };
         Self {
@@ -463,7 +465,7 @@ mod tests {
             assert_eq!(job.phase, Phase::Failed, "{code}");
             let error = job.error.as_ref().unwrap();
             assert_eq!(error.code, code);
-            assert!(error.sentence.ends_with("server says"));
+            assert!(error.sentence.ends_with("Makistry says: server says"));
         }
     }
 

@@ -338,6 +338,13 @@ pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     std::fs::create_dir_all(&dir)?;
     let mut temp = tempfile::NamedTempFile::new_in(&dir)?;
+    // Temporary files are private (0600); a saved part is an ordinary document.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     std::io::copy(&mut std::fs::File::open(from)?, temp.as_file_mut())?;
     temp.as_file().sync_all()?;
     temp.persist(to).map_err(|e| e.error)?;

@@ -1,30 +1,14 @@
-//! `makistry`: the command line on the same core as the window.
+//! `makistry emulator`: the local API emulator on its own.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use makistry::emulator::{self, Emulator, EmulatorConfig, Faults, Timing};
 
-#[derive(Parser)]
-#[command(
-    name = "makistry",
-    version,
-    about = "Makistry Text-to-CAD from the command line"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the local Makistry API emulator (no network, no real key or credits needed).
-    Emulator(EmulatorArgs),
-}
-
+/// Options of `makistry emulator`.
 #[derive(Args)]
-struct EmulatorArgs {
+pub struct EmulatorArgs {
     /// Address to listen on (loopback unless you mean otherwise; port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8765")]
     addr: SocketAddr,
@@ -45,33 +29,8 @@ struct EmulatorArgs {
     delay_ms: u64,
 }
 
-fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "makistry=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("makistry-worker")
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match cli.command {
-        Command::Emulator(args) => runtime.block_on(run_emulator(args)),
-    }
-}
-
-async fn run_emulator(args: EmulatorArgs) -> ExitCode {
+/// Runs the emulator until Ctrl+C.
+pub async fn run(args: EmulatorArgs) -> ExitCode {
     if !(0.0..=1.0).contains(&args.error_rate) {
         eprintln!("error: --error-rate must be between 0 and 1");
         return ExitCode::from(2);

@@ -1,0 +1,311 @@
+//! `makistry generate`: prompt (and images) to a file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Args, ValueEnum};
+use makistry::api::{DesignMode, JobRequest, OutputFormat};
+use makistry::attachments;
+use makistry::jobs::{JobEvent, JobRecord, Phase};
+
+use crate::common::{self, exit, fail};
+
+/// `--mode`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    /// One agent, fast (1× credits).
+    Standard,
+    /// Stronger model for complex single parts (2–3×); not with images.
+    Pro,
+    /// Multi-part assemblies (3–5×).
+    Assembly,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// Exact B-rep solid for CAD programs.
+    Step,
+    /// Triangle mesh for 3D printing.
+    Stl,
+    /// Binary glTF with colours (previews in the app).
+    Glb,
+    /// 3D Manufacturing Format.
+    #[value(name = "3mf")]
+    ThreeMf,
+}
+
+/// Options of `makistry generate`.
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// What to make, with dimensions and units ("a 40x20x10mm box with a 5mm hole").
+    prompt: String,
+    /// A reference image (PNG, JPEG, WebP or GIF, at most 10 MiB); up to 3.
+    #[arg(long = "image", value_name = "FILE")]
+    images: Vec<PathBuf>,
+    /// Design mode.
+    #[arg(long, value_enum, default_value = "standard")]
+    mode: ModeArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "glb")]
+    format: FormatArg,
+    /// Where to write the file (default: a name from the prompt, in the current directory).
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Return once the job is accepted; `makistry jobs resume` finishes it later.
+    #[arg(long)]
+    no_wait: bool,
+}
+
+/// A file name from the prompt: `a-40x20x10mm-box-with-a-5mm-hole.glb`.
+fn default_out(prompt: &str, format: OutputFormat) -> PathBuf {
+    let slug: String = prompt
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let slug: String = slug
+        .chars()
+        .take(48)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string();
+    let stem = if slug.is_empty() {
+        "makistry-part".to_string()
+    } else {
+        slug
+    };
+    PathBuf::from(format!("{stem}.{}", format.extension()))
+}
+
+/// Runs `makistry generate`.
+pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
+    let mode = match args.mode {
+        ModeArg::Standard => DesignMode::Standard,
+        ModeArg::Pro => DesignMode::Pro,
+        ModeArg::Assembly => DesignMode::Assembly,
+    };
+    let format = match args.format {
+        FormatArg::Step => OutputFormat::Step,
+        FormatArg::Stl => OutputFormat::Stl,
+        FormatArg::Glb => OutputFormat::Glb,
+        FormatArg::ThreeMf => OutputFormat::ThreeMf,
+    };
+    // Images are checked here first: a file the API would refuse never reaches it.
+    let paths = args.images.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        paths
+            .iter()
+            .map(|p| attachments::load(p))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await;
+    let images = match loaded {
+        Ok(Ok(images)) => images,
+        Ok(Err(e)) => return fail(&e.to_string(), e.action(), exit::USER),
+        Err(e) => {
+            return fail(
+                &format!("the images could not be read: {e}"),
+                "",
+                exit::OTHER,
+            );
+        }
+    };
+    let request = JobRequest {
+        prompt: args.prompt.clone(),
+        mode,
+        format,
+        images: images.iter().map(attachments::Attachment::upload).collect(),
+        metadata: None,
+    };
+    if let Err(e) = request.check() {
+        return common::fail_api(&e);
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.prompt, format));
+    let out = std::path::absolute(&out).unwrap_or(out);
+    let (key, _) = match common::api_key().await {
+        Ok(key) => key,
+        Err(code) => return code,
+    };
+    let client = match common::client(base_url, key) {
+        Ok(client) => client,
+        Err(code) => return code,
+    };
+    let store = match common::open_store().await {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let (tracker, mut events) = common::tracker(client, store);
+    let mut job = JobRecord::new(
+        args.prompt,
+        images
+            .iter()
+            .map(attachments::Attachment::image_ref)
+            .collect(),
+        mode,
+        format,
+        Utc::now(),
+    );
+    job.out_path = Some(out.clone());
+    let job = match tracker.record(job) {
+        Ok(job) => job,
+        Err(e) => {
+            return fail(
+                &e.to_string(),
+                "Check the data directory is writable, or set MAKISTRY_DATA_DIR.",
+                exit::OTHER,
+            );
+        }
+    };
+    let id = job.id.clone();
+    eprintln!(
+        "job {} recorded ({} mode, {})",
+        common::short_id(&job),
+        mode.as_str(),
+        format.as_str()
+    );
+
+    if args.no_wait {
+        // The worker owns the only tracker: when it ends, the event channel closes.
+        let worker = {
+            let id = id.clone();
+            tokio::spawn(async move { tracker.run(&id).await })
+        };
+        // Every event is sent after the store was written: stopping here loses nothing.
+        while let Some(event) = events.recv().await {
+            if let JobEvent::Updated(job) = event
+                && job.phase != Phase::Submitting
+            {
+                worker.abort();
+                eprintln!(
+                    "accepted as {}; `makistry jobs resume` downloads it to {}",
+                    job.remote_id.as_deref().unwrap_or("?"),
+                    out.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+        }
+        return match worker.await {
+            Ok(Some(job)) => report(&job),
+            _ => fail(
+                "the job stopped unexpectedly",
+                "Run `makistry jobs resume`.",
+                exit::OTHER,
+            ),
+        };
+    }
+
+    let progress = tokio::spawn(common::show_progress(
+        events,
+        common::short_id(&job).to_string(),
+    ));
+    let finished = tracker.run(&id).await;
+    drop(tracker);
+    let _ = progress.await;
+    match finished {
+        Some(job) => report(&job),
+        None => fail(
+            "the job disappeared from the history",
+            "Run `makistry jobs` to see the history.",
+            exit::OTHER,
+        ),
+    }
+}
+
+/// Prints how a job ended and returns the exit code.
+pub fn report(job: &JobRecord) -> ExitCode {
+    let resume = "Run `makistry jobs resume` to continue; it will not create a second job.";
+    match &job.phase {
+        Phase::Done => {
+            let path = job.out_path.as_ref().or(job.file.as_ref());
+            let name = job
+                .brainstorm
+                .as_ref()
+                .map(|b| b.project_name.as_str())
+                .unwrap_or("part");
+            let credits = job
+                .tokens_used
+                .map(|t| format!(", {t} credits"))
+                .unwrap_or_default();
+            println!(
+                "{}",
+                path.map(|p| p.display().to_string()).unwrap_or_default()
+            );
+            eprintln!("done: {name}{credits}");
+            if let Some(error) = &job.error {
+                eprintln!("warning: {} {}", error.sentence, error.action);
+            }
+            ExitCode::SUCCESS
+        }
+        Phase::StillRunning => fail(
+            &format!(
+                "the job is still running on the server after the {} time-out",
+                job.mode.as_str()
+            ),
+            "Run `makistry jobs resume` later to check again and download it.",
+            exit::STILL_RUNNING,
+        ),
+        Phase::Submitting | Phase::Downloading => {
+            let (sentence, code) = job.error.as_ref().map_or(
+                ("the job did not finish".to_string(), exit::TRANSPORT),
+                |e| {
+                    (
+                        e.sentence.clone(),
+                        if e.code == "network_error" {
+                            exit::TRANSPORT
+                        } else {
+                            exit::API
+                        },
+                    )
+                },
+            );
+            fail(&sentence, resume, code)
+        }
+        Phase::Failed | Phase::Expired => {
+            let Some(error) = &job.error else {
+                return fail("the job failed", "", exit::API);
+            };
+            let code = match error.code.as_str() {
+                "invalid_request" | "invalid_api_key" | "payment_required" | "invalid_input"
+                | "image_parse_failed" | "file_error" => exit::USER,
+                "network_error" => exit::TRANSPORT,
+                _ => exit::API,
+            };
+            fail(
+                &format!("{} [{}]", error.sentence.trim_end_matches('.'), error.code),
+                &error.action,
+                code,
+            )
+        }
+        phase => fail(
+            &format!("the job stopped while {}", phase.label()),
+            resume,
+            exit::OTHER,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_names_come_from_the_prompt() {
+        assert_eq!(
+            default_out("A 40x20x10mm box with a 5mm hole", OutputFormat::Glb),
+            PathBuf::from("a-40x20x10mm-box-with-a-5mm-hole.glb")
+        );
+        assert_eq!(
+            default_out("!!!", OutputFormat::Step),
+            PathBuf::from("makistry-part.step")
+        );
+    }
+}

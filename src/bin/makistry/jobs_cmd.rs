@@ -1,0 +1,147 @@
+//! `makistry jobs` (the history) and `makistry jobs resume`.
+
+use std::process::ExitCode;
+
+use chrono::{Local, Utc};
+use clap::{Args, Subcommand};
+use makistry::jobs::{JobRecord, Phase, copy_atomically};
+
+use crate::common::{self, exit, fail};
+
+/// Options of `makistry jobs`.
+#[derive(Args)]
+pub struct JobsArgs {
+    /// Print the history as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    action: Option<JobsAction>,
+}
+
+/// `makistry jobs …`.
+#[derive(Subcommand)]
+pub enum JobsAction {
+    /// Finish every unfinished job: send unsent submissions (with their original
+    /// Idempotency-Key), poll running jobs, download finished ones, and write each file where
+    /// `generate --out` asked.
+    Resume,
+}
+
+/// Runs `makistry jobs`.
+pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
+    let store = match common::open_store().await {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    match args.action {
+        None if args.json => match serde_json::to_string_pretty(&store.all()) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(
+                &format!("the history could not be printed: {e}"),
+                "",
+                exit::OTHER,
+            ),
+        },
+        None => {
+            list(&store.all());
+            ExitCode::SUCCESS
+        }
+        Some(JobsAction::Resume) => resume(store, base_url).await,
+    }
+}
+
+fn list(jobs: &[JobRecord]) {
+    if jobs.is_empty() {
+        println!("No jobs yet. Try: makistry generate \"a 40x20x10mm box with a 5mm hole\"");
+        return;
+    }
+    println!(
+        "{:<8}  {:<16}  {:<12}  {:<8}  {:<4}  {:>7}  PROMPT",
+        "ID", "CREATED", "STATUS", "MODE", "FMT", "CREDITS"
+    );
+    for job in jobs {
+        let prompt: String = job.prompt.chars().take(48).collect();
+        let prompt = if job.prompt.chars().count() > 48 {
+            format!("{prompt}…")
+        } else {
+            prompt
+        };
+        println!(
+            "{:<8}  {:<16}  {:<12}  {:<8}  {:<4}  {:>7}  {}",
+            common::short_id(job),
+            job.created_at
+                .with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M"),
+            job.phase.label().split(' ').next().unwrap_or_default(),
+            job.mode.as_str(),
+            job.format.as_str(),
+            job.tokens_used.map(|t| t.to_string()).unwrap_or_default(),
+            prompt
+        );
+        if let Some(error) = job.error.as_ref().filter(|_| job.phase != Phase::Done) {
+            println!("{:<8}  {} {}", "", error.sentence, error.action);
+        }
+    }
+}
+
+/// Whether `resume` has something to do for a job.
+fn needs_resume(job: &JobRecord) -> bool {
+    match &job.phase {
+        Phase::Done => job.out_path.as_ref().is_some_and(|out| !out.exists()),
+        phase => !matches!(phase, Phase::Failed | Phase::Expired),
+    }
+}
+
+async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str) -> ExitCode {
+    let pending: Vec<JobRecord> = store.all().into_iter().filter(needs_resume).collect();
+    if pending.is_empty() {
+        eprintln!("Nothing to resume: every job is finished.");
+        return ExitCode::SUCCESS;
+    }
+    let (key, _) = match common::api_key().await {
+        Ok(key) => key,
+        Err(code) => return code,
+    };
+    let client = match common::client(base_url, key) {
+        Ok(client) => client,
+        Err(code) => return code,
+    };
+    let (tracker, events) = common::tracker(client, store.clone());
+    let progress = tokio::spawn(common::show_progress(events, "resume".into()));
+    eprintln!("resuming {} job(s)", pending.len());
+    let mut workers = Vec::new();
+    for job in pending {
+        let tracker = tracker.clone();
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            // A job the client stopped waiting for is checked again, with a fresh time-out.
+            let _ = store.update(&job.id, |j| j.check_again(Utc::now()));
+            if let (Phase::Done, Some(file), Some(out)) = (&job.phase, &job.file, &job.out_path) {
+                let (file, out) = (file.clone(), out.clone());
+                let _ = tokio::task::spawn_blocking(move || copy_atomically(&file, &out)).await;
+                return store.get(&job.id);
+            }
+            tracker.run(&job.id).await
+        }));
+    }
+    drop(tracker);
+    let mut worst = ExitCode::SUCCESS;
+    let mut results = Vec::new();
+    for worker in workers {
+        if let Ok(Some(job)) = worker.await {
+            results.push(job);
+        }
+    }
+    let _ = progress.await;
+    for job in &results {
+        eprint!("{}: ", common::short_id(job));
+        let code = crate::generate::report(job);
+        if code != ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    worst
+}

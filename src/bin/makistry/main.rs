@@ -1,0 +1,73 @@
+//! `makistry`: the command line, on the same core as the window.
+//!
+//! Exit codes: 0 success; 2 the user can fix it (arguments, an image, the key, credits, a
+//! prompt the API refused); 3 the API refused or the job failed; 4 the API could not be
+//! reached; 5 the job is still running on the server (run `makistry jobs resume` later);
+//! 1 anything else (the history or the keychain could not be used).
+
+mod common;
+mod emulator_cmd;
+mod generate;
+mod jobs_cmd;
+mod key_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "makistry",
+    version,
+    about = "Makistry Text-to-CAD from the command line"
+)]
+struct Cli {
+    /// The API to talk to (https, or http on this computer, e.g. `makistry emulator`).
+    #[arg(long, global = true, env = "MAKISTRY_BASE_URL", default_value = makistry::api::DEFAULT_BASE_URL)]
+    base_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Turn a prompt (and up to 3 reference images) into a CAD file.
+    Generate(generate::GenerateArgs),
+    /// The job history; `jobs resume` finishes every unfinished job.
+    Jobs(jobs_cmd::JobsArgs),
+    /// The API key in the system keychain.
+    Key(key_cmd::KeyArgs),
+    /// Run the local Makistry API emulator (no network, no real key or credits needed).
+    Emulator(emulator_cmd::EmulatorArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "makistry=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("makistry-worker")
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Generate(args) => generate::run(args, &cli.base_url).await,
+            Command::Jobs(args) => jobs_cmd::run(args, &cli.base_url).await,
+            Command::Key(args) => key_cmd::run(args, &cli.base_url).await,
+            Command::Emulator(args) => emulator_cmd::run(args).await,
+        }
+    })
+}
