@@ -931,6 +931,7 @@ async fn limits_are_configurable() {
         rate_limits: RateLimits {
             per_minute: 2,
             per_hour: 10,
+            ..RateLimits::default()
         },
         ..EmulatorConfig::default()
     })

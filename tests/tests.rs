@@ -4,9 +4,11 @@
 
 mod support;
 
+mod client;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;
+mod tracker;
 
 #[cfg(feature = "system-tests")]
 mod system;

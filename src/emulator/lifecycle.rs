@@ -21,11 +21,20 @@ pub enum Timing {
     /// For tests and the demo: 0.5 s queued, then done 2 s (standard), 3 s (pro) or 4 s
     /// (assembly) after submission.
     Fast,
+    /// Every job the same: `queued` in the queue, then `processing` (tests that scale the
+    /// client's schedule down need jobs scaled down too).
+    Fixed {
+        /// Time spent queued.
+        queued: Duration,
+        /// Time spent processing.
+        processing: Duration,
+    },
 }
 
 impl Timing {
     fn draw(self, mode: DesignMode, rng: &mut impl Rng) -> (Duration, Duration) {
         match self {
+            Self::Fixed { queued, processing } => (queued, processing),
             Self::Fast => {
                 let total_ms = match mode {
                     DesignMode::Standard => 2_000,

@@ -11,13 +11,17 @@ use chrono::{DateTime, Utc};
 
 use super::clock::{delta, elapsed_between};
 
-/// The two limits; configurable so tests can use small numbers too.
+/// The two limits; configurable so tests can use small numbers (and short windows) too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Requests allowed in any 60-second window.
+    /// Requests allowed in any `minute`.
     pub per_minute: usize,
-    /// Requests allowed in any 3600-second window.
+    /// Requests allowed in any `hour`.
     pub per_hour: usize,
+    /// Length of the short window (60 s in the contract).
+    pub minute: Duration,
+    /// Length of the long window (3600 s in the contract).
+    pub hour: Duration,
 }
 
 impl Default for RateLimits {
@@ -25,6 +29,8 @@ impl Default for RateLimits {
         Self {
             per_minute: 20,
             per_hour: 100,
+            minute: Duration::from_secs(60),
+            hour: Duration::from_secs(3600),
         }
     }
 }
@@ -44,9 +50,6 @@ pub struct SlidingWindow {
     admitted: VecDeque<DateTime<Utc>>,
 }
 
-const MINUTE: Duration = Duration::from_secs(60);
-const HOUR: Duration = Duration::from_secs(3600);
-
 impl SlidingWindow {
     /// Admits a request at `now` (and counts it), or says which limit it would break.
     ///
@@ -56,18 +59,18 @@ impl SlidingWindow {
         while self
             .admitted
             .front()
-            .is_some_and(|t| now - *t >= delta(HOUR))
+            .is_some_and(|t| now - *t >= delta(limits.hour))
         {
             self.admitted.pop_front();
         }
-        if let Some(wait) = self.wait_for_slot(now, HOUR, limits.per_hour) {
+        if let Some(wait) = self.wait_for_slot(now, limits.hour, limits.per_hour) {
             let message = format!("per-hour limit ({}/hour) exceeded", limits.per_hour);
             return Err(Exceeded {
                 message,
                 retry_after_secs: whole_seconds(wait),
             });
         }
-        if let Some(wait) = self.wait_for_slot(now, MINUTE, limits.per_minute) {
+        if let Some(wait) = self.wait_for_slot(now, limits.minute, limits.per_minute) {
             let message = format!("per-minute limit ({}/min) exceeded", limits.per_minute);
             return Err(Exceeded {
                 message,

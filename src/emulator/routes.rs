@@ -221,6 +221,7 @@ struct SignedQuery {
 
 async fn download(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path((job_id, file_name)): Path<(String, String)>,
     query: Result<Query<SignedQuery>, QueryRejection>,
 ) -> Response {
@@ -232,7 +233,14 @@ async fn download(
         return (StatusCode::FORBIDDEN, "This download link is incomplete: it needs `expires` and `signature`. GET the job for a fresh link.")
             .into_response();
     };
-    let file = match state.download(&job_id, &file_name, query.expires, &query.signature) {
+    let with_credentials = headers.contains_key(header::AUTHORIZATION);
+    let file = match state.download(
+        &job_id,
+        &file_name,
+        query.expires,
+        &query.signature,
+        with_credentials,
+    ) {
         Ok(file) => file,
         Err(DownloadRefusal::BadSignature) => {
             return (

@@ -77,6 +77,9 @@ pub struct Stats {
     pub by_status: BTreeMap<u16, u64>,
     /// Downloads started on signed links (valid or not).
     pub downloads: u64,
+    /// Downloads that carried an `Authorization` header: a client leaking its key to the
+    /// download host (which, for the real API, may be another origin).
+    pub downloads_with_credentials: u64,
 }
 
 /// A download ready to be served.
@@ -453,10 +456,12 @@ impl ServerState {
         file_name: &str,
         expires: i64,
         signature: &str,
+        with_credentials: bool,
     ) -> Result<Download, DownloadRefusal> {
         let now = self.clock.now();
         let mut inner = self.lock();
         inner.stats.downloads += 1;
+        inner.stats.downloads_with_credentials += u64::from(with_credentials);
         let path = format!("/downloads/{job_id}/{file_name}");
         let signature = hex::decode(signature).map_err(|_| DownloadRefusal::BadSignature)?;
         self.signature(&path, expires)

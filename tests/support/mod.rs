@@ -5,8 +5,14 @@
 pub mod cad;
 pub mod images;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use makistry::api::{Client, DesignMode, OutputFormat, RequestBudget, RetryPolicy, Window};
 use makistry::emulator::{Emulator, EmulatorConfig, RateLimits};
-use reqwest::{Client, RequestBuilder, Response};
+use makistry::jobs::{JobEvent, JobRecord, JobStore, Tracker};
+use makistry::keychain::Secret;
+use reqwest::{RequestBuilder, Response};
 use serde_json::{Value, json};
 
 /// An emulator with default settings (fast jobs, one key).
@@ -24,12 +30,114 @@ pub fn no_rate_limits() -> RateLimits {
     RateLimits {
         per_minute: 100_000,
         per_hour: 100_000,
+        ..RateLimits::default()
     }
 }
 
+/// The contract's retry schedule in milliseconds instead of seconds.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        transient: [2, 4, 8].map(Duration::from_millis).to_vec(),
+        rate_limited: [60, 120, 240, 480].map(Duration::from_millis).to_vec(),
+    }
+}
+
+/// The app's client for the emulator's first key, with quick retries.
+pub fn client_for(emu: &Emulator) -> Client {
+    client_with_key(emu, emu.api_key())
+}
+
+/// The app's client for `key` on the emulator, with quick retries.
+pub fn client_with_key(emu: &Emulator, key: &str) -> Client {
+    Client::new(
+        &emu.base_url(),
+        Secret::new(key),
+        Arc::new(RequestBudget::contract()),
+    )
+    .expect("client builds")
+    .with_retry_policy(quick_retries())
+}
+
+/// Everything [`tracker_for`] returns: the tracker, its history directory, its events.
+pub struct TrackerSetup {
+    /// The tracker.
+    pub tracker: Tracker,
+    /// The history's directory (deleted on drop).
+    pub dir: tempfile::TempDir,
+    /// The tracker's events.
+    pub events: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
+}
+
+/// The contract's rate windows (20 a minute, 100 an hour) with their lengths scaled by `scale`.
+pub fn scaled_rate_limits(scale: f64) -> RateLimits {
+    let default = RateLimits::default();
+    RateLimits {
+        minute: default.minute.mul_f64(scale),
+        hour: default.hour.mul_f64(scale),
+        ..default
+    }
+}
+
+/// An emulator whose rate windows are the contract's, scaled like a [`tracker_for`] tracker.
+pub async fn scaled_emulator(scale: f64, config: EmulatorConfig) -> Emulator {
+    emulator_with(EmulatorConfig {
+        rate_limits: scaled_rate_limits(scale),
+        ..config
+    })
+    .await
+}
+
+/// A tracker on the emulator with a fresh history and the whole contract scaled by `scale`:
+/// poll intervals, time-outs, re-submission delays and the request budget's windows (use it
+/// with [`scaled_emulator`], whose server windows match).
+pub fn tracker_for(emu: &Emulator, scale: f64) -> TrackerSetup {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = JobStore::open(dir.path()).expect("store opens");
+    let (sender, events) = tokio::sync::mpsc::unbounded_channel();
+    let limits = scaled_rate_limits(scale);
+    let budget = RequestBudget::new(vec![
+        Window {
+            limit: limits.per_minute,
+            length: limits.minute,
+        },
+        Window {
+            limit: limits.per_hour,
+            length: limits.hour,
+        },
+    ]);
+    let client = Client::new(
+        &emu.base_url(),
+        Secret::new(emu.api_key()),
+        Arc::new(budget),
+    )
+    .expect("client builds")
+    .with_retry_policy(quick_retries());
+    let tracker =
+        Tracker::new(client, Arc::new(store), sender, Arc::new(|| {})).with_time_scale(scale);
+    TrackerSetup {
+        tracker,
+        dir,
+        events,
+    }
+}
+
+/// A new job for `prompt`.
+pub fn new_job(prompt: &str, format: OutputFormat) -> JobRecord {
+    JobRecord::new(
+        prompt.into(),
+        vec![],
+        DesignMode::Standard,
+        format,
+        chrono::Utc::now(),
+    )
+}
+
 /// A plain HTTP client (the emulator is examined with reqwest directly, not the app's client).
-pub fn http() -> Client {
-    Client::builder().no_proxy().build().expect("client builds")
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client builds")
 }
 
 /// `POST /v1/text-to-cad` with `body`, authorised with `key`.
