@@ -5,6 +5,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The keychain has one entry for the API key: tests that touch it take turns.
+static KEYCHAIN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Kills the child when the test ends, however it ends.
 struct KillOnDrop(std::process::Child);
 
@@ -68,5 +71,97 @@ fn the_window_opens_on_a_real_x_display() {
     assert!(
         geometry.contains("960x640"),
         "unexpected window geometry: {geometry}"
+    );
+}
+
+/// A real Secret Service (gnome-keyring in CI, started by `.ci/test` in a D-Bus session):
+/// the key is stored, read back, replaced and removed through the OS keychain.
+#[test]
+fn the_api_key_round_trips_through_the_real_secret_service() {
+    use makistry::keychain::{Keychain, Secret};
+    let _turn = KEYCHAIN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the system tests through .ci/test"
+    );
+    let keychain = Keychain::system().expect("the Secret Service is reachable");
+    let first = Secret::new("mk_pub_0123456789abcdef0123456789abcdef");
+    let second = Secret::new("mk_pub_fedcba9876543210fedcba9876543210");
+    keychain.save(&first).expect("stored");
+    assert_eq!(keychain.load().expect("read").as_ref(), Some(&first));
+    keychain.save(&second).expect("replaced");
+    assert_eq!(
+        Keychain::system().unwrap().load().unwrap().as_ref(),
+        Some(&second),
+        "a fresh handle sees it"
+    );
+    assert_eq!(keychain.clear(), Ok(true));
+    assert_eq!(keychain.load(), Ok(None));
+}
+
+/// `makistry key set` (key on stdin) stores the key in the Secret Service, checked with the
+/// API; `generate` then uses it with no MAKISTRY_API_KEY; `key clear` removes it.
+#[test]
+fn the_cli_stores_and_uses_the_key_from_the_secret_service() {
+    use std::io::Write;
+
+    let _turn = KEYCHAIN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emu = runtime
+        .block_on(makistry::emulator::Emulator::start())
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let makistry = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_makistry"));
+        command
+            .args(args)
+            .env("MAKISTRY_BASE_URL", emu.base_url())
+            .env("MAKISTRY_DATA_DIR", data.path())
+            .env_remove("MAKISTRY_API_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut set = makistry(&["key", "set"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(set.stdin.take().unwrap(), "  {}  ", emu.api_key()).unwrap();
+    let set = set.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&set.stderr).to_string();
+    assert!(set.status.success(), "{said}");
+    assert!(said.contains("the API accepted it"), "{said}");
+    assert!(!said.contains(emu.api_key()));
+
+    let out = data.path().join("part.stl");
+    let generated = makistry(&[
+        "generate",
+        "a gear",
+        "--format",
+        "stl",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    assert!(out.exists());
+
+    let cleared = makistry(&["key", "clear"]).output().unwrap();
+    assert!(cleared.status.success());
+    let without = makistry(&["key", "status"]).output().unwrap();
+    assert_eq!(
+        without.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&without.stderr)
     );
 }

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cli;
 mod client;
 mod emulator_api;
 mod emulator_files;
