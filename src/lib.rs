@@ -21,3 +21,4 @@ pub mod attachments;
 pub mod emulator;
 pub mod jobs;
 pub mod keychain;
+pub mod logging;

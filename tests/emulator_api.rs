@@ -121,14 +121,7 @@ async fn unknown_jobs_and_other_keys_jobs_are_404_with_no_body() {
         assert_eq!(response.status(), 404);
         assert!(response.bytes().await.unwrap().is_empty());
     }
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
 }
 
 // ---- 410 output_expired -------------------------------------------------------------------
@@ -149,7 +142,7 @@ async fn outputs_expire_30_days_after_creation() {
     assert_eq!((status, code.as_str()), (410, "output_expired"));
     assert!(message.contains("submit a new job"), "{message}");
     // Old links are dead too (their own lifetime ran out long ago).
-    assert_eq!(http().get(old_link).send().await.unwrap().status(), 403);
+    assert_eq!(status_of(http().get(old_link)).await, 403);
 }
 
 // ---- 422 invalid_input --------------------------------------------------------------------
@@ -279,14 +272,7 @@ async fn twenty_requests_a_minute_then_429_with_retry_after_until_the_window_sli
     emu.advance_clock(Duration::from_secs(30));
     // Every authenticated request counts: polls and even invalid requests.
     for _ in 0..9 {
-        assert_eq!(
-            get_job(&emu, emu.api_key(), &job_id)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
     }
     for _ in 0..10 {
         let refused = text_job(&emu, emu.api_key(), &json!({ "prompt": "" }))
@@ -313,33 +299,12 @@ async fn twenty_requests_a_minute_then_429_with_retry_after_until_the_window_sli
     // Another key has its own window.
     let other = generate_key();
     emu.add_key(&other, 10_000);
-    assert_eq!(
-        get_job(&emu, &other, &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(status_of(get_job(&emu, &other, &job_id)).await, 404);
 
     // Refused requests are not counted: once the oldest request leaves the window, one is let in.
     emu.advance_clock(Duration::from_secs(retry_after));
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        429
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 429);
     assert_eq!(emu.stats().by_status.get(&429), Some(&2));
 }
 
@@ -352,11 +317,7 @@ async fn a_hundred_requests_an_hour_then_429_for_the_hour() {
             emu.advance_clock(Duration::from_secs(61));
         }
         assert_eq!(
-            get_job(&emu, emu.api_key(), &job_id)
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status_of(get_job(&emu, emu.api_key(), &job_id)).await,
             200,
             "request {i}"
         );
@@ -376,14 +337,7 @@ async fn a_hundred_requests_an_hour_then_429_for_the_hour() {
         "Retry-After {retry_after}"
     );
     emu.advance_clock(Duration::from_secs(retry_after));
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
 }
 
 // ---- Idempotency ----------------------------------------------------------------------------
@@ -629,9 +583,9 @@ async fn download_links_are_resigned_on_every_get_need_no_key_and_expire() {
     );
 
     let tampered = second.replace("signature=", "signature=00");
-    assert_eq!(http().get(tampered).send().await.unwrap().status(), 403);
+    assert_eq!(status_of(http().get(tampered)).await, 403);
     let other_job = second.replace(&job_id, "pub_ffffffffffff");
-    assert_eq!(http().get(other_job).send().await.unwrap().status(), 403);
+    assert_eq!(status_of(http().get(other_job)).await, 403);
 
     emu.advance_clock(Duration::from_secs(15 * 60 + 1));
     let expired = http().get(&second).send().await.unwrap();
@@ -641,7 +595,7 @@ async fn download_links_are_resigned_on_every_get_need_no_key_and_expire() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(http().get(fresh).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(http().get(fresh)).await, 200);
     // Downloads are not API requests: 5 link hits, while only the POST and 3 GETs were counted.
     let stats = emu.stats();
     assert_eq!((stats.downloads, stats.requests), (5, 4));
@@ -662,14 +616,7 @@ async fn injected_5xx_dropped_connections_and_delays() {
         let response = get_job(&emu, emu.api_key(), &job_id).send().await.unwrap();
         assert_eq!(response.status(), 503);
     }
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
 
     emu.set_faults(Faults {
         drop_next: 1,
@@ -689,28 +636,14 @@ async fn injected_5xx_dropped_connections_and_delays() {
         error_rate: 1.0,
         ..Faults::default()
     });
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        503
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 503);
 
     emu.set_faults(Faults {
         delay_ms: 300,
         ..Faults::default()
     });
     let started = std::time::Instant::now();
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     let stats = emu.stats();
@@ -830,14 +763,7 @@ async fn faults_and_the_clock_can_be_driven_over_http_for_black_box_tests() {
         .await
         .unwrap();
     assert_eq!(faults.status(), 200);
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        503
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 503);
     let typo = http()
         .put(format!("{}/_emulator/faults", emu.origin()))
         .json(&json!({ "fail_nxt": 1 }))
@@ -937,14 +863,7 @@ async fn limits_are_configurable() {
     })
     .await;
     let job_id = submit(&emu, json!({ "prompt": "a box" })).await;
-    assert_eq!(
-        get_job(&emu, emu.api_key(), &job_id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_of(get_job(&emu, emu.api_key(), &job_id)).await, 200);
     let (status, _, message) =
         error_of(get_job(&emu, emu.api_key(), &job_id).send().await.unwrap()).await;
     assert_eq!(status, 429);

@@ -177,6 +177,16 @@ pub fn prompt_body(prompt: &str, format: &str) -> Value {
     json!({ "prompt": prompt, "output_format": format })
 }
 
+/// Sends `request` and returns the HTTP status.
+pub async fn status_of(request: RequestBuilder) -> u16 {
+    request
+        .send()
+        .await
+        .expect("request sent")
+        .status()
+        .as_u16()
+}
+
 /// Reads an error response: (status, error_code, message).
 pub async fn error_of(response: Response) -> (u16, String, String) {
     let status = response.status().as_u16();

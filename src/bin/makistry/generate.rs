@@ -131,11 +131,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         .clone()
         .unwrap_or_else(|| default_out(&args.prompt, format));
     let out = std::path::absolute(&out).unwrap_or(out);
-    let (key, _) = match common::api_key().await {
-        Ok(key) => key,
-        Err(code) => return code,
-    };
-    let client = match common::client(base_url, key) {
+    let client = match common::client(base_url).await {
         Ok(client) => client,
         Err(code) => return code,
     };

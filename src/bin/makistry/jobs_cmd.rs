@@ -101,11 +101,7 @@ async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str)
         eprintln!("Nothing to resume: every job is finished.");
         return ExitCode::SUCCESS;
     }
-    let (key, _) = match common::api_key().await {
-        Ok(key) => key,
-        Err(code) => return code,
-    };
-    let client = match common::client(base_url, key) {
+    let client = match common::client(base_url).await {
         Ok(client) => client,
         Err(code) => return code,
     };
