@@ -126,12 +126,16 @@ pub async fn show_progress(mut events: UnboundedReceiver<JobEvent>, label: Strin
     } else {
         ProgressBar::hidden()
     };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
     let mut last_line = String::new();
     while let Some(event) = events.recv().await {
         let line = match &event {
-            JobEvent::Updated(job) => describe(job, started.elapsed()),
+            JobEvent::Updated(job) => describe(job),
             JobEvent::Waiting { waiting, .. } => format!(
                 "{} — trying again in {} s",
                 waiting.error.sentence().trim_end_matches('.'),
@@ -158,7 +162,7 @@ pub async fn show_progress(mut events: UnboundedReceiver<JobEvent>, label: Strin
             if interactive {
                 bar.set_message(line.clone());
             } else {
-                eprintln!("{line}");
+                eprintln!("[{:>4} s] {line}", started.elapsed().as_secs());
             }
             last_line = line;
         }
@@ -167,15 +171,15 @@ pub async fn show_progress(mut events: UnboundedReceiver<JobEvent>, label: Strin
 }
 
 /// One line about a job's state.
-pub fn describe(job: &JobRecord, elapsed: Duration) -> String {
-    let (_, typical_max) = job.mode.typical_duration();
+pub fn describe(job: &JobRecord) -> String {
+    let (typical_min, typical_max) = job.mode.typical_duration();
     match &job.phase {
         Phase::Queued | Phase::Processing => format!(
-            "{}: {} ({} s; {} jobs take up to {} min)",
+            "{}: {} ({} jobs usually take {} s to {} min)",
             short_id(job),
             job.phase.label(),
-            elapsed.as_secs(),
             job.mode.as_str(),
+            typical_min.as_secs(),
             typical_max.as_secs() / 60
         ),
         Phase::Retrying { .. } => format!(
