@@ -8,6 +8,7 @@
 //! - [`jobs`]: the job state machine, the history on disk, and the worker that drives jobs.
 //! - [`attachments`]: reference images checked by their bytes and size.
 //! - [`keychain`]: the API key in the OS credential store; the `Secret` type.
+//! - [`model`]: GLB, STL and 3MF files into render-ready parts; no GL, no egui.
 //! - [`emulator`]: a local HTTP server that implements the documented API, for tests and the
 //!   offline demo. It never imports the client code it examines.
 //!
@@ -22,3 +23,4 @@ pub mod emulator;
 pub mod jobs;
 pub mod keychain;
 pub mod logging;
+pub mod model;

@@ -9,6 +9,7 @@ mod client;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;
+mod model;
 mod tracker;
 
 #[cfg(feature = "system-tests")]

@@ -8,6 +8,7 @@
 mod common;
 mod emulator_cmd;
 mod generate;
+mod inspect_cmd;
 mod jobs_cmd;
 mod key_cmd;
 
@@ -37,6 +38,8 @@ enum Command {
     Jobs(jobs_cmd::JobsArgs),
     /// The API key in the system keychain.
     Key(key_cmd::KeyArgs),
+    /// Load a GLB, STL or 3MF file as the viewer does and print parts, counts and size.
+    Inspect(inspect_cmd::InspectArgs),
     /// Run the local Makistry API emulator (no network, no real key or credits needed).
     Emulator(emulator_cmd::EmulatorArgs),
 }
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             Command::Generate(args) => generate::run(args, &cli.base_url).await,
             Command::Jobs(args) => jobs_cmd::run(args, &cli.base_url).await,
             Command::Key(args) => key_cmd::run(args, &cli.base_url).await,
+            Command::Inspect(args) => inspect_cmd::run(args).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
         }
     })

@@ -1,0 +1,214 @@
+//! GLB (binary glTF 2.0): every mesh of the default scene's node tree, with its node's world
+//! transform applied, as one part named after the mesh (or its node), coloured by its first
+//! material's base colour. Only data inside the file is read: a GLB that points at external
+//! files is refused, and buffers shorter than they claim are caught before any accessor is read.
+
+use gltf::Gltf;
+use gltf::mesh::Mode;
+
+use super::normals::{normalize, smooth};
+use super::{LoadError, MAX_TRIANGLES, MeshFormat, Model, Part};
+
+type Mat4 = [[f32; 4]; 4];
+
+fn malformed(reason: impl Into<String>) -> LoadError {
+    LoadError::malformed(MeshFormat::Glb, reason)
+}
+
+/// `a × b`, column-major as glTF stores matrices.
+fn multiply(a: &Mat4, b: &Mat4) -> Mat4 {
+    let mut out = [[0.0; 4]; 4];
+    for (col, out_col) in out.iter_mut().enumerate() {
+        for (row, value) in out_col.iter_mut().enumerate() {
+            *value = (0..4).map(|k| a[k][row] * b[col][k]).sum();
+        }
+    }
+    out
+}
+
+fn transform_point(m: &Mat4, p: [f32; 3]) -> [f32; 3] {
+    [0, 1, 2].map(|row| m[0][row] * p[0] + m[1][row] * p[1] + m[2][row] * p[2] + m[3][row])
+}
+
+/// The inverse transpose of the 3×3 part (for normals), or `None` if it is singular.
+fn normal_matrix(m: &Mat4) -> Option<[[f32; 3]; 3]> {
+    let a = |r: usize, c: usize| m[c][r];
+    let det = a(0, 0) * (a(1, 1) * a(2, 2) - a(1, 2) * a(2, 1))
+        - a(0, 1) * (a(1, 0) * a(2, 2) - a(1, 2) * a(2, 0))
+        + a(0, 2) * (a(1, 0) * a(2, 1) - a(1, 1) * a(2, 0));
+    if det.abs() < f32::MIN_POSITIVE {
+        return None;
+    }
+    // Cofactor matrix / det = inverse transpose.
+    let cof = |r: usize, c: usize| {
+        let (r1, r2) = ((r + 1) % 3, (r + 2) % 3);
+        let (c1, c2) = ((c + 1) % 3, (c + 2) % 3);
+        a(r1, c1) * a(r2, c2) - a(r1, c2) * a(r2, c1)
+    };
+    Some([0, 1, 2].map(|r| [0, 1, 2].map(|c| cof(r, c) / det)))
+}
+
+/// Loads a GLB file.
+pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
+    let gltf = Gltf::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    let blob = gltf.blob.as_deref();
+    let mut buffers: Vec<&[u8]> = Vec::new();
+    for buffer in gltf.buffers() {
+        let data = match buffer.source() {
+            gltf::buffer::Source::Bin => blob.ok_or_else(|| malformed("it has no binary chunk"))?,
+            gltf::buffer::Source::Uri(_) => {
+                return Err(malformed(
+                    "it refers to external files; only self-contained GLB files can be opened",
+                ));
+            }
+        };
+        if data.len() < buffer.length() {
+            return Err(malformed(format!(
+                "a buffer claims {} bytes but has {}; the file was probably cut short",
+                buffer.length(),
+                data.len()
+            )));
+        }
+        buffers.push(data);
+    }
+    let scene = gltf.default_scene().or_else(|| gltf.scenes().next());
+    let Some(scene) = scene else {
+        return Ok(Model::new(Vec::new()));
+    };
+    let identity: Mat4 = [
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+    ];
+    let mut stack: Vec<(gltf::Node, Mat4, usize)> =
+        scene.nodes().map(|n| (n, identity, 0)).collect();
+    let mut parts = Vec::new();
+    let mut triangles = 0usize;
+    while let Some((node, parent, depth)) = stack.pop() {
+        if depth > 64 {
+            return Err(malformed("its node tree is more than 64 levels deep"));
+        }
+        let world = multiply(&parent, &node.transform().matrix());
+        if let Some(mesh) = node.mesh() {
+            let part = mesh_part(&mesh, node.name(), &world, &buffers)?;
+            triangles += part.triangles();
+            if triangles > MAX_TRIANGLES {
+                return Err(LoadError::TooLarge {
+                    format: "GLB",
+                    reason: format!("over {MAX_TRIANGLES} triangles"),
+                });
+            }
+            parts.push(part);
+        }
+        stack.extend(node.children().map(|child| (child, world, depth + 1)));
+    }
+    // The stack visits nodes last-first; file order reads better in a parts list.
+    parts.reverse();
+    Ok(Model::new(parts))
+}
+
+fn mesh_part(
+    mesh: &gltf::Mesh,
+    node_name: Option<&str>,
+    world: &Mat4,
+    buffers: &[&[u8]],
+) -> Result<Part, LoadError> {
+    let name = mesh
+        .name()
+        .or(node_name)
+        .map_or_else(|| format!("mesh {}", mesh.index() + 1), str::to_string);
+    let normal_matrix = normal_matrix(world);
+    let mirrored = normal_matrix.is_some_and(|n| {
+        let det = n[0][0] * (n[1][1] * n[2][2] - n[1][2] * n[2][1])
+            - n[0][1] * (n[1][0] * n[2][2] - n[1][2] * n[2][0])
+            + n[0][2] * (n[1][0] * n[2][1] - n[1][1] * n[2][0]);
+        det < 0.0
+    });
+    let mut positions = Vec::new();
+    let mut normals = Vec::new();
+    let mut indices: Vec<u32> = Vec::new();
+    let mut color = None;
+    for primitive in mesh.primitives().filter(|p| p.mode() == Mode::Triangles) {
+        let reader = primitive.reader(|buffer| buffers.get(buffer.index()).copied());
+        let Some(read_positions) = reader.read_positions() else {
+            continue;
+        };
+        let base = u32::try_from(positions.len()).map_err(|_| malformed("too many vertices"))?;
+        let local: Vec<[f32; 3]> = read_positions.collect();
+        let count = local.len();
+        let local_indices: Vec<u32> = match reader.read_indices() {
+            Some(read) => read.into_u32().collect(),
+            None => {
+                (0..u32::try_from(count).map_err(|_| malformed("too many vertices"))?).collect()
+            }
+        };
+        if local_indices.iter().any(|&i| i as usize >= count)
+            || !local_indices.len().is_multiple_of(3)
+        {
+            return Err(malformed(format!(
+                "mesh {name:?} has triangle indices outside its vertices"
+            )));
+        }
+        let local_normals: Vec<[f32; 3]> = match reader.read_normals() {
+            Some(read) if read.len() == count => read.collect(),
+            _ => smooth(&local, &local_indices),
+        };
+        positions.extend(local.iter().map(|p| transform_point(world, *p)));
+        normals.extend(local_normals.iter().map(|n| match &normal_matrix {
+            Some(m) => {
+                normalize([0, 1, 2].map(|r| m[r][0] * n[0] + m[r][1] * n[1] + m[r][2] * n[2]))
+            }
+            None => *n,
+        }));
+        for tri in local_indices.chunks_exact(3) {
+            // A mirroring transform turns triangles inside out: keep them facing outwards.
+            let (b, c) = if mirrored {
+                (tri[2], tri[1])
+            } else {
+                (tri[1], tri[2])
+            };
+            indices.extend_from_slice(&[base + tri[0], base + b, base + c]);
+        }
+        color.get_or_insert(
+            primitive
+                .material()
+                .pbr_metallic_roughness()
+                .base_color_factor(),
+        );
+    }
+    // glTF colours are already linear.
+    Ok(Part::new(
+        name,
+        positions,
+        normals,
+        indices,
+        color.unwrap_or([0.8, 0.8, 0.8, 1.0]),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrices_compose_and_invert_for_normals() {
+        let translate: Mat4 = [
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [5.0, 0.0, 0.0, 1.0],
+        ];
+        let scale: Mat4 = [
+            [2.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
+        let world = multiply(&translate, &scale);
+        assert_eq!(transform_point(&world, [1.0, 1.0, 1.0]), [7.0, 1.0, 1.0]);
+        let n = normal_matrix(&world).unwrap();
+        assert_eq!(n[0][0], 0.5);
+        assert!(load(b"glTF nonsense").is_err());
+    }
+}

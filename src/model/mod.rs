@@ -1,0 +1,260 @@
+//! CAD meshes for previewing: GLB, STL and 3MF files into render-ready [`Part`]s (positions,
+//! normals, indices, colour, bounds), in the file's own coordinates and units, with node and
+//! build-item transforms applied and no axis swap. No GL and no egui here: the viewer uploads
+//! what this produces, and `makistry inspect` prints it.
+//!
+//! Loading is CPU and memory work: run it off the UI thread. Every loader checks counts
+//! against the bytes actually present before allocating, refuses NaN or infinite coordinates,
+//! and reports a broken file as a [`LoadError`], never a panic.
+
+mod gltf;
+mod normals;
+mod stl;
+mod three_mf;
+
+use std::path::Path;
+
+/// One part: a mesh with one colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// Name from the file (node, mesh, object or solid name), or a numbered default.
+    pub name: String,
+    /// Vertex positions.
+    pub positions: Vec<[f32; 3]>,
+    /// Unit normals, one per position.
+    pub normals: Vec<[f32; 3]>,
+    /// Triangles, three indices each.
+    pub indices: Vec<u32>,
+    /// Base colour, linear RGBA.
+    pub color: [f32; 4],
+    /// Bounding box of the positions.
+    pub bounds: Bounds,
+}
+
+impl Part {
+    /// Builds a part, computing its bounds.
+    pub fn new(
+        name: String,
+        positions: Vec<[f32; 3]>,
+        normals: Vec<[f32; 3]>,
+        indices: Vec<u32>,
+        color: [f32; 4],
+    ) -> Self {
+        let bounds = Bounds::of(&positions);
+        Self {
+            name,
+            positions,
+            normals,
+            indices,
+            color,
+            bounds,
+        }
+    }
+
+    /// Number of triangles.
+    pub fn triangles(&self) -> usize {
+        self.indices.len() / 3
+    }
+}
+
+/// An axis-aligned box; `empty()` until a point is added.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// Smallest corner.
+    pub min: [f32; 3],
+    /// Largest corner.
+    pub max: [f32; 3],
+}
+
+impl Bounds {
+    /// The box that contains nothing.
+    pub fn empty() -> Self {
+        Self {
+            min: [f32::INFINITY; 3],
+            max: [f32::NEG_INFINITY; 3],
+        }
+    }
+
+    /// The box of `points`.
+    pub fn of(points: &[[f32; 3]]) -> Self {
+        let mut bounds = Self::empty();
+        for p in points {
+            bounds.add(*p);
+        }
+        bounds
+    }
+
+    /// Grows the box to contain `p`.
+    pub fn add(&mut self, p: [f32; 3]) {
+        for (axis, value) in p.into_iter().enumerate() {
+            self.min[axis] = self.min[axis].min(value);
+            self.max[axis] = self.max[axis].max(value);
+        }
+    }
+
+    /// Grows the box to contain `other`.
+    pub fn union(&mut self, other: &Bounds) {
+        if !other.is_empty() {
+            self.add(other.min);
+            self.add(other.max);
+        }
+    }
+
+    /// True when it contains nothing.
+    pub fn is_empty(&self) -> bool {
+        self.min[0] > self.max[0]
+    }
+
+    /// Size along each axis (zero when empty).
+    pub fn size(&self) -> [f32; 3] {
+        if self.is_empty() {
+            [0.0; 3]
+        } else {
+            [0, 1, 2].map(|a| self.max[a] - self.min[a])
+        }
+    }
+}
+
+/// A loaded file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The parts, in file order.
+    pub parts: Vec<Part>,
+    /// Bounds of all parts.
+    pub bounds: Bounds,
+}
+
+impl Model {
+    /// Builds a model from its parts.
+    pub fn new(parts: Vec<Part>) -> Self {
+        let mut bounds = Bounds::empty();
+        for part in &parts {
+            bounds.union(&part.bounds);
+        }
+        Self { parts, bounds }
+    }
+
+    /// Triangles over all parts.
+    pub fn triangles(&self) -> usize {
+        self.parts.iter().map(Part::triangles).sum()
+    }
+
+    /// Vertices over all parts.
+    pub fn vertices(&self) -> usize {
+        self.parts.iter().map(|p| p.positions.len()).sum()
+    }
+}
+
+/// The formats the viewer reads (STEP has no mesh to show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeshFormat {
+    /// Binary glTF.
+    Glb,
+    /// Binary or ASCII STL.
+    Stl,
+    /// 3D Manufacturing Format.
+    ThreeMf,
+}
+
+impl MeshFormat {
+    /// By file extension (any case).
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "glb" => Some(Self::Glb),
+            "stl" => Some(Self::Stl),
+            "3mf" => Some(Self::ThreeMf),
+            _ => None,
+        }
+    }
+
+    /// Name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Glb => "GLB",
+            Self::Stl => "STL",
+            Self::ThreeMf => "3MF",
+        }
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The extension is not one the viewer reads.
+    #[error("{0} files cannot be previewed; open a GLB, STL or 3MF file")]
+    Unsupported(String),
+    /// The file could not be read.
+    #[error("the file could not be read: {0}")]
+    Io(String),
+    /// The file is not a valid file of its format.
+    #[error("this {format} file is broken: {reason}")]
+    Malformed {
+        /// GLB, STL or 3MF.
+        format: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file asks for more than the viewer will hold.
+    #[error("this {format} file is too large to preview: {reason}")]
+    TooLarge {
+        /// GLB, STL or 3MF.
+        format: &'static str,
+        /// What is too large.
+        reason: String,
+    },
+}
+
+impl LoadError {
+    fn malformed(format: MeshFormat, reason: impl Into<String>) -> Self {
+        Self::Malformed {
+            format: format.name(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Most triangles one file may hold (about 1.5 GB of vertex data): beyond it, a header is more
+/// likely lying than the part is real.
+pub const MAX_TRIANGLES: usize = 50_000_000;
+
+/// Loads a file; the extension picks the format.
+pub fn load_path(path: &Path) -> Result<Model, LoadError> {
+    let format = MeshFormat::from_path(path).ok_or_else(|| {
+        LoadError::Unsupported(
+            path.extension()
+                .map_or_else(|| "These".into(), |e| e.to_string_lossy().to_uppercase()),
+        )
+    })?;
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?;
+    load_bytes(format, &bytes)
+}
+
+/// Loads a file already in memory.
+pub fn load_bytes(format: MeshFormat, bytes: &[u8]) -> Result<Model, LoadError> {
+    let model = match format {
+        MeshFormat::Stl => stl::load(bytes)?,
+        MeshFormat::Glb => gltf::load(bytes)?,
+        MeshFormat::ThreeMf => three_mf::load(bytes)?,
+    };
+    let finite = model
+        .parts
+        .iter()
+        .flat_map(|p| p.positions.iter())
+        .all(|p| p.iter().all(|c| c.is_finite()));
+    if !finite {
+        return Err(LoadError::malformed(
+            format,
+            "it has NaN or infinite coordinates",
+        ));
+    }
+    Ok(model)
+}
+
+/// sRGB (as files store colours) to linear (as lighting wants them).
+pub fn srgb_to_linear(c: f32) -> f32 {
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}

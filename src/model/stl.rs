@@ -1,0 +1,228 @@
+//! STL, binary and ASCII. STL shares no vertices between triangles, so every triangle gets its
+//! own three vertices and a flat normal computed from them (the file's stored normals are
+//! often zero or stale). Binary is told from ASCII by size: `84 + 50 × count` bytes.
+
+use super::normals::{face_normal, normalize};
+use super::{LoadError, MAX_TRIANGLES, MeshFormat, Model, Part};
+
+/// Neutral grey, linear: STL has no colour.
+const GREY: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
+
+fn malformed(reason: impl Into<String>) -> LoadError {
+    LoadError::malformed(MeshFormat::Stl, reason)
+}
+
+/// Loads binary or ASCII STL.
+pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
+    let binary_count = (bytes.len() >= 84)
+        .then(|| u32::from_le_bytes([bytes[80], bytes[81], bytes[82], bytes[83]]) as usize);
+    let binary_size = binary_count.map(|n| 84 + 50 * n as u64);
+    let looks_ascii = bytes
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(5)
+        .eq(b"solid".iter());
+    match binary_size {
+        Some(size) if size == bytes.len() as u64 => load_binary(bytes),
+        _ if looks_ascii => load_ascii(bytes),
+        // Some exporters pad binary files; fewer bytes than the count says is a cut file.
+        Some(size) if size < bytes.len() as u64 => load_binary(bytes),
+        Some(size) => Err(malformed(format!(
+            "its header announces {} triangles ({size} bytes) but the file has only {} bytes; it was probably cut short",
+            binary_count.unwrap_or(0),
+            bytes.len()
+        ))),
+        None if bytes.is_empty() => Err(malformed("the file is empty (0 bytes)")),
+        None => Err(malformed("it is too short to be an STL file")),
+    }
+}
+
+fn load_binary(bytes: &[u8]) -> Result<Model, LoadError> {
+    let count = u32::from_le_bytes([bytes[80], bytes[81], bytes[82], bytes[83]]) as usize;
+    if count > MAX_TRIANGLES {
+        return Err(LoadError::TooLarge {
+            format: "STL",
+            reason: format!("{count} triangles"),
+        });
+    }
+    if count == 0 {
+        return Ok(Model::new(Vec::new()));
+    }
+    let mut positions = Vec::with_capacity(count * 3);
+    let mut normals = Vec::with_capacity(count * 3);
+    for record in bytes[84..84 + 50 * count].chunks_exact(50) {
+        let f =
+            |i: usize| f32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]);
+        let v = |at: usize| [f(at), f(at + 4), f(at + 8)];
+        let (a, b, c) = (v(12), v(24), v(36));
+        let n = normalize(face_normal(a, b, c));
+        positions.extend_from_slice(&[a, b, c]);
+        normals.extend_from_slice(&[n, n, n]);
+    }
+    let indices = (0..positions.len() as u32).collect();
+    let name = String::from_utf8_lossy(&bytes[..80])
+        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+        .to_string();
+    let name = if name.is_empty() || name.starts_with("solid") {
+        "solid".to_string()
+    } else {
+        name
+    };
+    Ok(Model::new(vec![Part::new(
+        name, positions, normals, indices, GREY,
+    )]))
+}
+
+fn load_ascii(bytes: &[u8]) -> Result<Model, LoadError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| malformed("it starts like ASCII STL but is not text"))?;
+    let mut parts = Vec::new();
+    let mut current: Option<(String, Vec<[f32; 3]>)> = None;
+    let mut facet = Vec::with_capacity(3);
+    let mut triangles = 0usize;
+    for (line_number, line) in text.lines().enumerate() {
+        let mut words = line.split_whitespace();
+        let at = || format!("line {}", line_number + 1);
+        match words.next() {
+            Some("solid") => {
+                if current.is_some() {
+                    return Err(malformed(format!(
+                        "{}: a solid starts inside another",
+                        at()
+                    )));
+                }
+                current = Some((words.collect::<Vec<_>>().join(" "), Vec::new()));
+            }
+            Some("vertex") => {
+                let (_, positions) = current
+                    .as_mut()
+                    .ok_or_else(|| malformed(format!("{}: a vertex outside any solid", at())))?;
+                let mut coordinate = || -> Result<f32, LoadError> {
+                    words
+                        .next()
+                        .and_then(|w| w.parse().ok())
+                        .ok_or_else(|| malformed(format!("{}: a vertex needs three numbers", at())))
+                };
+                let p = [coordinate()?, coordinate()?, coordinate()?];
+                facet.push(p);
+                if facet.len() > 3 {
+                    return Err(malformed(format!(
+                        "{}: a facet with more than three vertices",
+                        at()
+                    )));
+                }
+                if facet.len() == 3 {
+                    positions.append(&mut facet);
+                    triangles += 1;
+                    if triangles > MAX_TRIANGLES {
+                        return Err(LoadError::TooLarge {
+                            format: "STL",
+                            reason: format!("over {MAX_TRIANGLES} triangles"),
+                        });
+                    }
+                }
+            }
+            Some("endfacet") if !facet.is_empty() => {
+                return Err(malformed(format!(
+                    "{}: a facet with fewer than three vertices",
+                    at()
+                )));
+            }
+            Some("endsolid") => {
+                let (name, positions) = current
+                    .take()
+                    .ok_or_else(|| malformed(format!("{}: endsolid without solid", at())))?;
+                let name = if name.is_empty() {
+                    format!("solid {}", parts.len() + 1)
+                } else {
+                    name
+                };
+                let normals = positions
+                    .chunks_exact(3)
+                    .flat_map(|t| {
+                        let n = normalize(face_normal(t[0], t[1], t[2]));
+                        [n, n, n]
+                    })
+                    .collect();
+                let indices = (0..positions.len() as u32).collect();
+                parts.push(Part::new(name, positions, normals, indices, GREY));
+            }
+            _ => {}
+        }
+    }
+    if current.is_some() {
+        return Err(malformed(
+            "the last solid has no endsolid; the file was probably cut short",
+        ));
+    }
+    parts.retain(|p| !p.positions.is_empty());
+    Ok(Model::new(parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binary(triangles: &[[[f32; 3]; 3]]) -> Vec<u8> {
+        let mut out = vec![0u8; 80];
+        out.extend_from_slice(&(triangles.len() as u32).to_le_bytes());
+        for t in triangles {
+            out.extend_from_slice(&[0u8; 12]);
+            for v in t {
+                for c in v {
+                    out.extend_from_slice(&c.to_le_bytes());
+                }
+            }
+            out.extend_from_slice(&[0, 0]);
+        }
+        out
+    }
+
+    const TRI: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 5.0, 0.0]];
+
+    #[test]
+    fn binary_stl_gets_flat_normals_and_bounds() {
+        let model = load(&binary(&[
+            TRI,
+            [[0.0, 0.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 2.0]],
+        ]))
+        .unwrap();
+        assert_eq!(
+            (model.parts.len(), model.triangles(), model.vertices()),
+            (1, 2, 6)
+        );
+        assert_eq!(model.parts[0].normals[0], [0.0, 0.0, 1.0]);
+        assert_eq!(model.bounds.max, [10.0, 5.0, 2.0]);
+    }
+
+    #[test]
+    fn ascii_stl_with_two_solids_gives_two_parts() {
+        let text = "solid left\n facet normal 0 0 1\n  outer loop\n   vertex 0 0 0\n   vertex 1 0 0\n   vertex 0 1 0\n  endloop\n endfacet\nendsolid left\n\
+                    solid right\n facet normal 0 0 1\n  outer loop\n   vertex 5 0 0\n   vertex 6 0 0\n   vertex 5 1 0\n  endloop\n endfacet\nendsolid right\n";
+        let model = load(text.as_bytes()).unwrap();
+        let names: Vec<_> = model.parts.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["left", "right"]);
+        assert_eq!(model.bounds.max[0], 6.0);
+    }
+
+    #[test]
+    fn broken_and_hostile_files_are_errors_not_panics() {
+        let mut cut = binary(&[TRI, TRI]);
+        cut.truncate(cut.len() - 10);
+        assert!(matches!(load(&cut), Err(LoadError::Malformed { .. })));
+        let mut lying = binary(&[TRI]);
+        lying[80..84].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(load(&lying).is_err());
+        assert!(load(b"").is_err());
+        assert!(load(b"solid x\n facet\n outer loop\n vertex 0 0\n").is_err());
+        assert!(
+            load(b"solid x\n facet\n outer loop\n vertex 0 0 0\n").is_err(),
+            "no endsolid"
+        );
+        assert_eq!(load(&binary(&[])).unwrap().triangles(), 0);
+        assert_eq!(
+            load(b"solid empty\nendsolid empty\n").unwrap().triangles(),
+            0
+        );
+    }
+}
