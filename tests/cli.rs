@@ -147,8 +147,11 @@ async fn a_process_killed_right_after_its_submission_resumes_the_same_job() {
     child.wait().unwrap();
     assert!(!out.exists());
 
+    // Resuming goes back to the API the job was made on, whatever --base-url says now.
     let mut resume = makistry(&emu, &data);
-    resume.args(["jobs", "resume"]);
+    resume
+        .env("MAKISTRY_BASE_URL", "http://127.0.0.1:9/v1")
+        .args(["jobs", "resume"]);
     let resumed = run(resume).await;
     assert!(resumed.status.success(), "{}", text(&resumed));
     assert_eq!(

@@ -171,6 +171,10 @@ pub struct JobRecord {
     pub file: Option<PathBuf>,
     /// Where the user asked the file to be written (`generate --out`).
     pub out_path: Option<PathBuf>,
+    /// The API base URL the job was submitted to: resuming talks to the same API (a job id
+    /// means nothing to another one). `None` in records from before it was kept.
+    #[serde(default)]
+    pub api_base: Option<String>,
     /// The last error, shown with the job (also while it is being retried).
     pub error: Option<RecordedError>,
     /// When the job was recorded.
@@ -253,6 +257,7 @@ impl JobRecord {
             latency_ms: None,
             file: None,
             out_path: None,
+            api_base: None,
             error: None,
             created_at: now,
             submitted_at: None,

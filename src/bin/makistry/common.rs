@@ -76,6 +76,11 @@ pub async fn api_key() -> Result<(Secret, KeySource), ExitCode> {
 /// A client for `base_url` with the key in use (see [`api_key`]).
 pub async fn client(base_url: &str) -> Result<Client, ExitCode> {
     let (key, _) = api_key().await?;
+    client_with_key(base_url, key)
+}
+
+/// A client for `base_url` with `key`.
+pub fn client_with_key(base_url: &str, key: Secret) -> Result<Client, ExitCode> {
     Client::new(base_url, key, Arc::new(RequestBudget::contract())).map_err(|e| fail_api(&e))
 }
 

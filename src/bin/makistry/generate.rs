@@ -139,6 +139,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
+    let api_base = client.base_url().to_string();
     let (tracker, mut events) = common::tracker(client, store);
     let mut job = JobRecord::new(
         args.prompt,
@@ -151,6 +152,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         Utc::now(),
     );
     job.out_path = Some(out.clone());
+    job.api_base = Some(api_base);
     let job = match tracker.record(job) {
         Ok(job) => job,
         Err(e) => {

@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use chrono::{Local, Utc};
 use clap::{Args, Subcommand};
-use makistry::jobs::{JobRecord, Phase, copy_atomically};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use makistry::jobs::{JobRecord, Phase, Tracker, copy_atomically};
 
 use crate::common::{self, exit, fail};
 
@@ -101,16 +104,41 @@ async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str)
         eprintln!("Nothing to resume: every job is finished.");
         return ExitCode::SUCCESS;
     }
-    let client = match common::client(base_url).await {
-        Ok(client) => client,
+    let (key, _) = match common::api_key().await {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let (tracker, events) = common::tracker(client, store.clone());
+    // Each job goes back to the API it was submitted to (its id means nothing to another);
+    // records from before that was kept use --base-url.
+    let (events_sender, events) = tokio::sync::mpsc::unbounded_channel();
+    let mut trackers: HashMap<String, Tracker> = HashMap::new();
+    for job in &pending {
+        let api = job.api_base.clone().unwrap_or_else(|| base_url.to_string());
+        if !trackers.contains_key(&api) {
+            let client = match common::client_with_key(&api, key.clone()) {
+                Ok(client) => client,
+                Err(code) => return code,
+            };
+            trackers.insert(
+                api,
+                Tracker::new(
+                    client,
+                    store.clone(),
+                    events_sender.clone(),
+                    Arc::new(|| {}),
+                ),
+            );
+        }
+    }
+    drop(events_sender);
     let progress = tokio::spawn(common::show_progress(events, "resume".into()));
     eprintln!("resuming {} job(s)", pending.len());
     let mut workers = Vec::new();
     for job in pending {
-        let tracker = tracker.clone();
+        let api = job.api_base.clone().unwrap_or_else(|| base_url.to_string());
+        let Some(tracker) = trackers.get(&api).cloned() else {
+            continue;
+        };
         let store = store.clone();
         workers.push(tokio::spawn(async move {
             // A job the client stopped waiting for is checked again, with a fresh time-out.
@@ -123,7 +151,7 @@ async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str)
             tracker.run(&job.id).await
         }));
     }
-    drop(tracker);
+    drop(trackers);
     let mut worst = ExitCode::SUCCESS;
     let mut results = Vec::new();
     for worker in workers {
