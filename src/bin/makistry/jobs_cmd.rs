@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use chrono::{Local, Utc};
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use makistry::jobs::{JobRecord, Phase, Tracker, copy_atomically};
@@ -114,20 +115,17 @@ async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str)
     let mut trackers: HashMap<String, Tracker> = HashMap::new();
     for job in &pending {
         let api = job.api_base.clone().unwrap_or_else(|| base_url.to_string());
-        if !trackers.contains_key(&api) {
-            let client = match common::client_with_key(&api, key.clone()) {
+        if let Entry::Vacant(slot) = trackers.entry(api) {
+            let client = match common::client_with_key(slot.key(), key.clone()) {
                 Ok(client) => client,
                 Err(code) => return code,
             };
-            trackers.insert(
-                api,
-                Tracker::new(
-                    client,
-                    store.clone(),
-                    events_sender.clone(),
-                    Arc::new(|| {}),
-                ),
-            );
+            slot.insert(Tracker::new(
+                client,
+                store.clone(),
+                events_sender.clone(),
+                Arc::new(|| {}),
+            ));
         }
     }
     drop(events_sender);
