@@ -24,3 +24,12 @@ pub mod jobs;
 pub mod keychain;
 pub mod logging;
 pub mod model;
+
+/// The tokio runtime both binaries run background work on (network, files, decoding), with
+/// named worker threads so they are recognisable in a debugger or profiler.
+pub fn background_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("makistry-worker")
+        .build()
+}

@@ -70,11 +70,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     makistry::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("makistry-worker")
-        .build()
-    {
+    let runtime = match makistry::background_runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the background runtime: {e}");

@@ -412,6 +412,13 @@ mod tests {
         )
     }
 
+    fn accepted(remote_id: &str) -> Outcome {
+        Outcome::Accepted {
+            remote_id: remote_id.into(),
+            status: JobStatus::Queued,
+        }
+    }
+
     fn polled(status: JobStatus, code: Option<&str>) -> Outcome {
         Outcome::Polled(JobOut {
             status,
@@ -428,14 +435,7 @@ mod tests {
     fn a_successful_job_goes_submit_poll_download_done() {
         let mut job = job();
         assert_eq!(job.next_step(t(0)), Step::Submit);
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_1".into(),
-                status: JobStatus::Queued,
-            },
-            t(1),
-            1.0,
-        );
+        job.apply(accepted("pub_1"), t(1), 1.0);
         assert_eq!(
             job.next_step(t(11)),
             Step::Poll {
@@ -458,14 +458,7 @@ mod tests {
             "a_new_code",
         ] {
             let mut job = job();
-            job.apply(
-                Outcome::Accepted {
-                    remote_id: "pub_1".into(),
-                    status: JobStatus::Queued,
-                },
-                t(1),
-                1.0,
-            );
+            job.apply(accepted("pub_1"), t(1), 1.0);
             job.apply(polled(JobStatus::Failed, Some(code)), t(30), 1.0);
             assert_eq!(job.phase, Phase::Failed, "{code}");
             let error = job.error.as_ref().unwrap();
@@ -478,14 +471,7 @@ mod tests {
     fn transient_job_failures_are_resubmitted_once_with_a_new_key() {
         let mut job = job();
         let first_key = job.idempotency_key.clone();
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_1".into(),
-                status: JobStatus::Queued,
-            },
-            t(1),
-            1.0,
-        );
+        job.apply(accepted("pub_1"), t(1), 1.0);
         job.apply(
             polled(JobStatus::Failed, Some("sandbox_timeout")),
             t(30),
@@ -496,14 +482,7 @@ mod tests {
         assert_eq!(job.phase, Phase::Submitting);
         assert_ne!(job.idempotency_key, first_key);
         assert_eq!(job.earlier_remote_ids, ["pub_1"]);
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_2".into(),
-                status: JobStatus::Queued,
-            },
-            t(31),
-            1.0,
-        );
+        job.apply(accepted("pub_2"), t(31), 1.0);
         job.apply(
             polled(JobStatus::Failed, Some("sandbox_timeout")),
             t(60),
@@ -515,14 +494,7 @@ mod tests {
     #[test]
     fn internal_errors_back_off_30s_then_5min() {
         let mut job = job();
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_1".into(),
-                status: JobStatus::Queued,
-            },
-            t(0),
-            1.0,
-        );
+        job.apply(accepted("pub_1"), t(0), 1.0);
         job.apply(
             polled(JobStatus::Failed, Some("internal_error")),
             t(10),
@@ -530,14 +502,7 @@ mod tests {
         );
         assert_eq!(job.phase, Phase::Retrying { at: t(40) });
         job.apply(Outcome::ResubmitDue, t(40), 1.0);
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_2".into(),
-                status: JobStatus::Queued,
-            },
-            t(40),
-            1.0,
-        );
+        job.apply(accepted("pub_2"), t(40), 1.0);
         job.apply(
             polled(JobStatus::Failed, Some("internal_error")),
             t(50),
@@ -545,14 +510,7 @@ mod tests {
         );
         assert_eq!(job.phase, Phase::Retrying { at: t(350) });
         job.apply(Outcome::ResubmitDue, t(350), 1.0);
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_3".into(),
-                status: JobStatus::Queued,
-            },
-            t(350),
-            1.0,
-        );
+        job.apply(accepted("pub_3"), t(350), 1.0);
         job.apply(
             polled(JobStatus::Failed, Some("internal_error")),
             t(360),
@@ -586,14 +544,7 @@ mod tests {
     #[test]
     fn expiry_time_outs_and_check_again() {
         let mut job = job();
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_1".into(),
-                status: JobStatus::Queued,
-            },
-            t(0),
-            1.0,
-        );
+        job.apply(accepted("pub_1"), t(0), 1.0);
         job.apply(Outcome::TimedOut, t(300), 1.0);
         assert_eq!(job.phase, Phase::StillRunning);
         job.check_again(t(400));
@@ -614,14 +565,7 @@ mod tests {
     #[test]
     fn records_survive_a_json_round_trip() {
         let mut job = job();
-        job.apply(
-            Outcome::Accepted {
-                remote_id: "pub_1".into(),
-                status: JobStatus::Queued,
-            },
-            t(1),
-            1.0,
-        );
+        job.apply(accepted("pub_1"), t(1), 1.0);
         job.apply(polled(JobStatus::Failed, Some("export_failed")), t(30), 1.0);
         let text = serde_json::to_string(&job).unwrap();
         assert!(text.contains(r#""phase":"retrying""#), "{text}");

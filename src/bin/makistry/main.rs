@@ -47,11 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     makistry::logging::init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("makistry-worker")
-        .build()
-    {
+    let runtime = match makistry::background_runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
