@@ -160,7 +160,38 @@ impl Attachment {
             sha256: self.sha256.clone(),
             bytes: self.bytes.len() as u64,
             mime: self.mime.to_string(),
+            label: None,
         }
+    }
+
+    /// A copy of the image in `dir` (named by its SHA-256, so the same image is kept once),
+    /// returned with its path there. The app keeps every attached image this way: a draft or
+    /// a job can be re-sent after the original file moved, and pasted images have no file.
+    pub fn keep_in(&self, dir: &Path) -> std::io::Result<Attachment> {
+        let extension = match self.mime {
+            "image/png" => "png",
+            "image/jpeg" => "jpg",
+            "image/webp" => "webp",
+            _ => "gif",
+        };
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{}.{extension}", self.sha256));
+        if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(self.bytes.len() as u64) {
+            let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut temp, &self.bytes)?;
+            temp.persist(&path).map_err(|e| e.error)?;
+        }
+        Ok(Attachment {
+            path,
+            ..self.clone()
+        })
+    }
+
+    /// The (first) frame scaled to fit `max_side` pixels, as RGBA8 rows, for a thumbnail.
+    pub fn thumbnail(&self, max_side: u32) -> Option<(u32, u32, Vec<u8>)> {
+        let image = image::load_from_memory(&self.bytes).ok()?;
+        let small = image.thumbnail(max_side, max_side).to_rgba8();
+        Some((small.width(), small.height(), small.into_raw()))
     }
 }
 

@@ -8,7 +8,10 @@
 //! - [`jobs`]: the job state machine, the history on disk, and the worker that drives jobs.
 //! - [`attachments`]: reference images checked by their bytes and size.
 //! - [`keychain`]: the API key in the OS credential store; the `Secret` type.
+//! - [`draft`]: the prompt form's draft on disk, so nothing typed or attached is lost.
 //! - [`model`]: GLB, STL and 3MF files into render-ready parts; no GL, no egui.
+//! - [`app`] and [`ui`]: the window (eframe/egui). Panels return intents; the app applies
+//!   them by spawning background tasks that report through channels and wake the window.
 //! - [`emulator`]: a local HTTP server that implements the documented API, for tests and the
 //!   offline demo. It never imports the client code it examines.
 //!
@@ -18,12 +21,15 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
+pub mod app;
 pub mod attachments;
+pub mod draft;
 pub mod emulator;
 pub mod jobs;
 pub mod keychain;
 pub mod logging;
 pub mod model;
+pub mod ui;
 
 /// The tokio runtime both binaries run background work on (network, files, decoding), with
 /// named worker threads so they are recognisable in a debugger or profiler.

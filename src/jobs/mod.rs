@@ -10,6 +10,6 @@ mod record;
 mod store;
 mod worker;
 
-pub use record::{ImageRef, JobRecord, Outcome, Phase, RecordedError, Step};
+pub use record::{ImageRef, JobRecord, Outcome, Phase, RecordedError, Step, compose_prompt};
 pub use store::{DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir};
 pub use worker::{JobEvent, Tracker, copy_atomically, poll_interval};

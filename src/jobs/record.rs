@@ -23,6 +23,9 @@ pub struct ImageRef {
     pub bytes: u64,
     /// MIME type judged from the bytes.
     pub mime: String,
+    /// Which view the image shows ("front", "right side"), told to the API in the prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// Where a job is.
@@ -228,6 +231,38 @@ pub enum Outcome {
     ResubmitDue,
 }
 
+/// The user's prompt followed by one line naming the labelled images' views, e.g.
+/// "Image 1 is the front view; image 2 is the right side view."
+pub fn compose_prompt(prompt: &str, images: &[ImageRef]) -> String {
+    let views: Vec<String> = images
+        .iter()
+        .enumerate()
+        .filter_map(|(i, image)| {
+            let label = image.label.as_deref()?.trim();
+            if label.is_empty() {
+                return None;
+            }
+            let view = if label.to_lowercase().ends_with("view") {
+                label.to_string()
+            } else {
+                format!("{label} view")
+            };
+            Some(format!("image {} is the {view}", i + 1))
+        })
+        .collect();
+    if views.is_empty() {
+        return prompt.to_string();
+    }
+    let mut hint = views.join("; ");
+    hint[..1].make_ascii_uppercase();
+    let prompt = prompt.trim_end();
+    if prompt.is_empty() {
+        format!("{hint}.")
+    } else {
+        format!("{prompt}\n\n{hint}.")
+    }
+}
+
 fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -263,6 +298,12 @@ impl JobRecord {
             submitted_at: None,
             finished_at: None,
         }
+    }
+
+    /// The prompt as sent: the user's text, then which view each labelled image shows (the
+    /// contract's advice for several views: "say which view is which in `prompt`").
+    pub fn prompt_to_send(&self) -> String {
+        compose_prompt(&self.prompt, &self.images)
     }
 
     /// What the worker should do now.
@@ -410,6 +451,33 @@ mod tests {
             OutputFormat::Glb,
             t(0),
         )
+    }
+
+    #[test]
+    fn view_labels_are_told_to_the_api_in_the_prompt() {
+        let image = |label: Option<&str>| ImageRef {
+            path: PathBuf::from("x.png"),
+            sha256: String::new(),
+            bytes: 1,
+            mime: "image/png".into(),
+            label: label.map(String::from),
+        };
+        assert_eq!(compose_prompt("a bracket", &[image(None)]), "a bracket");
+        assert_eq!(
+            compose_prompt(
+                "a bracket ",
+                &[
+                    image(Some("front")),
+                    image(Some(" ")),
+                    image(Some("right side view"))
+                ]
+            ),
+            "a bracket\n\nImage 1 is the front view; image 3 is the right side view."
+        );
+        assert_eq!(
+            compose_prompt("", &[image(Some("top"))]),
+            "Image 1 is the top view."
+        );
     }
 
     fn accepted(remote_id: &str) -> Outcome {

@@ -126,6 +126,11 @@ impl Tracker {
         Ok(job)
     }
 
+    /// Reports a job changed outside the tracker (e.g. set up again for Retry).
+    pub fn announce(&self, job: JobRecord) {
+        self.emit(JobEvent::Updated(Box::new(job)));
+    }
+
     fn update(&self, id: &str, change: impl FnOnce(&mut JobRecord)) -> Option<JobRecord> {
         match self.store.update(id, change) {
             Ok(Some(job)) => {
@@ -231,7 +236,7 @@ impl Tracker {
         .await
         .map_err(|e| ApiError::InvalidRequest(format!("Reading the images failed: {e}")))??;
         Ok(JobRequest {
-            prompt: job.prompt.clone(),
+            prompt: job.prompt_to_send(),
             mode: job.mode,
             format: job.format,
             images: uploads,

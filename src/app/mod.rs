@@ -1,0 +1,929 @@
+//! The window: owns the panels' state, drains background events at the start of each frame,
+//! and applies the panels' intents by spawning background work (see [`tasks`]). The UI thread
+//! only draws: files, network, keychain and decoding all happen on the tokio runtime.
+//!
+//! Repaints happen on events (every background report wakes the window), plus once a second
+//! while a job shows a running clock, and once when the draft is due to be saved.
+
+pub mod tasks;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::api::MAX_IMAGES;
+use crate::draft::Draft;
+use crate::emulator::Timing;
+use crate::jobs::{JobEvent, JobRecord, Phase};
+use crate::keychain::{KeySource, Keychain, KeychainError, parse_api_key};
+use crate::ui::jobs::{JobsView, LiveJob};
+use crate::ui::prompt::PromptView;
+use crate::ui::result::{ModelState, Shown};
+use crate::ui::welcome::KeyForm;
+use crate::ui::{self, Intent, Message};
+use tasks::{ConnectTo, Connection, Event, Reporter, TrackerSettings};
+
+/// How the draft waits after the last change before it is written.
+const DRAFT_SAVE_DELAY: Duration = Duration::from_millis(400);
+
+/// How the window is started.
+pub struct AppConfig {
+    /// Background work runs here.
+    pub runtime: Handle,
+    /// Job history, draft and kept images.
+    pub data_dir: PathBuf,
+    /// The OS keychain (or a test store); an error when there is none.
+    pub keychain: Result<Keychain, KeychainError>,
+    /// The API a key is used with.
+    pub base_url: String,
+    /// Start the offline demo straight away (`--demo`).
+    pub demo: bool,
+    /// A GLB, STL or 3MF file to open for viewing.
+    pub open_file: Option<PathBuf>,
+    /// Job durations of the demo's emulator.
+    pub demo_timing: Timing,
+    /// Multiplies every wait of the job tracker (1.0; tests use less).
+    pub time_scale: f64,
+    /// Desktop notifications when a job ends while the window is in the background.
+    pub notifications: bool,
+}
+
+impl AppConfig {
+    /// The app as users run it: the system keychain, the platform's data directory, the
+    /// real API (or `MAKISTRY_BASE_URL`).
+    pub fn standard(runtime: Handle, data_dir: PathBuf) -> Self {
+        Self {
+            runtime,
+            data_dir,
+            keychain: Keychain::system(),
+            base_url: std::env::var("MAKISTRY_BASE_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| crate::api::DEFAULT_BASE_URL.to_string()),
+            demo: false,
+            open_file: None,
+            demo_timing: Timing::Fixed {
+                queued: Duration::from_secs(2),
+                processing: Duration::from_secs(10),
+            },
+            time_scale: 1.0,
+            notifications: true,
+        }
+    }
+}
+
+/// Which screen is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// Looking for a key (a fraction of a second).
+    Starting,
+    /// No key: paste one or try the demo.
+    Welcome,
+    /// Connecting (checking a key, starting the demo).
+    Connecting,
+    /// The form, jobs and results.
+    Main,
+}
+
+/// What the central area shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Selection {
+    Job(String),
+    File(PathBuf),
+}
+
+/// The app.
+pub struct MakistryApp {
+    config: AppConfig,
+    report: Reporter,
+    events: Receiver<Event>,
+    job_events: UnboundedReceiver<JobEvent>,
+    settings: TrackerSettings,
+    screen: Screen,
+    key_form: KeyForm,
+    /// The key form is open over the main screen (Replace / use a real key).
+    key_form_open: bool,
+    connection: Option<Connection>,
+    draft: Draft,
+    draft_loaded: bool,
+    draft_changed_at: Option<Instant>,
+    thumbnails: HashMap<String, egui::TextureHandle>,
+    checking_images: usize,
+    attachment_messages: Vec<Message>,
+    jobs: Vec<JobRecord>,
+    live: HashMap<String, LiveJob>,
+    running: HashSet<String>,
+    selection: Option<Selection>,
+    models: HashMap<PathBuf, ModelState>,
+    messages: Vec<Message>,
+    focused: bool,
+}
+
+impl MakistryApp {
+    /// Builds the app and starts the background work of start-up (after which the first
+    /// frame is drawn at once: the draft and the key arrive as events).
+    pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        let (sender, events) = channel();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
+        let report = Reporter::new(sender, wake);
+        let (job_sender, job_events) = tokio::sync::mpsc::unbounded_channel();
+        let settings = TrackerSettings {
+            job_events: job_sender,
+            time_scale: config.time_scale,
+            demo_timing: config.demo_timing,
+        };
+        let mut app = Self {
+            report,
+            events,
+            job_events,
+            settings,
+            screen: Screen::Starting,
+            key_form: KeyForm::default(),
+            key_form_open: false,
+            connection: None,
+            draft: Draft::default(),
+            draft_loaded: false,
+            draft_changed_at: None,
+            thumbnails: HashMap::new(),
+            checking_images: 0,
+            attachment_messages: Vec::new(),
+            jobs: Vec::new(),
+            live: HashMap::new(),
+            running: HashSet::new(),
+            selection: None,
+            models: HashMap::new(),
+            messages: Vec::new(),
+            focused: true,
+            config,
+        };
+        app.spawn(tasks::load_draft(
+            app.config.data_dir.clone(),
+            app.report.clone(),
+        ));
+        if app.config.demo {
+            app.start_demo();
+        } else {
+            let keychain = app.config.keychain.clone();
+            app.spawn(tasks::find_key(keychain, app.report.clone()));
+        }
+        if let Some(path) = app.config.open_file.clone() {
+            app.open_paths(vec![path]);
+        }
+        app
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.config.runtime.spawn(task);
+    }
+
+    fn images_dir(&self) -> PathBuf {
+        self.config.data_dir.join("images")
+    }
+
+    fn start_demo(&mut self) {
+        self.screen = Screen::Connecting;
+        self.spawn(tasks::connect(
+            ConnectTo::Demo,
+            self.config.base_url.clone(),
+            self.config.data_dir.clone(),
+            self.settings.clone(),
+            self.report.clone(),
+        ));
+    }
+
+    // ----- events -----
+
+    fn drain_events(&mut self, ctx: &egui::Context) {
+        while let Ok(event) = self.events.try_recv() {
+            self.apply_event(ctx, event);
+        }
+        while let Ok(event) = self.job_events.try_recv() {
+            self.apply_job_event(event);
+        }
+    }
+
+    fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
+        match event {
+            Event::DraftLoaded {
+                draft,
+                thumbnails,
+                problems,
+            } => {
+                // Anything typed before the draft arrived wins over the stored text.
+                if self.draft_changed_at.is_none() {
+                    self.draft = draft;
+                } else {
+                    for image in draft.images {
+                        if self.draft.images.len() < MAX_IMAGES {
+                            self.draft.images.push(image);
+                        }
+                    }
+                }
+                for (sha, image) in thumbnails {
+                    self.add_thumbnail(ctx, sha, image);
+                }
+                self.attachment_messages.extend(problems);
+                self.draft_loaded = true;
+            }
+            Event::KeyFound(Ok(Some((key, source)))) => {
+                self.screen = Screen::Connecting;
+                self.spawn(tasks::connect(
+                    ConnectTo::Key {
+                        key,
+                        source,
+                        note: None,
+                    },
+                    self.config.base_url.clone(),
+                    self.config.data_dir.clone(),
+                    self.settings.clone(),
+                    self.report.clone(),
+                ));
+            }
+            Event::KeyFound(Ok(None)) => self.screen = Screen::Welcome,
+            Event::KeyFound(Err(e)) => {
+                self.screen = Screen::Welcome;
+                self.key_form.problem = Some(Message::error(
+                    format!("The system keychain could not be read: {e}."),
+                    e.action(),
+                ));
+            }
+            Event::KeyRefused(message) => {
+                self.key_form.busy = false;
+                self.key_form.problem = Some(message);
+                if self.connection.is_none() {
+                    self.screen = Screen::Welcome;
+                }
+            }
+            Event::KeyRemoved(result) => match result {
+                Ok(()) => {
+                    self.connection = None;
+                    self.jobs.clear();
+                    self.selection = None;
+                    self.screen = Screen::Welcome;
+                    self.key_form = KeyForm::default();
+                }
+                Err(message) => self.messages.push(message),
+            },
+            Event::Connected(Ok(connected)) => {
+                let tasks::Connected {
+                    connection,
+                    mut jobs,
+                    notice,
+                } = *connected;
+                if let Some(notice) = notice {
+                    self.messages.push(Message::error(
+                        notice.sentence(),
+                        "Older jobs are not shown.",
+                    ));
+                }
+                if let Some(note) = &connection.note {
+                    self.messages.push(note.clone());
+                }
+                jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
+                self.jobs = jobs;
+                self.key_form = KeyForm::default();
+                self.key_form_open = false;
+                self.screen = Screen::Main;
+                self.selection = self.selection.take().or_else(|| {
+                    self.jobs
+                        .iter()
+                        .find(|j| j.phase == Phase::Done)
+                        .map(|j| Selection::Job(j.id.clone()))
+                });
+                self.connection = Some(connection);
+                self.resume_jobs();
+                self.load_selected_model();
+            }
+            Event::Connected(Err(message)) => {
+                self.key_form.busy = false;
+                self.key_form.problem = Some(message);
+                if self.connection.is_none() {
+                    self.screen = Screen::Welcome;
+                }
+            }
+            Event::Attached(result) => {
+                self.checking_images = self.checking_images.saturating_sub(1);
+                match result {
+                    Ok(attached) => {
+                        if self.draft.images.len() >= MAX_IMAGES {
+                            self.attachment_messages.push(Message::error(
+                                format!("A job takes at most {MAX_IMAGES} images."),
+                                "Remove one to add another.",
+                            ));
+                        } else if self
+                            .draft
+                            .images
+                            .iter()
+                            .any(|i| i.sha256 == attached.image.sha256)
+                        {
+                            self.attachment_messages
+                                .push(Message::info("That image is already attached."));
+                        } else {
+                            if let Some(thumbnail) = attached.thumbnail {
+                                self.add_thumbnail(ctx, attached.image.sha256.clone(), thumbnail);
+                            }
+                            self.draft.images.push(attached.image);
+                            self.draft_changed();
+                        }
+                    }
+                    Err(message) => self.attachment_messages.push(message),
+                }
+            }
+            Event::Picked(paths) => self.open_paths(paths),
+            Event::ModelLoaded { path, result } => {
+                let state = match result {
+                    Ok(summary) => ModelState::Loaded(summary),
+                    Err(message) => ModelState::Failed(message),
+                };
+                self.models.insert(path, state);
+            }
+            Event::RecordFailed { job, message } => {
+                self.draft.prompt = job.prompt;
+                self.draft.mode = job.mode;
+                self.draft.format = job.format;
+                self.draft.images = job.images;
+                self.draft_changed();
+                self.messages.push(message);
+                self.running.remove(&job.id);
+            }
+            Event::WorkerStopped(id) => {
+                self.running.remove(&id);
+                self.live.remove(&id);
+            }
+            Event::Notice(message) => self.messages.push(message),
+        }
+    }
+
+    fn apply_job_event(&mut self, event: JobEvent) {
+        match event {
+            JobEvent::Updated(job) => {
+                let job = *job;
+                let live = self.live.entry(job.id.clone()).or_default();
+                live.waiting = None;
+                if job.phase != Phase::Downloading {
+                    live.download = None;
+                }
+                let was = self.jobs.iter().position(|j| j.id == job.id);
+                let settled_now =
+                    job.phase.is_settled() && was.is_some_and(|i| !self.jobs[i].phase.is_settled());
+                if settled_now {
+                    self.job_settled(&job);
+                }
+                match was {
+                    Some(index) => self.jobs[index] = job,
+                    None => self.jobs.insert(0, job),
+                }
+            }
+            JobEvent::Waiting { job_id, waiting } => {
+                let rate_limited =
+                    matches!(waiting.error, crate::api::ApiError::QuotaExceeded { .. });
+                let reason = waiting.error.sentence().trim_end_matches('.').to_string();
+                self.live.entry(job_id).or_default().waiting =
+                    Some((Instant::now() + waiting.delay, reason, rate_limited));
+            }
+            JobEvent::Progress {
+                job_id,
+                received,
+                total,
+            } => {
+                self.live.entry(job_id).or_default().download = Some((received, total));
+            }
+            JobEvent::StoreFailed { message } => self.messages.push(Message::error(
+                format!("The job history could not be written: {message}."),
+                "Jobs go on, but would not survive a restart: check the disk has space.",
+            )),
+        }
+    }
+
+    /// A job just ended: show it if nothing else is shown, and notify when in the background.
+    fn job_settled(&mut self, job: &JobRecord) {
+        let selected_other = matches!(&self.selection, Some(Selection::Job(id)) if *id != job.id);
+        if !selected_other || job.phase == Phase::Done {
+            self.selection = Some(Selection::Job(job.id.clone()));
+            if let Some(file) = ui::result::job_file(job) {
+                self.load_model(file);
+            }
+        }
+        if self.config.notifications && !self.focused {
+            let title = match job.phase {
+                Phase::Done => "Your part is ready",
+                Phase::StillRunning => "A job is taking longer than usual",
+                _ => "A job failed",
+            };
+            let body = job
+                .error
+                .as_ref()
+                .filter(|_| job.phase != Phase::Done)
+                .map_or_else(
+                    || job.prompt.chars().take(120).collect(),
+                    |e| e.sentence.clone(),
+                );
+            self.spawn(tasks::notify(title.into(), body));
+        }
+    }
+
+    fn add_thumbnail(&mut self, ctx: &egui::Context, sha: String, image: egui::ColorImage) {
+        let texture = ctx.load_texture(format!("thumb-{sha}"), image, egui::TextureOptions::LINEAR);
+        self.thumbnails.insert(sha, texture);
+    }
+
+    fn draft_changed(&mut self) {
+        self.draft_changed_at = Some(Instant::now());
+    }
+
+    /// Writes the draft once it has been still for a moment.
+    fn save_draft_when_due(&mut self, ctx: &egui::Context) {
+        let Some(changed) = self.draft_changed_at else {
+            return;
+        };
+        if !self.draft_loaded {
+            return;
+        }
+        let due = changed + DRAFT_SAVE_DELAY;
+        let now = Instant::now();
+        if now >= due {
+            self.draft_changed_at = None;
+            self.spawn(tasks::save_draft(
+                self.config.data_dir.clone(),
+                self.draft.clone(),
+                self.report.clone(),
+            ));
+        } else {
+            ctx.request_repaint_after(due - now);
+        }
+    }
+
+    /// Picks up jobs that were under way when the app last stopped (on the same API).
+    fn resume_jobs(&mut self) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        let base = connection.base_url.clone();
+        let tracker = connection.tracker.clone();
+        let to_resume: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|j| {
+                !j.phase.is_settled()
+                    && j.phase != Phase::Submitting
+                    && j.api_base.as_deref().is_none_or(|b| b == base)
+                    && !self.running.contains(&j.id)
+            })
+            .map(|j| j.id.clone())
+            .collect();
+        for id in to_resume {
+            self.running.insert(id.clone());
+            self.spawn(tasks::run(tracker.clone(), id, self.report.clone()));
+        }
+    }
+
+    fn load_selected_model(&mut self) {
+        let file = match &self.selection {
+            Some(Selection::Job(id)) => self
+                .jobs
+                .iter()
+                .find(|j| j.id == *id)
+                .and_then(ui::result::job_file),
+            Some(Selection::File(path)) => Some(path.clone()),
+            None => None,
+        };
+        if let Some(file) = file {
+            self.load_model(file);
+        }
+    }
+
+    fn load_model(&mut self, path: PathBuf) {
+        if !ui::result::previewable(&path) || self.models.contains_key(&path) {
+            return;
+        }
+        self.models.insert(path.clone(), ModelState::Loading);
+        self.spawn(tasks::load_model(path, self.report.clone()));
+    }
+
+    /// Routes files: 3D files open for viewing, anything else is checked as an image.
+    fn open_paths(&mut self, paths: Vec<PathBuf>) {
+        let (models, images): (Vec<_>, Vec<_>) =
+            paths.into_iter().partition(|p| ui::result::previewable(p));
+        if let Some(model) = models.last() {
+            self.selection = Some(Selection::File(model.clone()));
+            self.models.remove(model);
+            self.load_model(model.clone());
+        }
+        self.attach_paths(images);
+    }
+
+    fn room_for_images(&self) -> usize {
+        MAX_IMAGES.saturating_sub(self.draft.images.len() + self.checking_images)
+    }
+
+    fn attach_paths(&mut self, mut paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let room = self.room_for_images();
+        if paths.len() > room {
+            self.attachment_messages.push(Message::error(
+                format!(
+                    "{} of the files were not attached: a job takes at most {MAX_IMAGES} images.",
+                    paths.len() - room
+                ),
+                "Remove an image to make room, then add the others.",
+            ));
+            paths.truncate(room);
+        }
+        self.checking_images += paths.len();
+        self.spawn(tasks::attach_files(
+            paths,
+            self.images_dir(),
+            self.report.clone(),
+        ));
+    }
+
+    // ----- intents -----
+
+    fn apply_intent(&mut self, intent: Intent) {
+        match intent {
+            Intent::SaveKey(input) => match parse_api_key(&input) {
+                Ok(key) => {
+                    self.key_form.busy = true;
+                    self.key_form.problem = None;
+                    self.spawn(tasks::save_key(
+                        key,
+                        self.config.base_url.clone(),
+                        self.config.keychain.clone(),
+                        self.config.data_dir.clone(),
+                        self.settings.clone(),
+                        self.report.clone(),
+                    ));
+                }
+                Err(e) => {
+                    self.key_form.problem = Some(Message::error(format!("{e}."), e.action()));
+                }
+            },
+            Intent::ShowKeyForm => {
+                self.key_form = KeyForm::default();
+                self.key_form_open = true;
+            }
+            Intent::CancelKeyForm => self.key_form_open = false,
+            Intent::RemoveKey => {
+                self.spawn(tasks::remove_key(
+                    self.config.keychain.clone(),
+                    self.report.clone(),
+                ));
+            }
+            Intent::StartDemo => {
+                self.key_form_open = false;
+                self.start_demo();
+            }
+            Intent::PickImages => self.spawn(tasks::pick_images(self.report.clone())),
+            Intent::PasteImage => {
+                if self.room_for_images() > 0 {
+                    self.checking_images += 1;
+                    self.spawn(tasks::attach_clipboard(
+                        self.images_dir(),
+                        self.report.clone(),
+                    ));
+                }
+            }
+            Intent::RemoveImage(index) => {
+                if index < self.draft.images.len() {
+                    self.draft.images.remove(index);
+                    self.draft_changed();
+                }
+            }
+            Intent::MoveImageUp(index) => {
+                if index > 0 && index < self.draft.images.len() {
+                    self.draft.images.swap(index - 1, index);
+                    self.draft_changed();
+                }
+            }
+            Intent::Generate => self.generate(),
+            Intent::SelectJob(id) => {
+                self.selection = Some(Selection::Job(id));
+                self.load_selected_model();
+            }
+            Intent::Retry(id) => self.rerun(id, |job| job.restart()),
+            Intent::CheckAgain(id) => self.rerun(id, |job| job.check_again(Utc::now())),
+            Intent::EditAndRerun(id) => {
+                if let Some(job) = self.jobs.iter().find(|j| j.id == id) {
+                    self.draft.prompt = job.prompt.clone();
+                    self.draft.mode = job.mode;
+                    self.draft.format = job.format;
+                    self.draft.images.clear();
+                    let images = job.images.clone();
+                    self.checking_images += images.len();
+                    self.draft_changed();
+                    self.spawn(tasks::reload_images(images, self.report.clone()));
+                }
+            }
+            Intent::FollowUp { job_id, suggestion } => {
+                if let Some(job) = self.jobs.iter().find(|j| j.id == job_id) {
+                    self.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
+                    self.draft.mode = job.mode;
+                    self.draft.format = job.format;
+                    self.draft_changed();
+                }
+            }
+            Intent::SaveAs(path) => self.spawn(tasks::save_as(path, self.report.clone())),
+            Intent::OpenExternally(path) => {
+                self.spawn(tasks::open_externally(path, false, self.report.clone()))
+            }
+            Intent::ShowInFolder(path) => {
+                self.spawn(tasks::open_externally(path, true, self.report.clone()))
+            }
+            Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
+            Intent::DismissMessage(index) => {
+                if index < self.attachment_messages.len() {
+                    self.attachment_messages.remove(index);
+                }
+            }
+        }
+    }
+
+    fn generate(&mut self) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        if ui::prompt::draft_problem(&self.draft).is_some() {
+            return;
+        }
+        let mut job = JobRecord::new(
+            self.draft.prompt.clone(),
+            self.draft.images.clone(),
+            self.draft.mode,
+            self.draft.format,
+            Utc::now(),
+        );
+        job.api_base = Some(connection.base_url.clone());
+        let tracker = connection.tracker.clone();
+        self.running.insert(job.id.clone());
+        self.selection = Some(Selection::Job(job.id.clone()));
+        // The job now holds the prompt and images ("Edit and re-run" brings them back);
+        // the form starts fresh, keeping the choices.
+        self.draft.prompt.clear();
+        self.draft.images.clear();
+        self.attachment_messages.clear();
+        self.draft_changed();
+        self.spawn(tasks::record_and_run(tracker, job, self.report.clone()));
+    }
+
+    fn rerun(
+        &mut self,
+        id: String,
+        change: impl FnOnce(&mut crate::jobs::JobRecord) + Send + 'static,
+    ) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        if self.running.contains(&id) {
+            return;
+        }
+        self.running.insert(id.clone());
+        self.live.remove(&id);
+        self.selection = Some(Selection::Job(id.clone()));
+        self.spawn(tasks::change_and_run(
+            connection.tracker.clone(),
+            id,
+            change,
+            self.report.clone(),
+        ));
+    }
+
+    // ----- input -----
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        if dropped.is_empty() {
+            return;
+        }
+        // Native drops always carry a path; reading happens in the background tasks.
+        let paths = dropped
+            .iter()
+            .map(|file| file.path().to_path_buf())
+            .collect();
+        self.open_paths(paths);
+    }
+
+    // ----- drawing -----
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+        ui.horizontal(|ui| {
+            ui.strong("Makistry Desktop");
+            ui.separator();
+            match &self.connection {
+                Some(c) if c.demo.is_some() => {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "OFFLINE DEMO: a built-in copy of the API on this computer answers \
+                         with sample parts",
+                    );
+                    if ui.button("Use an API key…").clicked() {
+                        intents.push(Intent::ShowKeyForm);
+                    }
+                }
+                Some(c) => {
+                    let source = match c.source {
+                        Some(KeySource::Environment) => " (from MAKISTRY_API_KEY)",
+                        _ => "",
+                    };
+                    ui.label(format!("API key {}{source}", c.key_preview));
+                    if c.source != Some(KeySource::Environment) {
+                        if ui.button("Replace").clicked() {
+                            intents.push(Intent::ShowKeyForm);
+                        }
+                        if ui.button("Remove").clicked() {
+                            intents.push(Intent::RemoveKey);
+                        }
+                    }
+                }
+                None => {}
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Open 3D file…").clicked() {
+                    intents.push(Intent::PickModelFile);
+                }
+            });
+        });
+    }
+
+    fn messages_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = None;
+        for (i, message) in self.messages.iter().enumerate() {
+            ui.horizontal(|ui| {
+                ui::message_ui(ui, message);
+                if ui.small_button("Dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+            });
+        }
+        if let Some(i) = dismiss {
+            self.messages.remove(i);
+        }
+    }
+
+    fn main_ui(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        egui::Panel::top("top-bar").show(ui, |ui| {
+            self.top_bar_ui(ui, &mut intents);
+        });
+        if !self.messages.is_empty() {
+            egui::Panel::bottom("messages").show(ui, |ui| self.messages_ui(ui));
+        }
+        egui::Panel::left("prompt-form")
+            .resizable(true)
+            .default_size(360.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    let blocked = (!self.draft_loaded).then_some("Restoring your draft…");
+                    let view = PromptView {
+                        thumbnails: &self.thumbnails,
+                        checking: self.checking_images,
+                        attachment_messages: &self.attachment_messages,
+                        blocked,
+                    };
+                    let out = ui::prompt::prompt_ui(ui, &mut self.draft, &view);
+                    if out.changed {
+                        self.draft_changed_at = Some(Instant::now());
+                    }
+                    intents.extend(out.intents);
+                });
+            });
+        egui::Panel::right("jobs")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                let running = |id: &str| self.running.contains(id);
+                let view = JobsView {
+                    live: &self.live,
+                    selected: match &self.selection {
+                        Some(Selection::Job(id)) => Some(id.as_str()),
+                        _ => None,
+                    },
+                    now: Utc::now(),
+                    instant: Instant::now(),
+                    running: &running,
+                };
+                intents.extend(ui::jobs::jobs_ui(ui, &self.jobs, &view));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let (shown, file) = match &self.selection {
+                    Some(Selection::Job(id)) => match self.jobs.iter().find(|j| j.id == *id) {
+                        Some(job) => (Shown::Job(job), ui::result::job_file(job)),
+                        None => (Shown::Nothing, None),
+                    },
+                    Some(Selection::File(path)) => (Shown::File(path), Some(path.clone())),
+                    None => (Shown::Nothing, None),
+                };
+                let model = file.as_ref().and_then(|f| self.models.get(f));
+                intents.extend(ui::result::result_ui(ui, shown, model));
+            });
+        });
+        intents
+    }
+
+    fn drop_overlay_ui(&self, ui: &egui::Ui) {
+        let hovering = ui.input(|i| !i.raw.hovered_files.is_empty());
+        if !hovering {
+            return;
+        }
+        let painter = ui.ctx().layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("drop-overlay"),
+        ));
+        let rect = ui.ctx().content_rect();
+        let accent = ui.visuals().selection.stroke.color;
+        painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+        painter.rect_stroke(
+            rect.shrink(8.0),
+            8.0,
+            egui::Stroke::new(3.0, accent),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop images to attach them (up to 3),\nor a GLB, STL or 3MF file to view it",
+            egui::FontId::proportional(22.0),
+            egui::Color32::WHITE,
+        );
+    }
+
+    /// Repaint once a second while a job shows a running clock or countdown.
+    fn schedule_clock_repaint(&self, ctx: &egui::Context) {
+        let ticking = self.jobs.iter().any(|j| {
+            matches!(
+                j.phase,
+                Phase::Queued | Phase::Processing | Phase::Retrying { .. }
+            )
+        }) || self.live.values().any(|l| l.waiting.is_some());
+        if ticking {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
+    }
+}
+
+impl eframe::App for MakistryApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
+        self.drain_events(ctx);
+        if self.screen == Screen::Main {
+            self.handle_dropped_files(ctx);
+        }
+        self.save_draft_when_due(ctx);
+        self.schedule_clock_repaint(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let intents = match self.screen {
+            Screen::Starting => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.weak("Starting…");
+                });
+                Vec::new()
+            }
+            Screen::Connecting if self.connection.is_none() => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(40.0);
+                        ui.label("Connecting…");
+                    });
+                });
+                Vec::new()
+            }
+            Screen::Welcome | Screen::Connecting => {
+                let mut intents = Vec::new();
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        intents = ui::welcome::welcome_ui(ui, &mut self.key_form, false);
+                    });
+                });
+                intents
+            }
+            Screen::Main if self.key_form_open => {
+                let mut intents = Vec::new();
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        intents = ui::welcome::welcome_ui(ui, &mut self.key_form, true);
+                    });
+                });
+                intents
+            }
+            Screen::Main => {
+                let intents = self.main_ui(ui);
+                self.drop_overlay_ui(ui);
+                intents
+            }
+        };
+        for intent in intents {
+            self.apply_intent(intent);
+        }
+    }
+}

@@ -1,0 +1,632 @@
+//! Background work the window asks for. Every function here runs on the tokio runtime (file
+//! and keychain IO inside `spawn_blocking`) and reports one [`Event`] through [`Reporter`],
+//! which also wakes the window. Nothing here touches the window's state.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use bytes::Bytes;
+
+use crate::api::{ApiError, Client, RequestBudget};
+use crate::attachments::{self, Attachment};
+use crate::draft::{self, Draft};
+use crate::emulator::{Emulator, EmulatorConfig, Timing};
+use crate::jobs::{ImageRef, JobEvent, JobRecord, JobStore, StoreNotice, Tracker};
+use crate::keychain::{KeySource, Keychain, KeychainError, Secret};
+use crate::ui::Message;
+use crate::ui::result::ModelSummary;
+
+/// Thumbnails are at most this many pixels on a side.
+const THUMBNAIL_SIDE: u32 = 112;
+
+/// A checked image, ready for the form.
+pub struct AttachedImage {
+    /// What the draft keeps.
+    pub image: ImageRef,
+    /// Its thumbnail.
+    pub thumbnail: Option<egui::ColorImage>,
+}
+
+/// A live connection to an API (a real key, or the in-process demo).
+pub struct Connection {
+    /// Runs jobs with this connection's client.
+    pub tracker: Tracker,
+    /// The API base URL.
+    pub base_url: String,
+    /// `…last4` of the key.
+    pub key_preview: String,
+    /// Where the key came from; `None` for the demo.
+    pub source: Option<KeySource>,
+    /// The demo's emulator, kept alive as long as the connection.
+    pub demo: Option<Emulator>,
+    /// A note for the user (e.g. the key works but could not be stored).
+    pub note: Option<Message>,
+}
+
+/// A new connection with its job history.
+pub struct Connected {
+    /// The connection.
+    pub connection: Connection,
+    /// Its jobs, as stored.
+    pub jobs: Vec<JobRecord>,
+    /// Why the stored history could not be used, if so.
+    pub notice: Option<StoreNotice>,
+}
+
+/// What background work reports.
+pub enum Event {
+    /// The stored draft and its images' thumbnails.
+    DraftLoaded {
+        /// The draft (images that could not be read again are dropped).
+        draft: Draft,
+        /// Thumbnails by SHA-256.
+        thumbnails: Vec<(String, egui::ColorImage)>,
+        /// What could not be restored.
+        problems: Vec<Message>,
+    },
+    /// The key found at start-up (environment, then keychain).
+    KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
+    /// A pasted key was refused (by its format, the API or the keychain).
+    KeyRefused(Message),
+    /// The stored key was removed.
+    KeyRemoved(Result<(), Message>),
+    /// Connected (or not) to an API, with its job history.
+    Connected(Result<Box<Connected>, Message>),
+    /// An image was checked.
+    Attached(Result<AttachedImage, Message>),
+    /// Images to check, chosen in the file picker.
+    Picked(Vec<PathBuf>),
+    /// A model file was read (or not).
+    ModelLoaded {
+        /// The file.
+        path: PathBuf,
+        /// Its summary.
+        result: Result<ModelSummary, Message>,
+    },
+    /// A job could not be recorded; its prompt and images go back to the form.
+    RecordFailed {
+        /// The job.
+        job: Box<JobRecord>,
+        /// Why.
+        message: Message,
+    },
+    /// A job's worker stopped (settled, or waiting for the user).
+    WorkerStopped(String),
+    /// Something to tell the user once.
+    Notice(Message),
+}
+
+/// Sends events and wakes the window.
+#[derive(Clone)]
+pub struct Reporter {
+    events: Sender<Event>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Reporter {
+    /// A reporter that sends on `events` and calls `wake` after each.
+    pub fn new(events: Sender<Event>, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
+        Self { events, wake }
+    }
+
+    /// Reports one event.
+    pub fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.wake)();
+    }
+
+    /// The window's wake-up, for the job tracker.
+    pub fn waker(&self) -> Arc<dyn Fn() + Send + Sync> {
+        self.wake.clone()
+    }
+}
+
+/// Runs blocking IO off the runtime's async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
+fn thumbnail_of(attachment: &Attachment) -> Option<egui::ColorImage> {
+    let (w, h, rgba) = attachment.thumbnail(THUMBNAIL_SIDE)?;
+    Some(egui::ColorImage::from_rgba_unmultiplied(
+        [w as usize, h as usize],
+        &rgba,
+    ))
+}
+
+fn attachment_message(e: &attachments::AttachmentError) -> Message {
+    Message::error(format!("{e}."), e.action())
+}
+
+/// Reads the draft, and checks its images again (they are the app's kept copies).
+pub async fn load_draft(dir: PathBuf, report: Reporter) {
+    let loaded = blocking(move || {
+        let mut problems = Vec::new();
+        let mut draft = draft::load(&dir).unwrap_or_else(|e| {
+            problems.push(Message::error(
+                format!("{e}."),
+                "The form starts empty; the old draft was kept beside it.",
+            ));
+            Draft::default()
+        });
+        let mut thumbnails = Vec::new();
+        draft
+            .images
+            .retain(|image| match attachments::load(&image.path) {
+                Ok(attachment) if attachment.sha256 == image.sha256 => {
+                    if let Some(thumbnail) = thumbnail_of(&attachment) {
+                        thumbnails.push((image.sha256.clone(), thumbnail));
+                    }
+                    true
+                }
+                Ok(_) | Err(_) => {
+                    problems.push(Message::error(
+                        format!(
+                            "An image of your draft ({}) is no longer readable.",
+                            image.path.display()
+                        ),
+                        "Attach it again.",
+                    ));
+                    false
+                }
+            });
+        (draft, thumbnails, problems)
+    })
+    .await;
+    if let Some((draft, thumbnails, problems)) = loaded {
+        report.send(Event::DraftLoaded {
+            draft,
+            thumbnails,
+            problems,
+        });
+    }
+}
+
+/// Writes the draft; reports only a failure.
+pub async fn save_draft(dir: PathBuf, draft: Draft, report: Reporter) {
+    if let Some(Err(e)) = blocking(move || draft::save(&dir, &draft)).await {
+        report.send(Event::Notice(Message::error(
+            format!("{e}."),
+            "Your text is still in the window; check the disk has space.",
+        )));
+    }
+}
+
+/// Finds the key: the environment first, then the keychain.
+pub async fn find_key(keychain: Result<Keychain, KeychainError>, report: Reporter) {
+    let found = blocking(move || crate::keychain::resolve(keychain.as_ref())).await;
+    if let Some(found) = found {
+        report.send(Event::KeyFound(found));
+    }
+}
+
+/// Checks a pasted key with the API, stores it and connects. A key the API refuses is not
+/// stored; one that cannot be checked (no network) or stored (no keychain) is still used for
+/// this session, with a note saying so.
+pub async fn save_key(
+    key: Secret,
+    base_url: String,
+    keychain: Result<Keychain, KeychainError>,
+    data_dir: PathBuf,
+    settings: TrackerSettings,
+    report: Reporter,
+) {
+    let budget = Arc::new(RequestBudget::contract());
+    let client = match Client::new(&base_url, key.clone(), budget) {
+        Ok(client) => client,
+        Err(e) => {
+            report.send(Event::KeyRefused(Message::error(e.sentence(), e.action())));
+            return;
+        }
+    };
+    let mut notes = Vec::new();
+    match client.check_key().await {
+        Ok(()) => {}
+        Err(e @ ApiError::InvalidApiKey { .. }) => {
+            report.send(Event::KeyRefused(Message::error(
+                e.sentence(),
+                "Check you copied the whole key, or make a new one in your Makistry dashboard.",
+            )));
+            return;
+        }
+        Err(e) => notes.push(format!(
+            "The key could not be checked now ({}); it is used anyway.",
+            e.sentence().trim_end_matches('.')
+        )),
+    }
+    let stored = blocking({
+        let key = key.clone();
+        move || keychain.and_then(|k| k.save(&key))
+    })
+    .await;
+    if let Some(Err(e)) = stored {
+        notes.push(format!(
+            "It could not be stored in the keychain ({e}), so you will be asked again next time."
+        ));
+    }
+    let note = (!notes.is_empty()).then(|| Message::error(notes.join(" "), ""));
+    connect(
+        ConnectTo::Key {
+            key,
+            source: KeySource::Keychain,
+            note,
+        },
+        base_url,
+        data_dir,
+        settings,
+        report,
+    )
+    .await;
+}
+
+/// Removes the stored key.
+pub async fn remove_key(keychain: Result<Keychain, KeychainError>, report: Reporter) {
+    let removed = blocking(move || keychain.and_then(|k| k.clear())).await;
+    report.send(Event::KeyRemoved(match removed {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(Message::error(
+            format!("The key could not be removed from the keychain: {e}."),
+            e.action(),
+        )),
+        None => Err(Message::error(
+            "The key could not be removed.",
+            "Try again.",
+        )),
+    }));
+}
+
+/// How jobs run: the real schedule in the app; scaled down in tests.
+#[derive(Debug, Clone)]
+pub struct TrackerSettings {
+    /// Where the tracker reports job changes.
+    pub job_events: tokio::sync::mpsc::UnboundedSender<JobEvent>,
+    /// Multiplies every wait of the tracker.
+    pub time_scale: f64,
+    /// Job durations of the demo's emulator.
+    pub demo_timing: Timing,
+}
+
+/// What to connect to.
+pub enum ConnectTo {
+    /// The API with a key.
+    Key {
+        /// The key.
+        key: Secret,
+        /// Where it came from.
+        source: KeySource,
+        /// A note to show.
+        note: Option<Message>,
+    },
+    /// The offline demo.
+    Demo,
+}
+
+/// Opens the job history and builds the tracker; for the demo, starts the emulator first.
+/// Demo jobs have their own history (`demo/` in the data directory).
+pub async fn connect(
+    to: ConnectTo,
+    base_url: String,
+    data_dir: PathBuf,
+    settings: TrackerSettings,
+    report: Reporter,
+) {
+    let result = connect_inner(to, base_url, data_dir, settings, &report).await;
+    report.send(Event::Connected(result));
+}
+
+async fn connect_inner(
+    to: ConnectTo,
+    base_url: String,
+    data_dir: PathBuf,
+    settings: TrackerSettings,
+    report: &Reporter,
+) -> Result<Box<Connected>, Message> {
+    let (key, source, note, demo, base_url, store_dir) = match to {
+        ConnectTo::Key { key, source, note } => {
+            (key, Some(source), note, None, base_url, data_dir.clone())
+        }
+        ConnectTo::Demo => {
+            let emulator = Emulator::start_with(EmulatorConfig {
+                timing: settings.demo_timing,
+                ..EmulatorConfig::default()
+            })
+            .await
+            .map_err(|e| {
+                Message::error(
+                    format!("The offline demo could not start: {e}."),
+                    "Close other copies of the app and try again.",
+                )
+            })?;
+            let key = Secret::new(emulator.api_key());
+            let base = emulator.base_url();
+            (key, None, None, Some(emulator), base, data_dir.join("demo"))
+        }
+    };
+    let opened = blocking(move || JobStore::open(&store_dir)).await;
+    let (store, notice) = match opened {
+        Some(Ok(opened)) => opened,
+        Some(Err(e)) => {
+            return Err(Message::error(
+                format!("The job history could not be opened: {e}."),
+                "Check the disk has space and the folder can be written.",
+            ));
+        }
+        None => return Err(Message::error("The job history could not be opened.", "")),
+    };
+    let client = Client::new(&base_url, key.clone(), Arc::new(RequestBudget::contract()))
+        .map_err(|e| Message::error(e.sentence(), e.action()))?;
+    let store = Arc::new(store);
+    let jobs = store.all();
+    let tracker = Tracker::new(client, store, settings.job_events, report.waker())
+        .with_time_scale(settings.time_scale);
+    Ok(Box::new(Connected {
+        connection: Connection {
+            tracker,
+            base_url,
+            key_preview: key.preview(),
+            source,
+            demo,
+            note,
+        },
+        jobs,
+        notice,
+    }))
+}
+
+/// Checks images (dropped, picked) one by one, keeping accepted ones in `images_dir`.
+pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, report: Reporter) {
+    for path in paths {
+        let dir = images_dir.clone();
+        let checked = blocking(move || {
+            let attachment = attachments::load(&path).map_err(|e| attachment_message(&e))?;
+            keep(&attachment, &dir)
+        })
+        .await;
+        if let Some(result) = checked {
+            report.send(Event::Attached(result));
+        }
+    }
+}
+
+/// Reads an image from the clipboard and checks it like a file.
+pub async fn attach_clipboard(images_dir: PathBuf, report: Reporter) {
+    let checked = blocking(move || {
+        let mut clipboard = arboard::Clipboard::new().map_err(|e| {
+            Message::error(
+                format!("The clipboard could not be read: {e}."),
+                "Save the image to a file and drop it on the window.",
+            )
+        })?;
+        let image = clipboard.get_image().map_err(|_| {
+            Message::error(
+                "There is no image on the clipboard.",
+                "Copy an image first (in an image viewer or browser), then press Paste.",
+            )
+        })?;
+        let png =
+            encode_png(image.width as u32, image.height as u32, &image.bytes).ok_or_else(|| {
+                Message::error("The clipboard image could not be read.", "Copy it again.")
+            })?;
+        let attachment = attachments::check(PathBuf::new(), "pasted.png".into(), png)
+            .map_err(|e| attachment_message(&e))?;
+        keep(&attachment, &images_dir)
+    })
+    .await;
+    if let Some(result) = checked {
+        report.send(Event::Attached(result));
+    }
+}
+
+fn encode_png(width: u32, height: u32, rgba: &[u8]) -> Option<Bytes> {
+    let buffer = image::RgbaImage::from_raw(width, height, rgba.to_vec())?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    buffer.write_to(&mut out, image::ImageFormat::Png).ok()?;
+    Some(Bytes::from(out.into_inner()))
+}
+
+fn keep(attachment: &Attachment, dir: &Path) -> Result<AttachedImage, Message> {
+    let kept = attachment.keep_in(dir).map_err(|e| {
+        Message::error(
+            format!(
+                "{} could not be copied into the app's folder: {e}.",
+                attachment.file_name
+            ),
+            "Check the disk has space.",
+        )
+    })?;
+    Ok(AttachedImage {
+        image: kept.image_ref(),
+        thumbnail: thumbnail_of(&kept),
+    })
+}
+
+/// Re-checks a job's images for "Edit and re-run".
+pub async fn reload_images(images: Vec<ImageRef>, report: Reporter) {
+    for image in images {
+        let checked = blocking(move || {
+            let attachment = attachments::load(&image.path).map_err(|e| attachment_message(&e))?;
+            if attachment.sha256 != image.sha256 {
+                return Err(Message::error(
+                    format!("{} changed since the job was made.", image.path.display()),
+                    "Attach the image again.",
+                ));
+            }
+            Ok(AttachedImage {
+                thumbnail: thumbnail_of(&attachment),
+                image: ImageRef {
+                    label: image.label.clone(),
+                    ..attachment.image_ref()
+                },
+            })
+        })
+        .await;
+        if let Some(result) = checked {
+            report.send(Event::Attached(result));
+        }
+    }
+}
+
+/// Opens the system's picker for images.
+pub async fn pick_images(report: Reporter) {
+    let files = rfd::AsyncFileDialog::new()
+        .set_title("Attach reference images")
+        .add_filter("Images", &["png", "jpg", "jpeg", "webp", "gif"])
+        .pick_files()
+        .await;
+    if let Some(files) = files {
+        report.send(Event::Picked(
+            files.iter().map(|f| f.path().to_path_buf()).collect(),
+        ));
+    }
+}
+
+/// Opens the system's picker for a 3D file, then loads it.
+pub async fn pick_model(report: Reporter) {
+    let file = rfd::AsyncFileDialog::new()
+        .set_title("Open a 3D file")
+        .add_filter("3D files", &["glb", "stl", "3mf"])
+        .pick_file()
+        .await;
+    if let Some(file) = file {
+        report.send(Event::Picked(vec![file.path().to_path_buf()]));
+    }
+}
+
+/// Reads a model and summarises it.
+pub async fn load_model(path: PathBuf, report: Reporter) {
+    let read = path.clone();
+    let result = blocking(move || crate::model::load_path(&read))
+        .await
+        .map(|loaded| {
+            loaded.map(|model| ModelSummary::of(&model)).map_err(|e| {
+                Message::error(
+                    format!("{e}."),
+                    "Check the file is a complete GLB, STL or 3MF file.",
+                )
+            })
+        })
+        .unwrap_or_else(|| Err(Message::error("The file could not be read.", "")));
+    report.send(Event::ModelLoaded { path, result });
+}
+
+/// Asks where to save a file and copies it there (atomically).
+pub async fn save_as(file: PathBuf, report: Reporter) {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(target) = rfd::AsyncFileDialog::new()
+        .set_title("Save the part")
+        .set_file_name(name)
+        .save_file()
+        .await
+    else {
+        return;
+    };
+    let to = target.path().to_path_buf();
+    let shown = to.clone();
+    let copied = blocking(move || crate::jobs::copy_atomically(&file, &to)).await;
+    report.send(Event::Notice(match copied {
+        Some(Ok(())) => Message::info(format!("Saved {}.", shown.display())),
+        Some(Err(e)) => Message::error(
+            format!("{} could not be saved: {e}.", shown.display()),
+            "Choose another folder, or check the disk has space.",
+        ),
+        None => Message::error("The file could not be saved.", "Try again."),
+    }));
+}
+
+/// Opens a file with the system's default app, or shows it in the file manager.
+pub async fn open_externally(path: PathBuf, reveal: bool, report: Reporter) {
+    let shown = path.display().to_string();
+    let opened = blocking(move || {
+        if reveal {
+            opener::reveal(&path)
+        } else {
+            opener::open(&path)
+        }
+    })
+    .await;
+    if let Some(Err(e)) = opened {
+        let what = if reveal {
+            "The file manager could not be opened"
+        } else {
+            "No app could open the file"
+        };
+        report.send(Event::Notice(Message::error(
+            format!("{what} ({e})."),
+            format!("The file is at {shown}."),
+        )));
+    }
+}
+
+/// Shows a desktop notification (when a job ends while the window is in the background).
+pub async fn notify(summary: String, body: String) {
+    let _ = blocking(move || {
+        notify_rust::Notification::new()
+            .appname("Makistry Desktop")
+            .summary(&summary)
+            .body(&body)
+            .show()
+            .map(|_| ())
+    })
+    .await;
+}
+
+/// Records a job and drives it until it settles or needs the user.
+pub async fn record_and_run(tracker: Tracker, job: JobRecord, report: Reporter) {
+    let id = job.id.clone();
+    match blocking({
+        let tracker = tracker.clone();
+        let job = job.clone();
+        move || tracker.record(job)
+    })
+    .await
+    {
+        Some(Ok(_)) => run(tracker, id, report).await,
+        Some(Err(e)) => report.send(Event::RecordFailed {
+            job: Box::new(job),
+            message: Message::error(
+                format!("The job could not be recorded, so it was not sent: {e}."),
+                "Your prompt is back in the form; check the disk has space and try again.",
+            ),
+        }),
+        None => report.send(Event::WorkerStopped(id)),
+    }
+}
+
+/// Drives a recorded job.
+pub async fn run(tracker: Tracker, id: String, report: Reporter) {
+    tracker.run(&id).await;
+    report.send(Event::WorkerStopped(id));
+}
+
+/// Changes a stored job (Retry, Check again), then drives it.
+pub async fn change_and_run(
+    tracker: Tracker,
+    id: String,
+    change: impl FnOnce(&mut JobRecord) + Send + 'static,
+    report: Reporter,
+) {
+    let store = tracker.store().clone();
+    let changed = blocking({
+        let id = id.clone();
+        move || store.update(&id, change)
+    })
+    .await;
+    match changed {
+        Some(Ok(Some(job))) => {
+            tracker.announce(job);
+            run(tracker, id, report).await;
+        }
+        Some(Err(e)) => {
+            report.send(Event::Notice(Message::error(
+                format!("The job could not be changed: {e}."),
+                "Check the disk has space and try again.",
+            )));
+            report.send(Event::WorkerStopped(id));
+        }
+        _ => report.send(Event::WorkerStopped(id)),
+    }
+}

@@ -1,0 +1,92 @@
+//! How numbers read in the window: durations, sizes, lengths. Pure functions, unit-tested.
+
+use std::time::Duration;
+
+/// "0:42", "12:05", "1:02:03".
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// "30 s–2 min", the typical duration of a mode.
+pub fn duration_range((lo, hi): (Duration, Duration)) -> String {
+    format!("{}–{}", rough(lo), rough(hi))
+}
+
+/// "45 s", "2 min", "15 min".
+pub fn rough(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s} s")
+    } else if s.is_multiple_of(60) {
+        format!("{} min", s / 60)
+    } else {
+        format!("{:.1} min", s as f64 / 60.0)
+    }
+}
+
+/// "812 B", "14.2 KB", "3.4 MB" (powers of 1024, as file managers show).
+pub fn bytes(n: u64) -> String {
+    const K: f64 = 1024.0;
+    let n = n as f64;
+    if n < K {
+        format!("{n} B")
+    } else if n < K * K {
+        format!("{:.1} KB", n / K)
+    } else {
+        format!("{:.1} MB", n / (K * K))
+    }
+}
+
+/// "60.0 × 60.0 × 8.5 mm (2.36 × 2.36 × 0.33 in)".
+pub fn size_mm(size: [f32; 3]) -> String {
+    let mm = size.map(|v| format!("{v:.1}"));
+    let inches = size.map(|v| format!("{:.2}", v / 25.4));
+    format!(
+        "{} × {} × {} mm ({} × {} × {} in)",
+        mm[0], mm[1], mm[2], inches[0], inches[1], inches[2]
+    )
+}
+
+/// "1,310,720".
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(clock(Duration::from_secs(42)), "0:42");
+        assert_eq!(clock(Duration::from_secs(725)), "12:05");
+        assert_eq!(clock(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(
+            duration_range((Duration::from_secs(30), Duration::from_secs(120))),
+            "30 s–2 min"
+        );
+        assert_eq!(rough(Duration::from_secs(90)), "1.5 min");
+        assert_eq!(bytes(812), "812 B");
+        assert_eq!(bytes(14_540), "14.2 KB");
+        assert_eq!(bytes(10 * 1024 * 1024), "10.0 MB");
+        assert_eq!(count(1_310_720), "1,310,720");
+        assert_eq!(count(12), "12");
+        assert_eq!(
+            size_mm([60.0, 25.4, 8.5]),
+            "60.0 × 25.4 × 8.5 mm (2.36 × 1.00 × 0.33 in)"
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! The window's panels. Each drawing function ends in `_ui`, does no IO, and returns what the
+//! user asked for as [`Intent`]s; [`crate::app`] applies them (spawning background work).
+
+pub mod format;
+pub mod jobs;
+pub mod prompt;
+pub mod result;
+pub mod welcome;
+
+use std::path::PathBuf;
+
+/// What the user asked for, applied by the app after the frame is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    /// Check a pasted API key, store it in the keychain and use it.
+    SaveKey(String),
+    /// Show the key form again (Replace, or leave the demo for a real key).
+    ShowKeyForm,
+    /// Close the key form without changes.
+    CancelKeyForm,
+    /// Remove the stored key.
+    RemoveKey,
+    /// Start the offline demo (the built-in emulator).
+    StartDemo,
+    /// Choose images with the system's file picker.
+    PickImages,
+    /// Attach the image on the clipboard.
+    PasteImage,
+    /// Remove an attached image.
+    RemoveImage(usize),
+    /// Move an attached image one place earlier.
+    MoveImageUp(usize),
+    /// Submit the draft as a new job.
+    Generate,
+    /// Show a job in the result view.
+    SelectJob(String),
+    /// Submit a failed job again, as a new job on the server.
+    Retry(String),
+    /// Load a job's prompt, images and choices back into the form.
+    EditAndRerun(String),
+    /// Poll a job the app stopped waiting for.
+    CheckAgain(String),
+    /// Put a suggestion from a job's summary into the form as a follow-up prompt.
+    FollowUp {
+        /// The job the suggestion came from.
+        job_id: String,
+        /// The suggestion.
+        suggestion: String,
+    },
+    /// Save a file elsewhere (system dialog).
+    SaveAs(PathBuf),
+    /// Open a file with the system's default app.
+    OpenExternally(PathBuf),
+    /// Show a file in the system's file manager.
+    ShowInFolder(PathBuf),
+    /// Choose a GLB, STL or 3MF file to view.
+    PickModelFile,
+    /// Dismiss a message.
+    DismissMessage(usize),
+}
+
+/// A message for the user: what happened and what to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// What happened.
+    pub sentence: String,
+    /// What to do next (may be empty for plain information).
+    pub action: String,
+    /// An error (red) or information.
+    pub is_error: bool,
+}
+
+impl Message {
+    /// An error with its next step.
+    pub fn error(sentence: impl Into<String>, action: impl Into<String>) -> Self {
+        Self {
+            sentence: sentence.into(),
+            action: action.into(),
+            is_error: true,
+        }
+    }
+
+    /// Plain information.
+    pub fn info(sentence: impl Into<String>) -> Self {
+        Self {
+            sentence: sentence.into(),
+            action: String::new(),
+            is_error: false,
+        }
+    }
+}
+
+/// Draws a message inline: the sentence, then the action, in the error colour for errors.
+pub fn message_ui(ui: &mut egui::Ui, message: &Message) {
+    let color = if message.is_error {
+        ui.visuals().error_fg_color
+    } else {
+        ui.visuals().text_color()
+    };
+    let text = if message.action.is_empty() {
+        message.sentence.clone()
+    } else {
+        format!("{} {}", message.sentence, message.action)
+    };
+    ui.add(egui::Label::new(egui::RichText::new(text).color(color)).wrap());
+}

@@ -1,0 +1,294 @@
+//! The prompt form: text with a live counter, design mode, output format, reference images,
+//! and the Generate button (Ctrl+Enter). It edits the draft in place and reports IO as intents.
+
+use std::collections::HashMap;
+
+use super::format;
+use super::{Intent, Message, message_ui};
+use crate::api::{DesignMode, MAX_IMAGES, MAX_PROMPT_CHARS, OutputFormat};
+use crate::draft::Draft;
+
+/// What the form shows besides the draft.
+pub struct PromptView<'a> {
+    /// Thumbnails by image SHA-256.
+    pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
+    /// Images being checked.
+    pub checking: usize,
+    /// Why files were not attached (newest last).
+    pub attachment_messages: &'a [Message],
+    /// Why Generate is unavailable, if it is (e.g. no key yet).
+    pub blocked: Option<&'a str>,
+}
+
+/// What the form changed.
+#[derive(Default)]
+pub struct PromptOutput {
+    /// Intents for the app.
+    pub intents: Vec<Intent>,
+    /// The draft changed (save it soon).
+    pub changed: bool,
+}
+
+/// Why the draft cannot be submitted as it is, in the app's words.
+pub fn draft_problem(draft: &Draft) -> Option<String> {
+    let chars = draft.prompt.chars().count();
+    if chars > MAX_PROMPT_CHARS {
+        return Some(format!(
+            "The prompt is {} characters too long.",
+            chars - MAX_PROMPT_CHARS
+        ));
+    }
+    if draft.prompt.trim().is_empty() && draft.images.is_empty() {
+        return Some("Describe the part, or attach an image of it.".into());
+    }
+    if draft.mode == DesignMode::Pro && !draft.images.is_empty() {
+        return Some("Pro mode takes text only: remove the images or pick another mode.".into());
+    }
+    None
+}
+
+fn mode_blurb(mode: DesignMode) -> &'static str {
+    match mode {
+        DesignMode::Standard => "Simple to moderately complex single parts.",
+        DesignMode::Pro => "A stronger model for complex single parts. Text only.",
+        DesignMode::Assembly => "Several parts that fit together, e.g. an enclosure and lid.",
+    }
+}
+
+fn format_note(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Glb => "GLB keeps colours and parts, and previews here.",
+        OutputFormat::Stl => "STL is a plain mesh for slicers; it previews here.",
+        OutputFormat::ThreeMf => "3MF is a mesh for 3D printing; it previews here.",
+        OutputFormat::Step => {
+            "STEP is an exact solid for CAD programs; it has no preview here. Save it and \
+             open it in your CAD program."
+        }
+    }
+}
+
+/// The form.
+pub fn prompt_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>) -> PromptOutput {
+    let mut out = PromptOutput::default();
+    ui.heading("Describe the part");
+    ui.add_space(4.0);
+
+    let prompt_label = ui.label("Prompt");
+    let editor = egui::TextEdit::multiline(&mut draft.prompt)
+        .hint_text("e.g. A 60 mm lens cap with a snap-fit lip, 2 mm walls")
+        .desired_rows(6)
+        .desired_width(f32::INFINITY);
+    let response = ui.add(editor).labelled_by(prompt_label.id);
+    out.changed |= response.changed();
+    let chars = draft.prompt.chars().count();
+    let counter = format!(
+        "{} / {}",
+        format::count(chars),
+        format::count(MAX_PROMPT_CHARS)
+    );
+    if chars > MAX_PROMPT_CHARS {
+        ui.colored_label(ui.visuals().error_fg_color, counter);
+    } else {
+        ui.weak(counter);
+    }
+
+    ui.collapsing("Tips for a good prompt", |ui| {
+        for tip in [
+            "Give every dimension with units: \"50×30×10 mm plate\", not \"small plate\".",
+            "Name the feature: \"counterbore Ø10 × 5 deep\", not \"screw hole\".",
+            "Say where: which face, how far from which edge.",
+            "Tapped holes: give the metric size (M5, M3 × 0.5).",
+            "Assemblies: say how the parts mate and the clearance (e.g. 0.15 mm).",
+            "Images: one part on a plain background; straight-on views beat angled photos; \
+             dimensioned drawings and sketches with written sizes work best.",
+        ] {
+            ui.label(format!("• {tip}"));
+        }
+    });
+    ui.add_space(6.0);
+
+    // Design mode.
+    let has_images = !draft.images.is_empty();
+    ui.horizontal(|ui| {
+        let label = ui.label("Design mode");
+        egui::ComboBox::from_id_salt("design-mode")
+            .selected_text(draft.mode.as_str())
+            .show_ui(ui, |ui| {
+                for mode in DesignMode::ALL {
+                    let enabled = !(mode == DesignMode::Pro && has_images);
+                    let item = ui.add_enabled(
+                        enabled,
+                        egui::Button::selectable(draft.mode == mode, mode.as_str()),
+                    );
+                    let item = item.on_disabled_hover_text(
+                        "Pro mode takes text only; remove the images to use it.",
+                    );
+                    if item.clicked() {
+                        draft.mode = mode;
+                        out.changed = true;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    ui.weak(format!(
+        "{} Usually {}, {} the credits of standard.",
+        mode_blurb(draft.mode),
+        format::duration_range(draft.mode.typical_duration()),
+        draft.mode.relative_cost()
+    ));
+
+    // Output format.
+    ui.horizontal(|ui| {
+        let label = ui.label("Output format");
+        egui::ComboBox::from_id_salt("output-format")
+            .selected_text(draft.format.as_str())
+            .show_ui(ui, |ui| {
+                for format in OutputFormat::ALL {
+                    if ui
+                        .selectable_label(draft.format == format, format.as_str())
+                        .clicked()
+                    {
+                        draft.format = format;
+                        out.changed = true;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    ui.weak(format_note(draft.format));
+    ui.add_space(6.0);
+
+    images_ui(ui, draft, view, &mut out);
+    ui.add_space(8.0);
+
+    // Generate.
+    let problem = view
+        .blocked
+        .map(str::to_string)
+        .or_else(|| draft_problem(draft));
+    let shortcut = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
+    let button = ui
+        .add_enabled(
+            problem.is_none() && view.checking == 0,
+            egui::Button::new(egui::RichText::new("Generate").strong()),
+        )
+        .on_hover_text("Ctrl+Enter");
+    if problem.is_none() && view.checking == 0 && (button.clicked() || shortcut) {
+        out.intents.push(Intent::Generate);
+    }
+    if let Some(problem) = problem {
+        ui.weak(problem);
+    } else if view.checking > 0 {
+        ui.weak("Checking images…");
+    }
+    out
+}
+
+fn images_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>, out: &mut PromptOutput) {
+    ui.horizontal(|ui| {
+        ui.strong(format!(
+            "Reference images ({}/{MAX_IMAGES})",
+            draft.images.len()
+        ));
+        let room = draft.images.len() + view.checking < MAX_IMAGES;
+        if ui
+            .add_enabled(room, egui::Button::new("Add…"))
+            .on_hover_text("PNG, JPEG, WebP or GIF, up to 10 MB each")
+            .clicked()
+        {
+            out.intents.push(Intent::PickImages);
+        }
+        if ui
+            .add_enabled(room, egui::Button::new("Paste"))
+            .on_hover_text("Attach the image on the clipboard")
+            .clicked()
+        {
+            out.intents.push(Intent::PasteImage);
+        }
+    });
+    if draft.images.is_empty() && view.checking == 0 {
+        ui.weak("Drop up to 3 images anywhere on the window, or use Add… or Paste.");
+    }
+    let mut remove = None;
+    let mut move_up = None;
+    for (index, image) in draft.images.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            match view.thumbnails.get(&image.sha256) {
+                Some(texture) => {
+                    ui.add(
+                        egui::Image::new(texture)
+                            .max_size(egui::vec2(56.0, 56.0))
+                            .alt_text(format!("Image {}", index + 1)),
+                    );
+                }
+                None => {
+                    ui.add_sized([56.0, 56.0], egui::Label::new("…"));
+                }
+            }
+            ui.vertical(|ui| {
+                let name = image
+                    .path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let kind = image.mime.trim_start_matches("image/").to_uppercase();
+                ui.label(format!(
+                    "Image {}: {kind}, {}",
+                    index + 1,
+                    format::bytes(image.bytes)
+                ))
+                .on_hover_text(name);
+                if image.mime == "image/gif" {
+                    ui.weak("Only the first frame of a GIF is used.");
+                }
+                ui.horizontal(|ui| {
+                    let view_label = ui.label("View");
+                    let mut text = image.label.clone().unwrap_or_default();
+                    let field = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut text)
+                                .id_salt(("view-label", index))
+                                .hint_text("front, right side…")
+                                .desired_width(110.0),
+                        )
+                        .labelled_by(view_label.id);
+                    if field.changed() {
+                        image.label = (!text.is_empty()).then_some(text);
+                        out.changed = true;
+                    }
+                    if index > 0
+                        && ui
+                            .small_button("Move up")
+                            .on_hover_text("Move earlier")
+                            .clicked()
+                    {
+                        move_up = Some(index);
+                    }
+                    if ui
+                        .small_button("Remove")
+                        .on_hover_text(format!("Remove image {}", index + 1))
+                        .clicked()
+                    {
+                        remove = Some(index);
+                    }
+                });
+            });
+        });
+    }
+    if let Some(index) = remove {
+        out.intents.push(Intent::RemoveImage(index));
+    }
+    if let Some(index) = move_up {
+        out.intents.push(Intent::MoveImageUp(index));
+    }
+    for (i, message) in view.attachment_messages.iter().enumerate() {
+        ui.horizontal(|ui| {
+            message_ui(ui, message);
+            if ui.small_button("Dismiss").clicked() {
+                out.intents.push(Intent::DismissMessage(i));
+            }
+        });
+    }
+}

@@ -1,0 +1,248 @@
+//! The result view: the selected job's summary and file actions, or a file opened for viewing.
+//! The 3D viewport takes the area marked for it; until then the model's facts are shown there.
+
+use std::path::{Path, PathBuf};
+
+use super::format;
+use super::{Intent, Message, message_ui};
+use crate::jobs::{JobRecord, Phase};
+use crate::model::Model;
+
+/// What the result view knows of a file's model.
+#[derive(Debug, Clone)]
+pub enum ModelState {
+    /// Being read on a background task.
+    Loading,
+    /// Read.
+    Loaded(ModelSummary),
+    /// Could not be read.
+    Failed(Message),
+}
+
+/// The facts of a loaded model the view shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    /// Part names with their triangle counts and colours.
+    pub parts: Vec<(String, usize, [f32; 4])>,
+    /// Triangles in all parts.
+    pub triangles: usize,
+    /// Vertices in all parts.
+    pub vertices: usize,
+    /// Bounding-box size in the file's units (mm for Makistry's parts).
+    pub size: [f32; 3],
+}
+
+impl ModelSummary {
+    /// The summary of a loaded model.
+    pub fn of(model: &Model) -> Self {
+        Self {
+            parts: model
+                .parts
+                .iter()
+                .map(|p| (p.name.clone(), p.triangles(), p.color))
+                .collect(),
+            triangles: model.triangles(),
+            vertices: model.vertices(),
+            size: model.bounds.size(),
+        }
+    }
+}
+
+/// What is shown in the central area.
+pub enum Shown<'a> {
+    /// Nothing selected.
+    Nothing,
+    /// A job.
+    Job(&'a JobRecord),
+    /// A file opened for viewing.
+    File(&'a Path),
+}
+
+fn file_actions_ui(ui: &mut egui::Ui, file: &Path, intents: &mut Vec<Intent>) {
+    ui.horizontal(|ui| {
+        if ui.button("Save As…").clicked() {
+            intents.push(Intent::SaveAs(file.to_path_buf()));
+        }
+        if ui
+            .button("Open")
+            .on_hover_text("Open with the system's default app")
+            .clicked()
+        {
+            intents.push(Intent::OpenExternally(file.to_path_buf()));
+        }
+        if ui.button("Show in folder").clicked() {
+            intents.push(Intent::ShowInFolder(file.to_path_buf()));
+        }
+    });
+}
+
+/// The viewport slot: the model's facts until the 3D view lands.
+fn model_ui(ui: &mut egui::Ui, state: Option<&ModelState>) {
+    egui::Frame::canvas(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.set_min_height(160.0);
+        match state {
+            None => {
+                ui.weak("No preview for this file type.");
+            }
+            Some(ModelState::Loading) => {
+                ui.weak("Reading the model…");
+            }
+            Some(ModelState::Failed(message)) => message_ui(ui, message),
+            Some(ModelState::Loaded(summary)) => {
+                ui.label(format!(
+                    "Size: {}",
+                    if summary.triangles == 0 {
+                        "empty (no triangles)".to_string()
+                    } else {
+                        format::size_mm(summary.size)
+                    }
+                ));
+                ui.label(format!(
+                    "{} triangles, {} vertices",
+                    format::count(summary.triangles),
+                    format::count(summary.vertices)
+                ));
+                if summary.parts.len() > 1 {
+                    ui.label(format!("{} parts:", summary.parts.len()));
+                }
+                for (name, triangles, color) in &summary.parts {
+                    ui.horizontal(|ui| {
+                        let [r, g, b, _] =
+                            color.map(|c| (crate::model::linear_to_srgb(c) * 255.0) as u8);
+                        let (rect, _) =
+                            ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                        ui.painter()
+                            .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+                        let name = if name.is_empty() { "part" } else { name };
+                        ui.label(format!("{name}: {} triangles", format::count(*triangles)));
+                    });
+                }
+            }
+        }
+    });
+}
+
+/// The central view.
+pub fn result_ui(ui: &mut egui::Ui, shown: Shown<'_>, model: Option<&ModelState>) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    match shown {
+        Shown::Nothing => {
+            ui.vertical_centered(|ui| {
+                ui.add_space(40.0);
+                ui.heading("Your part appears here");
+                ui.weak(
+                    "Describe it on the left and press Generate. You can also drop a GLB, STL \
+                     or 3MF file here to look at it.",
+                );
+                if ui.button("Open a 3D file…").clicked() {
+                    intents.push(Intent::PickModelFile);
+                }
+            });
+        }
+        Shown::File(path) => {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            ui.heading(name);
+            ui.weak(path.display().to_string());
+            file_actions_ui(ui, path, &mut intents);
+            model_ui(ui, model);
+        }
+        Shown::Job(job) => job_ui(ui, job, model, &mut intents),
+    }
+    intents
+}
+
+fn job_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    model: Option<&ModelState>,
+    intents: &mut Vec<Intent>,
+) {
+    let title = job
+        .brainstorm
+        .as_ref()
+        .map(|b| b.project_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "Job".into());
+    ui.heading(title);
+    ui.add(egui::Label::new(egui::RichText::new(&job.prompt).italics()).wrap());
+    ui.weak(format!(
+        "{} mode · {} · {}",
+        job.mode.as_str(),
+        job.format.as_str(),
+        job.phase.label()
+    ));
+    if let Some(tokens) = job.tokens_used {
+        ui.weak(format!("{} credits used", format::count(tokens as usize)));
+    }
+    if let Some(error) = &job.error
+        && job.phase != Phase::Done
+    {
+        message_ui(ui, &Message::error(&error.sentence, &error.action));
+    }
+    ui.add_space(6.0);
+    if let (Phase::Done, Some(file)) = (&job.phase, &job.file) {
+        file_actions_ui(ui, file, intents);
+        if job.format == crate::api::OutputFormat::Step {
+            ui.weak("STEP has no preview here: save it and open it in your CAD program.");
+        } else {
+            model_ui(ui, model);
+        }
+    }
+    if let Some(brainstorm) = &job.brainstorm {
+        ui.add_space(6.0);
+        egui::CollapsingHeader::new("Design summary")
+            .default_open(true)
+            .show(ui, |ui| {
+                let list = |ui: &mut egui::Ui, title: &str, items: &[String]| {
+                    if !items.is_empty() {
+                        ui.strong(title);
+                        for item in items {
+                            ui.label(format!("• {item}"));
+                        }
+                    }
+                };
+                list(ui, "Key features", &brainstorm.key_features);
+                list(ui, "Components", &brainstorm.design_components);
+                if !brainstorm.optimal_geometry.is_empty() {
+                    ui.strong("Geometry");
+                    ui.label(&brainstorm.optimal_geometry);
+                }
+                if !brainstorm.material_recommendations.is_empty() {
+                    ui.strong("Materials");
+                    ui.label(&brainstorm.material_recommendations);
+                }
+            });
+        if !brainstorm.suggestions.is_empty() {
+            ui.add_space(6.0);
+            ui.strong("Follow-up ideas");
+            for suggestion in &brainstorm.suggestions {
+                if ui
+                    .button(suggestion)
+                    .on_hover_text("Put this into the form as a follow-up prompt")
+                    .clicked()
+                {
+                    intents.push(Intent::FollowUp {
+                        job_id: job.id.clone(),
+                        suggestion: suggestion.clone(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether a file has a preview (GLB, STL, 3MF).
+pub fn previewable(path: &Path) -> bool {
+    crate::model::MeshFormat::from_path(path).is_some()
+}
+
+/// The file a job shows, if it has one.
+pub fn job_file(job: &JobRecord) -> Option<PathBuf> {
+    (job.phase == Phase::Done)
+        .then(|| job.file.clone())
+        .flatten()
+}
