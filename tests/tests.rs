@@ -11,6 +11,7 @@ mod emulator_files;
 mod emulator_images;
 mod model;
 mod tracker;
+mod ui;
 
 #[cfg(feature = "system-tests")]
 mod system;

@@ -564,7 +564,10 @@ impl MakistryApp {
                     ));
                 }
                 Err(e) => {
-                    self.key_form.problem = Some(Message::error(format!("{e}."), e.action()));
+                    self.key_form.problem = Some(Message::error(
+                        format!("That is not a Makistry API key: {e}."),
+                        e.action(),
+                    ));
                 }
             },
             Intent::ShowKeyForm => {

@@ -1,0 +1,379 @@
+//! The real window app driven by egui_kittest (no GPU, no display), against the emulator over
+//! loopback HTTP, with the job history and draft in a temporary directory and the keychain in
+//! keyring's in-memory store. Background tasks run on a real tokio runtime; the helpers step
+//! the window until what a user would see appears.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use makistry::app::{AppConfig, MakistryApp};
+use makistry::emulator::{Emulator, EmulatorConfig, Timing};
+use makistry::keychain::Keychain;
+
+use crate::support::images;
+
+/// How long a step-until waits before failing the test with what the window shows.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A drop of a file from the file manager.
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// One user's machine: an emulator standing in for the API, a keychain, a data directory.
+struct Machine {
+    runtime: tokio::runtime::Runtime,
+    emulator: Emulator,
+    keychain: Keychain,
+    data: tempfile::TempDir,
+    files: tempfile::TempDir,
+}
+
+impl Machine {
+    fn new() -> Self {
+        let runtime = makistry::background_runtime().unwrap();
+        let emulator = runtime
+            .block_on(Emulator::start_with(EmulatorConfig {
+                timing: Timing::Fixed {
+                    queued: Duration::from_millis(100),
+                    processing: Duration::from_millis(300),
+                },
+                ..EmulatorConfig::default()
+            }))
+            .unwrap();
+        Self {
+            runtime,
+            emulator,
+            keychain: Keychain::with_store(keyring_core::mock::Store::new().unwrap()),
+            data: tempfile::tempdir().unwrap(),
+            files: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self) -> AppConfig {
+        AppConfig {
+            runtime: self.runtime.handle().clone(),
+            data_dir: self.data.path().to_path_buf(),
+            keychain: Ok(self.keychain.clone()),
+            base_url: self.emulator.base_url(),
+            demo: false,
+            open_file: None,
+            demo_timing: Timing::Fixed {
+                queued: Duration::from_millis(100),
+                processing: Duration::from_millis(300),
+            },
+            // Polls every 100 ms instead of 5 s.
+            time_scale: 0.02,
+            notifications: false,
+        }
+    }
+
+    /// Starts the window app (as a double-click would).
+    fn open(&self) -> Harness<'static, MakistryApp> {
+        let config = self.config();
+        Harness::builder()
+            .with_size(egui::vec2(1280.0, 1000.0))
+            .build_eframe(move |cc| MakistryApp::new(cc, config))
+    }
+
+    /// A file in the user's folders.
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.files.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+/// Every label in the window, to say what was on screen when a wait failed.
+fn screen_text(harness: &Harness<'_, MakistryApp>) -> String {
+    harness
+        .query_all(egui_kittest::kittest::By::new())
+        .filter_map(|node| node.accesskit_node().label())
+        .filter(|label| !label.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// Steps the window (in real time: background tasks do real IO) until `done` holds.
+fn step_until(
+    harness: &mut Harness<'_, MakistryApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, MakistryApp>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        if start.elapsed() > PATIENCE {
+            panic!(
+                "waited {PATIENCE:?} for {what}; the window shows: {}",
+                screen_text(harness)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn shows(harness: &Harness<'_, MakistryApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+/// The text field labelled `label`.
+fn field<'h>(harness: &'h Harness<'_, MakistryApp>, label: &'h str) -> egui_kittest::Node<'h> {
+    harness
+        .query_all_by_label(label)
+        .find(|node| {
+            matches!(
+                node.accesskit_node().role(),
+                accesskit::Role::TextInput
+                    | accesskit::Role::MultilineTextInput
+                    | accesskit::Role::PasswordInput
+            )
+        })
+        .unwrap_or_else(|| panic!("no text field labelled {label:?}"))
+}
+
+fn wait_for_text(harness: &mut Harness<'_, MakistryApp>, text: &str) {
+    step_until(harness, &format!("{text:?}"), |h| shows(h, text));
+}
+
+fn type_into(harness: &mut Harness<'_, MakistryApp>, label: &str, text: &str) {
+    field(harness, label).focus();
+    harness.step();
+    field(harness, label).type_text(text);
+    harness.step();
+}
+
+fn click(harness: &mut Harness<'_, MakistryApp>, label: &str) {
+    harness
+        .get_by_role_and_label(accesskit::Role::Button, label)
+        .click();
+    harness.step();
+}
+
+fn drop_files(harness: &mut Harness<'_, MakistryApp>, paths: &[PathBuf]) {
+    for path in paths {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(DroppedPath(path.clone())));
+    }
+    harness.step();
+}
+
+/// Pastes the machine's key on the welcome screen and waits for the main screen.
+fn sign_in(machine: &Machine, harness: &mut Harness<'_, MakistryApp>) {
+    wait_for_text(harness, "Welcome to Makistry Desktop");
+    type_into(harness, "API key", machine.emulator.api_key());
+    click(harness, "Save key");
+    let preview = makistry::emulator::key_preview(machine.emulator.api_key());
+    wait_for_text(harness, &format!("API key {preview}"));
+}
+
+#[test]
+fn a_new_user_pastes_a_key_attaches_images_and_gets_a_part() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    wait_for_text(&mut harness, "Welcome to Makistry Desktop");
+    assert!(shows(&harness, "Try the offline demo"));
+
+    // A key in the wrong shape is refused on the spot and nothing is stored.
+    type_into(&mut harness, "API key", "mk_pub_123");
+    click(&mut harness, "Save key");
+    wait_for_text(&mut harness, "API key");
+    wait_for_text(&mut harness, "That is not a Makistry API key");
+    assert_eq!(machine.keychain.load().unwrap(), None);
+
+    // The right key: checked with the API, stored in the keychain, shown as …last4.
+    field(&harness, "API key").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    sign_in(&machine, &mut harness);
+    assert_eq!(
+        machine
+            .keychain
+            .load()
+            .unwrap()
+            .map(|k| k.expose().to_string()),
+        Some(machine.emulator.api_key().to_string())
+    );
+    assert!(shows(&harness, "Replace") && shows(&harness, "Remove"));
+
+    // The prompt and its live counter.
+    type_into(
+        &mut harness,
+        "Prompt",
+        "A 60 mm lens cap with a snap-fit lip",
+    );
+    wait_for_text(&mut harness, "36 / 5,000");
+
+    // Two images dropped on the window, one of which is not an image at all.
+    let front = machine.file("front.png", &images::encoded(image::ImageFormat::Png));
+    let fake = machine.file("notes.png", b"these are my notes, not a picture");
+    drop_files(&mut harness, &[front, fake]);
+    wait_for_text(&mut harness, "Image 1: PNG");
+    wait_for_text(
+        &mut harness,
+        "notes.png is not a PNG, JPEG, WebP or GIF image",
+    );
+    assert!(
+        !shows(&harness, "Image 2"),
+        "a rejected file is not attached"
+    );
+    type_into(&mut harness, "View", "front");
+
+    // Pro mode is text only while an image is attached.
+    harness
+        .query_all_by_label("Design mode")
+        .find(|n| n.accesskit_node().role() == accesskit::Role::ComboBox)
+        .expect("the design mode choice")
+        .click();
+    harness.step();
+    harness.step();
+    let pro = harness.get_by_role_and_label(accesskit::Role::Button, "pro");
+    assert!(
+        pro.accesskit_node().is_disabled(),
+        "pro is disabled with images"
+    );
+    harness.key_press(egui::Key::Escape);
+    harness.step();
+
+    click(&mut harness, "Generate");
+    wait_for_text(&mut harness, "Design summary");
+    wait_for_text(&mut harness, "Save As…");
+    wait_for_text(&mut harness, "triangles");
+    assert!(shows(&harness, "done"));
+    assert!(shows(&harness, "Follow-up ideas"));
+
+    // The API got one image job, with the view label in its prompt.
+    let jobs = machine.emulator.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].endpoint, makistry::emulator::Endpoint::ImageToCad);
+    assert!(
+        jobs[0].prompt.contains("Image 1 is the front view"),
+        "{:?}",
+        jobs[0].prompt
+    );
+
+    // The form is fresh for the next part; "Edit and re-run" brings the job back.
+    assert_eq!(field(&harness, "Prompt").value().as_deref(), Some(""));
+    click(&mut harness, "Edit and re-run");
+    wait_for_text(&mut harness, "Image 1: PNG");
+    assert!(
+        field(&harness, "Prompt")
+            .value()
+            .is_some_and(|v| v.starts_with("A 60 mm lens cap"))
+    );
+}
+
+#[test]
+fn a_failing_job_says_why_and_retry_makes_a_new_job() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+
+    type_into(
+        &mut harness,
+        "Prompt",
+        "A 40x20x10 mm block [fail:geometry_validation_failed*1]",
+    );
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.step();
+    wait_for_text(&mut harness, "The design failed its geometry checks");
+    assert!(shows(&harness, "failed"));
+
+    click(&mut harness, "Retry");
+    wait_for_text(&mut harness, "Design summary");
+    assert_eq!(
+        machine.emulator.jobs().len(),
+        2,
+        "Retry is a new submission"
+    );
+}
+
+#[test]
+fn a_restart_restores_the_draft_and_the_jobs() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+
+    // One finished job.
+    type_into(&mut harness, "Prompt", "An L-bracket 40 mm per side");
+    click(&mut harness, "Generate");
+    wait_for_text(&mut harness, "Design summary");
+
+    // A draft being written, with an image, when the app goes away.
+    type_into(&mut harness, "Prompt", "A gear with 24 teeth");
+    let sketch = machine.file("sketch.jpg", &images::encoded(image::ImageFormat::Jpeg));
+    drop_files(&mut harness, &[sketch]);
+    wait_for_text(&mut harness, "Image 1: JPEG");
+    let draft_file = makistry::draft::draft_path(machine.data.path());
+    step_until(&mut harness, "the draft on disk", |_| {
+        std::fs::read_to_string(&draft_file)
+            .is_ok_and(|d| d.contains("24 teeth") && d.contains("image/jpeg"))
+    });
+    drop(harness);
+
+    let mut harness = machine.open();
+    let preview = makistry::emulator::key_preview(machine.emulator.api_key());
+    wait_for_text(&mut harness, &format!("API key {preview}"));
+    wait_for_text(&mut harness, "An L-bracket 40 mm per side");
+    wait_for_text(&mut harness, "Image 1: JPEG");
+    assert_eq!(
+        field(&harness, "Prompt").value().as_deref(),
+        Some("A gear with 24 teeth")
+    );
+}
+
+#[test]
+fn the_offline_demo_runs_a_job_without_a_key() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    wait_for_text(&mut harness, "Welcome to Makistry Desktop");
+    click(&mut harness, "Try the offline demo");
+    wait_for_text(&mut harness, "OFFLINE DEMO");
+    type_into(&mut harness, "Prompt", "A box with a 5 mm hole");
+    click(&mut harness, "Generate");
+    wait_for_text(&mut harness, "Design summary");
+    assert_eq!(
+        machine.keychain.load().unwrap(),
+        None,
+        "the demo stores no key"
+    );
+    assert!(
+        machine.data.path().join("demo").join("jobs.json").exists(),
+        "demo jobs have their own history"
+    );
+}
+
+#[test]
+fn a_dropped_3d_file_opens_for_viewing_without_a_job() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    click_demo(&mut harness);
+    let glb = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/enclosure_assembly.glb");
+    drop_files(&mut harness, &[glb]);
+    wait_for_text(&mut harness, "enclosure_assembly.glb");
+    wait_for_text(&mut harness, "3 parts");
+    assert!(machine.emulator.jobs().is_empty());
+}
+
+fn click_demo(harness: &mut Harness<'_, MakistryApp>) {
+    wait_for_text(harness, "Welcome to Makistry Desktop");
+    click(harness, "Try the offline demo");
+    wait_for_text(harness, "OFFLINE DEMO");
+}
