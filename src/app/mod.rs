@@ -634,7 +634,9 @@ impl MakistryApp {
                     self.draft_changed();
                 }
             }
-            Intent::SaveAs(path) => self.spawn(tasks::save_as(path, self.report.clone())),
+            Intent::SaveAs { file, name } => {
+                self.spawn(tasks::save_as(file, name, self.report.clone()))
+            }
             Intent::OpenExternally(path) => {
                 self.spawn(tasks::open_externally(path, false, self.report.clone()))
             }

@@ -48,7 +48,12 @@ pub enum Intent {
         suggestion: String,
     },
     /// Save a file elsewhere (system dialog).
-    SaveAs(PathBuf),
+    SaveAs {
+        /// The file.
+        file: PathBuf,
+        /// The name the dialog suggests.
+        name: String,
+    },
     /// Open a file with the system's default app.
     OpenExternally(PathBuf),
     /// Show a file in the system's file manager.

@@ -58,10 +58,35 @@ pub enum Shown<'a> {
     File(&'a Path),
 }
 
-fn file_actions_ui(ui: &mut egui::Ui, file: &Path, intents: &mut Vec<Intent>) {
+/// A file name for saving a job's part: its project name, made safe for every file system.
+pub fn suggested_name(job: &JobRecord) -> String {
+    let title = job
+        .brainstorm
+        .as_ref()
+        .map(|b| b.project_name.as_str())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or("Makistry part");
+    let safe: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let safe = safe.trim_matches(|c: char| c == '.' || c == ' ' || c == '-');
+    format!("{safe}.{}", job.format.extension())
+}
+
+fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut Vec<Intent>) {
     ui.horizontal(|ui| {
         if ui.button("Save As…").clicked() {
-            intents.push(Intent::SaveAs(file.to_path_buf()));
+            intents.push(Intent::SaveAs {
+                file: file.to_path_buf(),
+                name,
+            });
         }
         if ui
             .button("Open")
@@ -147,7 +172,10 @@ pub fn result_ui(ui: &mut egui::Ui, shown: Shown<'_>, model: Option<&ModelState>
             );
             ui.heading(name);
             ui.weak(path.display().to_string());
-            file_actions_ui(ui, path, &mut intents);
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            file_actions_ui(ui, path, name, &mut intents);
             model_ui(ui, model);
         }
         Shown::Job(job) => job_ui(ui, job, model, &mut intents),
@@ -185,7 +213,7 @@ fn job_ui(
     }
     ui.add_space(6.0);
     if let (Phase::Done, Some(file)) = (&job.phase, &job.file) {
-        file_actions_ui(ui, file, intents);
+        file_actions_ui(ui, file, suggested_name(job), intents);
         if job.format == crate::api::OutputFormat::Step {
             ui.weak("STEP has no preview here: save it and open it in your CAD program.");
         } else {
@@ -232,6 +260,28 @@ fn job_ui(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_parts_are_named_after_their_project() {
+        let mut job = JobRecord::new(
+            "a cap".into(),
+            vec![],
+            crate::api::DesignMode::Standard,
+            crate::api::OutputFormat::Glb,
+            chrono::Utc::now(),
+        );
+        assert_eq!(suggested_name(&job), "Makistry part.glb");
+        job.brainstorm = Some(crate::api::Brainstorm {
+            project_name: "Lens Cap — 60mm OD / v2".into(),
+            ..Default::default()
+        });
+        assert_eq!(suggested_name(&job), "Lens Cap - 60mm OD - v2.glb");
     }
 }
 
