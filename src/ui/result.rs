@@ -263,6 +263,18 @@ fn job_ui(
     }
 }
 
+/// Whether a file has a preview (GLB, STL, 3MF).
+pub fn previewable(path: &Path) -> bool {
+    crate::model::MeshFormat::from_path(path).is_some()
+}
+
+/// The file a job shows, if it has one.
+pub fn job_file(job: &JobRecord) -> Option<PathBuf> {
+    (job.phase == Phase::Done)
+        .then(|| job.file.clone())
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,16 +295,4 @@ mod tests {
         });
         assert_eq!(suggested_name(&job), "Lens Cap - 60mm OD - v2.glb");
     }
-}
-
-/// Whether a file has a preview (GLB, STL, 3MF).
-pub fn previewable(path: &Path) -> bool {
-    crate::model::MeshFormat::from_path(path).is_some()
-}
-
-/// The file a job shows, if it has one.
-pub fn job_file(job: &JobRecord) -> Option<PathBuf> {
-    (job.phase == Phase::Done)
-        .then(|| job.file.clone())
-        .flatten()
 }
