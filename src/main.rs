@@ -43,9 +43,11 @@ fn main() -> ExitCode {
     config.open_file = args.file;
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
-        // The 3D viewport needs a depth buffer (the default is none) and looks better with MSAA.
+        // The 3D viewport needs a depth buffer (the default is none). No MSAA on the window:
+        // with software GL it triples the cost of every frame (measured: 7.3 % vs 2.3 % CPU
+        // while a job's clock ticks); the viewport anti-aliases its own render target.
         depth_buffer: 24,
-        multisampling: 4,
+        multisampling: 0,
         viewport: egui::ViewportBuilder::default()
             .with_title("Makistry Desktop")
             .with_app_id("makistry-desktop")

@@ -24,8 +24,11 @@ impl Drop for KillOnDrop {
 fn the_window_opens_on_a_real_x_display() {
     let display =
         std::env::var("DISPLAY").expect("DISPLAY must name an X server (.ci/test starts Xvfb)");
+    let data = tempfile::tempdir().unwrap();
     let app = Command::new(env!("CARGO_BIN_EXE_makistry-desktop"))
+        .arg("--demo")
         .env("DISPLAY", &display)
+        .env("MAKISTRY_DATA_DIR", data.path())
         .env("RUST_LOG", "makistry=info")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -828,7 +828,7 @@ impl MakistryApp {
                     None => (Shown::Nothing, None),
                 };
                 let model = file.as_ref().and_then(|f| self.models.get(f));
-                intents.extend(ui::result::result_ui(ui, shown, model));
+                intents.extend(ui::result::result_ui(ui, shown, model, Utc::now()));
             });
         });
         intents
@@ -861,7 +861,9 @@ impl MakistryApp {
         );
     }
 
-    /// Repaint once a second while a job shows a running clock or countdown.
+    /// Repaint every 2 s while a job shows a running clock or countdown, and every 5 s when
+    /// the window is in the background. Each frame costs ~30 ms of CPU with software GL
+    /// (llvmpipe under Xvfb): ticking every second measured 3.4 % of a core.
     fn schedule_clock_repaint(&self, ctx: &egui::Context) {
         let ticking = self.jobs.iter().any(|j| {
             matches!(
@@ -870,7 +872,8 @@ impl MakistryApp {
             )
         }) || self.live.values().any(|l| l.waiting.is_some());
         if ticking {
-            ctx.request_repaint_after(Duration::from_secs(1));
+            let every = if self.focused { 2 } else { 5 };
+            ctx.request_repaint_after(Duration::from_secs(every));
         }
     }
 }
@@ -878,6 +881,7 @@ impl MakistryApp {
 impl eframe::App for MakistryApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
+        tracing::trace!(focused = self.focused, "frame");
         self.drain_events(ctx);
         if self.screen == Screen::Main {
             self.handle_dropped_files(ctx);

@@ -149,7 +149,12 @@ fn model_ui(ui: &mut egui::Ui, state: Option<&ModelState>) {
 }
 
 /// The central view.
-pub fn result_ui(ui: &mut egui::Ui, shown: Shown<'_>, model: Option<&ModelState>) -> Vec<Intent> {
+pub fn result_ui(
+    ui: &mut egui::Ui,
+    shown: Shown<'_>,
+    model: Option<&ModelState>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Intent> {
     let mut intents = Vec::new();
     match shown {
         Shown::Nothing => {
@@ -178,15 +183,52 @@ pub fn result_ui(ui: &mut egui::Ui, shown: Shown<'_>, model: Option<&ModelState>
             file_actions_ui(ui, path, name, &mut intents);
             model_ui(ui, model);
         }
-        Shown::Job(job) => job_ui(ui, job, model, &mut intents),
+        Shown::Job(job) => job_ui(ui, job, model, now, &mut intents),
     }
     intents
+}
+
+/// A job under way: where it is, time against the mode's typical duration, what happens next.
+fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, now: chrono::DateTime<chrono::Utc>) {
+    let (_, typical_max) = job.mode.typical_duration();
+    let since = job.submitted_at.unwrap_or(job.created_at);
+    let elapsed = (now - since).to_std().unwrap_or_default();
+    let (headline, fraction) = match job.phase {
+        Phase::Submitting => ("Sending the job to Makistry…", 0.0),
+        Phase::Queued => ("Waiting for a Makistry worker…", 0.02),
+        Phase::Processing => (
+            "Makistry is building your part…",
+            // Never full: the typical time is not a promise.
+            (elapsed.as_secs_f32() / typical_max.as_secs_f32()).min(0.95),
+        ),
+        Phase::Downloading => ("Downloading the file…", 0.97),
+        Phase::Retrying { .. } => ("Trying again…", 0.0),
+        _ => return,
+    };
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.strong(headline);
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .text(format!(
+                    "{} (usually {})",
+                    format::clock(elapsed),
+                    format::duration_range(job.mode.typical_duration())
+                ))
+                .animate(false),
+        );
+        ui.weak(
+            "The file downloads by itself when it is ready. You can close the window or start \
+             other jobs meanwhile: this one picks up where it was.",
+        );
+    });
 }
 
 fn job_ui(
     ui: &mut egui::Ui,
     job: &JobRecord,
     model: Option<&ModelState>,
+    now: chrono::DateTime<chrono::Utc>,
     intents: &mut Vec<Intent>,
 ) {
     let title = job
@@ -194,7 +236,13 @@ fn job_ui(
         .as_ref()
         .map(|b| b.project_name.clone())
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "Job".into());
+        .unwrap_or_else(|| {
+            if job.phase.is_settled() {
+                "Job".into()
+            } else {
+                "New part".into()
+            }
+        });
     ui.heading(title);
     ui.add(egui::Label::new(egui::RichText::new(&job.prompt).italics()).wrap());
     ui.weak(format!(
@@ -212,6 +260,7 @@ fn job_ui(
         message_ui(ui, &Message::error(&error.sentence, &error.action));
     }
     ui.add_space(6.0);
+    progress_ui(ui, job, now);
     if let (Phase::Done, Some(file)) = (&job.phase, &job.file) {
         file_actions_ui(ui, file, suggested_name(job), intents);
         if job.format == crate::api::OutputFormat::Step {
