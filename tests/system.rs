@@ -72,7 +72,7 @@ fn the_window_opens_on_a_real_x_display() {
         .expect("xdotool runs");
     let geometry = String::from_utf8_lossy(&geometry.stdout);
     assert!(
-        geometry.contains("960x640"),
+        geometry.contains("1180x760"),
         "unexpected window geometry: {geometry}"
     );
 }
