@@ -43,6 +43,11 @@ struct Machine {
 
 impl Machine {
     fn new() -> Self {
+        Self::with_api(EmulatorConfig::default())
+    }
+
+    /// A machine whose API is an emulator with `config` (jobs take 0.4 s).
+    fn with_api(config: EmulatorConfig) -> Self {
         let runtime = makistry::background_runtime().unwrap();
         let emulator = runtime
             .block_on(Emulator::start_with(EmulatorConfig {
@@ -50,7 +55,7 @@ impl Machine {
                     queued: Duration::from_millis(100),
                     processing: Duration::from_millis(300),
                 },
-                ..EmulatorConfig::default()
+                ..config
             }))
             .unwrap();
         Self {
@@ -190,6 +195,7 @@ fn a_new_user_pastes_a_key_attaches_images_and_gets_a_part() {
     let mut harness = machine.open();
     wait_for_text(&mut harness, "Welcome to Makistry Desktop");
     assert!(shows(&harness, "Try the offline demo"));
+    harness.check_accessibility();
 
     // A key in the wrong shape is refused on the spot and nothing is stored.
     type_into(&mut harness, "API key", "mk_pub_123");
@@ -251,6 +257,7 @@ fn a_new_user_pastes_a_key_attaches_images_and_gets_a_part() {
     );
     harness.key_press(egui::Key::Escape);
     harness.step();
+    harness.check_accessibility();
 
     click(&mut harness, "Generate");
     wait_for_text(&mut harness, "Design summary");
@@ -258,6 +265,7 @@ fn a_new_user_pastes_a_key_attaches_images_and_gets_a_part() {
     wait_for_text(&mut harness, "triangles");
     assert!(shows(&harness, "done"));
     assert!(shows(&harness, "Follow-up ideas"));
+    harness.check_accessibility();
 
     // The API got one image job, with the view label in its prompt.
     let jobs = machine.emulator.jobs();
@@ -303,6 +311,26 @@ fn a_failing_job_says_why_and_retry_makes_a_new_job() {
         2,
         "Retry is a new submission"
     );
+}
+
+#[test]
+fn a_rate_limited_job_shows_a_countdown_and_is_not_failed() {
+    // Three requests a minute: the key check, the submission and one poll; the next poll
+    // meets a 429, and the client waits at least the contract's 60 s.
+    let machine = Machine::with_api(EmulatorConfig {
+        rate_limits: makistry::emulator::RateLimits {
+            per_minute: 3,
+            ..Default::default()
+        },
+        ..EmulatorConfig::default()
+    });
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    type_into(&mut harness, "Prompt", "A 40x20x10 mm block");
+    click(&mut harness, "Generate");
+    wait_for_text(&mut harness, "rate-limited: trying again in 0:5");
+    assert!(!shows(&harness, "failed"));
+    harness.check_accessibility();
 }
 
 #[test]
