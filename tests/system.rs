@@ -168,3 +168,28 @@ fn the_cli_stores_and_uses_the_key_from_the_secret_service() {
         String::from_utf8_lossy(&without.stderr)
     );
 }
+
+/// Paste: an image on the real X clipboard (put there by xclip, as an image viewer would)
+/// reaches the form through arboard, and is checked like a file.
+#[test]
+fn an_image_on_the_clipboard_is_attached_with_paste() {
+    use crate::ui::{Machine, click, shows, sign_in, wait_for_text};
+
+    let machine = Machine::new();
+    let png = machine.file(
+        "copied.png",
+        &crate::support::images::encoded(image::ImageFormat::Png),
+    );
+    let status = Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", "image/png", "-i"])
+        .arg(&png)
+        .status()
+        .expect("xclip runs (apt-get install xclip)");
+    assert!(status.success(), "xclip could not take the clipboard");
+
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    click(&mut harness, "Paste");
+    wait_for_text(&mut harness, "Image 1: PNG");
+    assert!(!shows(&harness, "no image on the clipboard"));
+}

@@ -20,7 +20,7 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A drop of a file from the file manager.
 #[derive(Debug)]
-struct DroppedPath(PathBuf);
+pub(crate) struct DroppedPath(PathBuf);
 
 impl egui::DroppedFile for DroppedPath {
     fn path(&self) -> &Path {
@@ -33,7 +33,7 @@ impl egui::DroppedFile for DroppedPath {
 }
 
 /// One user's machine: an emulator standing in for the API, a keychain, a data directory.
-struct Machine {
+pub(crate) struct Machine {
     runtime: tokio::runtime::Runtime,
     emulator: Emulator,
     keychain: Keychain,
@@ -42,12 +42,12 @@ struct Machine {
 }
 
 impl Machine {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with_api(EmulatorConfig::default())
     }
 
     /// A machine whose API is an emulator with `config` (jobs take 0.4 s).
-    fn with_api(config: EmulatorConfig) -> Self {
+    pub(crate) fn with_api(config: EmulatorConfig) -> Self {
         let runtime = makistry::background_runtime().unwrap();
         let emulator = runtime
             .block_on(Emulator::start_with(EmulatorConfig {
@@ -67,7 +67,7 @@ impl Machine {
         }
     }
 
-    fn config(&self) -> AppConfig {
+    pub(crate) fn config(&self) -> AppConfig {
         AppConfig {
             runtime: self.runtime.handle().clone(),
             data_dir: self.data.path().to_path_buf(),
@@ -86,7 +86,7 @@ impl Machine {
     }
 
     /// Starts the window app (as a double-click would).
-    fn open(&self) -> Harness<'static, MakistryApp> {
+    pub(crate) fn open(&self) -> Harness<'static, MakistryApp> {
         let config = self.config();
         Harness::builder()
             .with_size(egui::vec2(1280.0, 1000.0))
@@ -94,7 +94,7 @@ impl Machine {
     }
 
     /// A file in the user's folders.
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+    pub(crate) fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.files.path().join(name);
         std::fs::write(&path, bytes).unwrap();
         path
@@ -102,7 +102,7 @@ impl Machine {
 }
 
 /// Every label in the window, to say what was on screen when a wait failed.
-fn screen_text(harness: &Harness<'_, MakistryApp>) -> String {
+pub(crate) fn screen_text(harness: &Harness<'_, MakistryApp>) -> String {
     harness
         .query_all(egui_kittest::kittest::By::new())
         .filter_map(|node| node.accesskit_node().label())
@@ -112,7 +112,7 @@ fn screen_text(harness: &Harness<'_, MakistryApp>) -> String {
 }
 
 /// Steps the window (in real time: background tasks do real IO) until `done` holds.
-fn step_until(
+pub(crate) fn step_until(
     harness: &mut Harness<'_, MakistryApp>,
     what: &str,
     done: impl Fn(&Harness<'_, MakistryApp>) -> bool,
@@ -133,12 +133,15 @@ fn step_until(
     }
 }
 
-fn shows(harness: &Harness<'_, MakistryApp>, text: &str) -> bool {
+pub(crate) fn shows(harness: &Harness<'_, MakistryApp>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
 
 /// The text field labelled `label`.
-fn field<'h>(harness: &'h Harness<'_, MakistryApp>, label: &'h str) -> egui_kittest::Node<'h> {
+pub(crate) fn field<'h>(
+    harness: &'h Harness<'_, MakistryApp>,
+    label: &'h str,
+) -> egui_kittest::Node<'h> {
     harness
         .query_all_by_label(label)
         .find(|node| {
@@ -152,25 +155,25 @@ fn field<'h>(harness: &'h Harness<'_, MakistryApp>, label: &'h str) -> egui_kitt
         .unwrap_or_else(|| panic!("no text field labelled {label:?}"))
 }
 
-fn wait_for_text(harness: &mut Harness<'_, MakistryApp>, text: &str) {
+pub(crate) fn wait_for_text(harness: &mut Harness<'_, MakistryApp>, text: &str) {
     step_until(harness, &format!("{text:?}"), |h| shows(h, text));
 }
 
-fn type_into(harness: &mut Harness<'_, MakistryApp>, label: &str, text: &str) {
+pub(crate) fn type_into(harness: &mut Harness<'_, MakistryApp>, label: &str, text: &str) {
     field(harness, label).focus();
     harness.step();
     field(harness, label).type_text(text);
     harness.step();
 }
 
-fn click(harness: &mut Harness<'_, MakistryApp>, label: &str) {
+pub(crate) fn click(harness: &mut Harness<'_, MakistryApp>, label: &str) {
     harness
         .get_by_role_and_label(accesskit::Role::Button, label)
         .click();
     harness.step();
 }
 
-fn drop_files(harness: &mut Harness<'_, MakistryApp>, paths: &[PathBuf]) {
+pub(crate) fn drop_files(harness: &mut Harness<'_, MakistryApp>, paths: &[PathBuf]) {
     for path in paths {
         harness
             .input_mut()
@@ -181,7 +184,7 @@ fn drop_files(harness: &mut Harness<'_, MakistryApp>, paths: &[PathBuf]) {
 }
 
 /// Pastes the machine's key on the welcome screen and waits for the main screen.
-fn sign_in(machine: &Machine, harness: &mut Harness<'_, MakistryApp>) {
+pub(crate) fn sign_in(machine: &Machine, harness: &mut Harness<'_, MakistryApp>) {
     wait_for_text(harness, "Welcome to Makistry Desktop");
     type_into(harness, "API key", machine.emulator.api_key());
     click(harness, "Save key");
