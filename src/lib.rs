@@ -10,6 +10,7 @@
 //! - [`keychain`]: the API key in the OS credential store; the `Secret` type.
 //! - [`draft`]: the prompt form's draft on disk, so nothing typed or attached is lost.
 //! - [`model`]: GLB, STL and 3MF files into render-ready parts; no GL, no egui.
+//! - [`viewer`]: the 3D viewport (three-d in an egui paint callback) and its camera math.
 //! - [`app`] and [`ui`]: the window (eframe/egui). Panels return intents; the app applies
 //!   them by spawning background tasks that report through channels and wake the window.
 //! - [`emulator`]: a local HTTP server that implements the documented API, for tests and the
@@ -30,6 +31,7 @@ pub mod keychain;
 pub mod logging;
 pub mod model;
 pub mod ui;
+pub mod viewer;
 
 /// The tokio runtime both binaries run background work on (network, files, decoding), with
 /// named worker threads so they are recognisable in a debugger or profiler.

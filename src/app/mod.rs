@@ -27,6 +27,7 @@ use crate::ui::prompt::PromptView;
 use crate::ui::result::{ModelState, Shown};
 use crate::ui::welcome::KeyForm;
 use crate::ui::{self, Intent, Message};
+use crate::viewer::ViewerState;
 use tasks::{ConnectTo, Connection, Event, Reporter, TrackerSettings};
 
 /// How the draft waits after the last change before it is written.
@@ -123,6 +124,8 @@ pub struct MakistryApp {
     models: HashMap<PathBuf, ModelState>,
     messages: Vec<Message>,
     focused: bool,
+    /// The 3D viewport's camera; `None` without a GL context (e.g. in kittest tests).
+    viewer: Option<ViewerState>,
 }
 
 impl MakistryApp {
@@ -161,6 +164,7 @@ impl MakistryApp {
             models: HashMap::new(),
             messages: Vec::new(),
             focused: true,
+            viewer: cc.gl.is_some().then(ViewerState::default),
             config,
         };
         app.spawn(tasks::load_draft(
@@ -339,7 +343,7 @@ impl MakistryApp {
             Event::Picked(paths) => self.open_paths(paths),
             Event::ModelLoaded { path, result } => {
                 let state = match result {
-                    Ok(summary) => ModelState::Loaded(summary),
+                    Ok((summary, model)) => ModelState::Loaded { summary, model },
                     Err(message) => ModelState::Failed(message),
                 };
                 self.models.insert(path, state);
@@ -828,7 +832,13 @@ impl MakistryApp {
                     None => (Shown::Nothing, None),
                 };
                 let model = file.as_ref().and_then(|f| self.models.get(f));
-                intents.extend(ui::result::result_ui(ui, shown, model, Utc::now()));
+                intents.extend(ui::result::result_ui(
+                    ui,
+                    shown,
+                    model,
+                    self.viewer.as_mut(),
+                    Utc::now(),
+                ));
             });
         });
         intents
@@ -879,6 +889,11 @@ impl MakistryApp {
 }
 
 impl eframe::App for MakistryApp {
+    fn on_exit(&mut self, _gl: Option<&egui_glow::glow::Context>) {
+        // GL objects go while the context is still current.
+        crate::viewer::free_gl();
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
         tracing::trace!(focused = self.focused, "frame");

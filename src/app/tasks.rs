@@ -81,8 +81,8 @@ pub enum Event {
     ModelLoaded {
         /// The file.
         path: PathBuf,
-        /// Its summary.
-        result: Result<ModelSummary, Message>,
+        /// Its summary and the model.
+        result: Result<(ModelSummary, Arc<crate::model::Model>), Message>,
     },
     /// A job could not be recorded; its prompt and images go back to the form.
     RecordFailed {
@@ -548,12 +548,14 @@ pub async fn load_model(path: PathBuf, report: Reporter) {
     let result = blocking(move || crate::model::load_path(&read))
         .await
         .map(|loaded| {
-            loaded.map(|model| ModelSummary::of(&model)).map_err(|e| {
-                Message::error(
-                    format!("{e}."),
-                    "Check the file is a complete GLB, STL or 3MF file.",
-                )
-            })
+            loaded
+                .map(|model| (ModelSummary::of(&model), Arc::new(model)))
+                .map_err(|e| {
+                    Message::error(
+                        format!("{e}."),
+                        "Check the file is a complete GLB, STL or 3MF file.",
+                    )
+                })
         })
         .unwrap_or_else(|| Err(Message::error("The file could not be read.", "")));
     report.send(Event::ModelLoaded { path, result });

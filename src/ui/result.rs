@@ -7,6 +7,7 @@ use super::format;
 use super::{Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};
 use crate::model::Model;
+use crate::viewer::ViewerState;
 
 /// What the result view knows of a file's model.
 #[derive(Debug, Clone)]
@@ -14,7 +15,12 @@ pub enum ModelState {
     /// Being read on a background task.
     Loading,
     /// Read.
-    Loaded(ModelSummary),
+    Loaded {
+        /// Its facts.
+        summary: ModelSummary,
+        /// The model, for the viewport.
+        model: std::sync::Arc<Model>,
+    },
     /// Could not be read.
     Failed(Message),
 }
@@ -101,11 +107,19 @@ fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut V
     });
 }
 
-/// The viewport slot: the model's facts until the 3D view lands.
-fn model_ui(ui: &mut egui::Ui, state: Option<&ModelState>) {
+/// The model: the 3D viewport (when there is a GL context), then its facts.
+fn model_ui(
+    ui: &mut egui::Ui,
+    path: &Path,
+    state: Option<&ModelState>,
+    viewer: Option<&mut ViewerState>,
+) {
+    if let (Some(ModelState::Loaded { model, .. }), Some(viewer)) = (state, viewer) {
+        let height = (ui.ctx().content_rect().height() * 0.55).max(280.0);
+        viewer.ui(ui, path, model, height);
+    }
     egui::Frame::canvas(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.set_min_height(160.0);
         match state {
             None => {
                 ui.weak("No preview for this file type.");
@@ -114,7 +128,7 @@ fn model_ui(ui: &mut egui::Ui, state: Option<&ModelState>) {
                 ui.weak("Reading the model…");
             }
             Some(ModelState::Failed(message)) => message_ui(ui, message),
-            Some(ModelState::Loaded(summary)) => {
+            Some(ModelState::Loaded { summary, .. }) => {
                 ui.label(format!(
                     "Size: {}",
                     if summary.triangles == 0 {
@@ -153,6 +167,7 @@ pub fn result_ui(
     ui: &mut egui::Ui,
     shown: Shown<'_>,
     model: Option<&ModelState>,
+    viewer: Option<&mut ViewerState>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
@@ -181,9 +196,9 @@ pub fn result_ui(
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             file_actions_ui(ui, path, name, &mut intents);
-            model_ui(ui, model);
+            model_ui(ui, path, model, viewer);
         }
-        Shown::Job(job) => job_ui(ui, job, model, now, &mut intents),
+        Shown::Job(job) => job_ui(ui, job, model, viewer, now, &mut intents),
     }
     intents
 }
@@ -228,6 +243,7 @@ fn job_ui(
     ui: &mut egui::Ui,
     job: &JobRecord,
     model: Option<&ModelState>,
+    viewer: Option<&mut ViewerState>,
     now: chrono::DateTime<chrono::Utc>,
     intents: &mut Vec<Intent>,
 ) {
@@ -266,7 +282,7 @@ fn job_ui(
         if job.format == crate::api::OutputFormat::Step {
             ui.weak("STEP has no preview here: save it and open it in your CAD program.");
         } else {
-            model_ui(ui, model);
+            model_ui(ui, file, model, viewer);
         }
     }
     if let Some(brainstorm) = &job.brainstorm {
