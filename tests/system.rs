@@ -193,3 +193,66 @@ fn an_image_on_the_clipboard_is_attached_with_paste() {
     wait_for_text(&mut harness, "Image 1: PNG");
     assert!(!shows(&harness, "no image on the clipboard"));
 }
+
+/// The headless renderer (EGL, no display) draws the part where the camera says it is: every
+/// pixel that differs from the background lies inside the projection of the part's bounding
+/// box, and the part covers a good share of that box.
+#[test]
+fn a_headless_render_draws_the_part_where_the_camera_projects_it() {
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts");
+    for name in ["enclosure_assembly.glb", "gear.stl", "l_bracket.3mf"] {
+        let path = assets.join(name);
+        let model = makistry::model::load_path(&path).unwrap();
+        let camera = makistry::viewer::opening_view(&path, &model);
+        let (width, height) = (320u32, 240u32);
+        let background = [255, 255, 255, 255];
+        let image = makistry::viewer::headless::render(&model, &camera, width, height, background)
+            .expect("EGL renders (Mesa: libegl1, libgl1-mesa-dri)");
+
+        // The projected bounding box, in pixels (y down).
+        let aspect = width as f32 / height as f32;
+        let (min, max) = (model.bounds.min, model.bounds.max);
+        let (mut left, mut right, mut top, mut bottom) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for corner in 0..8 {
+            let p = [0, 1, 2].map(|i| {
+                if corner & (1 << i) == 0 {
+                    min[i]
+                } else {
+                    max[i]
+                }
+            });
+            let [x, y] = camera.project(p, aspect);
+            let (px, py) = (
+                (x + 1.0) / 2.0 * width as f32,
+                (1.0 - y) / 2.0 * height as f32,
+            );
+            (left, right, top, bottom) = (left.min(px), right.max(px), top.min(py), bottom.max(py));
+        }
+        let (mut inside, mut outside) = (0u32, 0u32);
+        for (x, y, pixel) in image.enumerate_pixels() {
+            if pixel.0 == background {
+                continue;
+            }
+            let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
+            let margin = 2.0;
+            if x >= left - margin
+                && x <= right + margin
+                && y >= top - margin
+                && y <= bottom + margin
+            {
+                inside += 1;
+            } else {
+                outside += 1;
+            }
+        }
+        let box_area = (right - left) * (bottom - top);
+        assert_eq!(
+            outside, 0,
+            "{name}: pixels drawn outside the projected bounds"
+        );
+        assert!(
+            inside as f32 > 0.25 * box_area,
+            "{name}: only {inside} of {box_area} pixels in the projected bounds are drawn"
+        );
+    }
+}

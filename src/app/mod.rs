@@ -647,6 +647,25 @@ impl MakistryApp {
             Intent::ShowInFolder(path) => {
                 self.spawn(tasks::open_externally(path, true, self.report.clone()))
             }
+            Intent::Screenshot {
+                file,
+                name,
+                camera,
+                look,
+                size,
+            } => {
+                if let Some(ModelState::Loaded { model, .. }) = self.models.get(&file) {
+                    self.spawn(tasks::screenshot(
+                        model.clone(),
+                        name,
+                        camera,
+                        look,
+                        size,
+                        self.config.data_dir.join("screenshots"),
+                        self.report.clone(),
+                    ));
+                }
+            }
             Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
             Intent::DismissMessage(index) => {
                 if index < self.attachment_messages.len() {

@@ -594,7 +594,7 @@ pub async fn save_as(file: PathBuf, name: String, report: Reporter) {
         Some(Ok(())) if asked => Message::info(format!("Saved {}.", shown.display())),
         Some(Ok(())) => Message::info(format!(
             "There is no file dialog on this system (xdg-desktop-portal is not running), so \
-             the part was saved as {}.",
+             it was saved as {}.",
             shown.display()
         )),
         Some(Err(e)) => Message::error(
@@ -603,6 +603,52 @@ pub async fn save_as(file: PathBuf, name: String, report: Reporter) {
         ),
         None => Message::error("The file could not be saved.", "Try again."),
     }));
+}
+
+/// Renders the view off screen (the viewport's scene code over EGL) and saves it as a PNG.
+pub async fn screenshot(
+    model: Arc<crate::model::Model>,
+    name: String,
+    camera: crate::viewer::camera::OrbitCamera,
+    look: crate::viewer::Look,
+    size: [u32; 2],
+    dir: PathBuf,
+    report: Reporter,
+) {
+    let target = dir.join(&name);
+    let rendered = blocking(move || -> Result<PathBuf, String> {
+        #[cfg(target_os = "linux")]
+        {
+            let image = crate::viewer::headless::render_parts(
+                &model,
+                &camera,
+                &look,
+                size[0],
+                size[1],
+                [255, 255, 255, 255],
+            )
+            .map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            image
+                .save_with_format(&target, image::ImageFormat::Png)
+                .map_err(|e| e.to_string())?;
+            Ok(target)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (model, camera, look, size, dir, target);
+            Err("screenshots need EGL, which this build has only on Linux".into())
+        }
+    })
+    .await;
+    match rendered {
+        Some(Ok(png)) => save_as(png, name, report).await,
+        Some(Err(reason)) => report.send(Event::Notice(Message::error(
+            format!("The screenshot could not be made: {reason}."),
+            "Use your system's screenshot tool instead.",
+        ))),
+        None => {}
+    }
 }
 
 /// `folder/name`, or `folder/stem (2).ext` and so on if taken.

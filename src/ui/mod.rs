@@ -58,6 +58,19 @@ pub enum Intent {
     OpenExternally(PathBuf),
     /// Show a file in the system's file manager.
     ShowInFolder(PathBuf),
+    /// Save a picture of the 3D view.
+    Screenshot {
+        /// The model's file.
+        file: PathBuf,
+        /// The picture's suggested file name.
+        name: String,
+        /// The camera at the time.
+        camera: crate::viewer::camera::OrbitCamera,
+        /// Which parts show.
+        look: crate::viewer::Look,
+        /// Size in pixels.
+        size: [u32; 2],
+    },
     /// Choose a GLB, STL or 3MF file to view.
     PickModelFile,
     /// Dismiss a message.

@@ -7,7 +7,7 @@ use super::format;
 use super::{Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};
 use crate::model::Model;
-use crate::viewer::ViewerState;
+use crate::viewer::{ViewerAction, ViewerState};
 
 /// What the result view knows of a file's model.
 #[derive(Debug, Clone)]
@@ -112,11 +112,23 @@ fn model_ui(
     ui: &mut egui::Ui,
     path: &Path,
     state: Option<&ModelState>,
-    viewer: Option<&mut ViewerState>,
+    mut viewer: Option<&mut ViewerState>,
+    title: &str,
+    intents: &mut Vec<Intent>,
 ) {
-    if let (Some(ModelState::Loaded { model, .. }), Some(viewer)) = (state, viewer) {
+    if let (Some(ModelState::Loaded { model, .. }), Some(viewer)) = (state, viewer.as_deref_mut()) {
         let height = (ui.ctx().content_rect().height() * 0.55).max(280.0);
-        viewer.ui(ui, path, model, height);
+        if let Some(ViewerAction::Screenshot { camera, look, size }) =
+            viewer.ui(ui, path, model, height)
+        {
+            intents.push(Intent::Screenshot {
+                file: path.to_path_buf(),
+                name: format!("{title} view.png"),
+                camera,
+                look,
+                size,
+            });
+        }
     }
     egui::Frame::canvas(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -128,7 +140,7 @@ fn model_ui(
                 ui.weak("Reading the model…");
             }
             Some(ModelState::Failed(message)) => message_ui(ui, message),
-            Some(ModelState::Loaded { summary, .. }) => {
+            Some(ModelState::Loaded { summary, model }) => {
                 ui.label(format!(
                     "Size: {}",
                     if summary.triangles == 0 {
@@ -142,6 +154,11 @@ fn model_ui(
                     format::count(summary.triangles),
                     format::count(summary.vertices)
                 ));
+                if let Some(viewer) = viewer {
+                    // With a viewport, the list shows and hides parts.
+                    viewer.parts_ui(ui, model);
+                    return;
+                }
                 if summary.parts.len() > 1 {
                     ui.label(format!("{} parts:", summary.parts.len()));
                 }
@@ -196,7 +213,10 @@ pub fn result_ui(
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             file_actions_ui(ui, path, name, &mut intents);
-            model_ui(ui, path, model, viewer);
+            let title = path
+                .file_stem()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            model_ui(ui, path, model, viewer, &title, &mut intents);
         }
         Shown::Job(job) => job_ui(ui, job, model, viewer, now, &mut intents),
     }
@@ -282,7 +302,11 @@ fn job_ui(
         if job.format == crate::api::OutputFormat::Step {
             ui.weak("STEP has no preview here: save it and open it in your CAD program.");
         } else {
-            model_ui(ui, file, model, viewer);
+            let title = suggested_name(job);
+            let title = title
+                .rsplit_once('.')
+                .map_or(title.as_str(), |(stem, _)| stem);
+            model_ui(ui, file, model, viewer, title, intents);
         }
     }
     if let Some(brainstorm) = &job.brainstorm {

@@ -172,6 +172,22 @@ impl OrbitCamera {
         cross(self.right(), forward)
     }
 
+    /// Where a model point lands on screen, in normalised device coordinates (x right, y up,
+    /// -1..1 across a viewport of `aspect` = width / height).
+    pub fn project(&self, point: [f32; 3], aspect: f32) -> [f32; 2] {
+        let eye = self.eye();
+        let offset = [0, 1, 2].map(|i| point[i] - eye[i]);
+        let dot = |a: [f32; 3], b: [f32; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        let forward = self.direction().map(|v| -v);
+        let (x, y) = (dot(offset, self.right()), dot(offset, self.camera_up()));
+        let half_height = if self.orthographic {
+            self.view_height() / 2.0
+        } else {
+            dot(offset, forward) * (self.fov_y / 2.0).tan()
+        };
+        [x / (half_height * aspect), y / half_height]
+    }
+
     /// Near and far clipping distances that keep the whole model visible.
     pub fn clip_planes(&self) -> (f32, f32) {
         let far = self.distance + self.model_radius * 4.0;
@@ -241,6 +257,26 @@ mod tests {
         let (near, far) = camera.clip_planes();
         assert!(near > 0.0 && near < camera.distance - radius);
         assert!(far > camera.distance + radius);
+    }
+
+    #[test]
+    fn the_target_projects_to_the_centre_and_the_fitted_box_inside_the_view() {
+        for orthographic in [false, true] {
+            let mut camera = OrbitCamera::new(UpAxis::Y);
+            camera.orthographic = orthographic;
+            camera.fit([0.0, 0.0, 0.0], [70.0, 27.0, 45.0]);
+            let [x, y] = camera.project(camera.target, 1.5);
+            assert!(x.abs() < 1e-5 && y.abs() < 1e-5);
+            for corner in 0..8 {
+                let p = [
+                    if corner & 1 == 0 { 0.0 } else { 70.0 },
+                    if corner & 2 == 0 { 0.0 } else { 27.0 },
+                    if corner & 4 == 0 { 0.0 } else { 45.0 },
+                ];
+                let [x, y] = camera.project(p, 1.5);
+                assert!(x.abs() < 1.0 && y.abs() < 1.0, "{p:?} -> {x}, {y}");
+            }
+        }
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! context; [`free_gl`] drops them before the context goes.
 
 pub mod camera;
+#[cfg(target_os = "linux")]
+pub mod headless;
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,20 +21,49 @@ use three_d::{
 
 use crate::model::{MeshFormat, Model, linear_to_srgb};
 
+/// Which parts show, and which one is highlighted (the parts list's hover).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Look {
+    /// Indices of hidden parts.
+    pub hidden: HashSet<usize>,
+    /// Index of the highlighted part.
+    pub highlighted: Option<usize>,
+}
+
+/// What the viewport asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewerAction {
+    /// Save a picture of the current view.
+    Screenshot {
+        /// The camera at the time.
+        camera: OrbitCamera,
+        /// Which parts show.
+        look: Look,
+        /// Size in pixels.
+        size: [u32; 2],
+    },
+}
+
 /// The viewport's state on the UI thread.
 #[derive(Debug)]
 pub struct ViewerState {
     /// The camera.
     pub camera: OrbitCamera,
+    /// Part visibility and highlight.
+    pub look: Look,
     /// The file the camera was last fitted to (a new file is framed on load).
     fitted_for: Option<PathBuf>,
+    /// The viewport's size in points at the last frame (screenshots match it).
+    last_size: egui::Vec2,
 }
 
 impl Default for ViewerState {
     fn default() -> Self {
         Self {
             camera: OrbitCamera::new(UpAxis::Z),
+            look: Look::default(),
             fitted_for: None,
+            last_size: egui::vec2(640.0, 480.0),
         }
     }
 }
@@ -44,19 +76,73 @@ pub fn up_axis_of(path: &Path) -> UpAxis {
     }
 }
 
+/// The view a model opens with: isometric, the whole part framed.
+pub fn opening_view(path: &Path, model: &Model) -> OrbitCamera {
+    let mut camera = OrbitCamera::new(up_axis_of(path));
+    camera.set_view(StandardView::Iso);
+    if !model.bounds.is_empty() {
+        camera.fit(model.bounds.min, model.bounds.max);
+    }
+    camera
+}
+
 impl ViewerState {
     /// Frames the model from the iso view.
     fn frame(&mut self, path: &Path, model: &Model) {
-        self.camera = OrbitCamera::new(up_axis_of(path));
-        self.camera.set_view(StandardView::Iso);
-        if !model.bounds.is_empty() {
-            self.camera.fit(model.bounds.min, model.bounds.max);
-        }
+        self.camera = opening_view(path, model);
+        self.look = Look::default();
         self.fitted_for = Some(path.to_path_buf());
     }
 
+    /// The parts list of an assembly: show or hide each part; hovering one highlights it.
+    pub fn parts_ui(&mut self, ui: &mut egui::Ui, model: &Model) {
+        self.look.highlighted = None;
+        if model.parts.len() < 2 {
+            return;
+        }
+        ui.label(format!("{} parts:", model.parts.len()));
+        for (index, part) in model.parts.iter().enumerate() {
+            ui.horizontal(|ui| {
+                let mut shown = !self.look.hidden.contains(&index);
+                let name = if part.name.is_empty() {
+                    format!("part {}", index + 1)
+                } else {
+                    part.name.clone()
+                };
+                let color = srgba(part.color);
+                let (r, g, b) = (color.r, color.g, color.b);
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+                let label = format!(
+                    "{name}: {} triangles",
+                    crate::ui::format::count(part.triangles())
+                );
+                let response = ui.checkbox(&mut shown, label);
+                if response.changed() {
+                    if shown {
+                        self.look.hidden.remove(&index);
+                    } else {
+                        self.look.hidden.insert(index);
+                    }
+                }
+                if response.hovered() {
+                    self.look.highlighted = Some(index);
+                }
+            });
+        }
+    }
+
     /// The toolbar and a viewport `height` points tall for `model`, read from `path`.
-    pub fn ui(&mut self, ui: &mut egui::Ui, path: &Path, model: &Arc<Model>, height: f32) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        path: &Path,
+        model: &Arc<Model>,
+        height: f32,
+    ) -> Option<ViewerAction> {
+        let mut action = None;
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
@@ -84,22 +170,55 @@ impl ViewerState {
             }
             ui.checkbox(&mut self.camera.orthographic, "Orthographic")
                 .on_hover_text("Parallel projection, no perspective (5)");
-            ui.weak("Drag: turn · right-drag: move · scroll: zoom · double-click: fit");
+            if ui
+                .button("Screenshot…")
+                .on_hover_text("Save this view as a PNG")
+                .clicked()
+            {
+                action = Some(self.screenshot());
+            }
         });
         let size = egui::vec2(ui.available_width(), height);
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
+        self.last_size = rect.size();
         self.handle_input(ui, &response, rect, model);
 
         let snapshot = self.camera;
+        let look = self.look.clone();
         let model = model.clone();
         let background = ui.visuals().extreme_bg_color;
         let callback = egui_glow::CallbackFn::new(move |info, painter| {
-            draw(&info, painter.gl(), &model, &snapshot, background);
+            draw(&info, painter.gl(), &model, &snapshot, &look, background);
         });
         ui.painter().add(egui::PaintCallback {
             rect,
             callback: Arc::new(callback),
         });
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(
+                    "Drag: turn · right-drag or Shift+drag: move · scroll: zoom · double-click or \
+                     F: fit · 1 3 7 0: front, right, top, iso · 5: orthographic",
+                )
+                .weak(),
+            )
+            .wrap(),
+        );
+        action
+    }
+
+    /// A screenshot of the view at twice the viewport's size in points (sharp on any screen).
+    fn screenshot(&self) -> ViewerAction {
+        let width = self.last_size.x.max(160.0);
+        let height = self.last_size.y.max(120.0);
+        ViewerAction::Screenshot {
+            camera: self.camera,
+            look: Look {
+                highlighted: None,
+                ..self.look.clone()
+            },
+            size: [(width * 2.0) as u32, (height * 2.0) as u32],
+        }
     }
 
     fn fit(&mut self, model: &Model) {
@@ -168,7 +287,8 @@ struct Scene {
     context: Context,
     /// Which model the meshes are of (its `Arc` address; the `Arc` is kept so it stays unique).
     model: Option<Arc<Model>>,
-    objects: Vec<Gm<Mesh, PhysicalMaterial>>,
+    /// Each part's index in the model, and its GL object.
+    objects: Vec<(usize, Gm<Mesh, PhysicalMaterial>)>,
 }
 
 thread_local! {
@@ -184,12 +304,19 @@ fn v3(p: [f32; 3]) -> Vec3 {
     Vec3::new(p[0], p[1], p[2])
 }
 
-fn upload(context: &Context, model: &Model) -> Vec<Gm<Mesh, PhysicalMaterial>> {
+fn srgba(linear: [f32; 4]) -> Srgba {
+    let [r, g, b, a] = linear.map(|c| (linear_to_srgb(c.clamp(0.0, 1.0)) * 255.0).round() as u8);
+    Srgba::new(r, g, b, a.max(1))
+}
+
+/// GL meshes of a model's parts (with each part's index), with their colours.
+pub(crate) fn upload(context: &Context, model: &Model) -> Vec<(usize, Gm<Mesh, PhysicalMaterial>)> {
     model
         .parts
         .iter()
-        .filter(|part| !part.indices.is_empty())
-        .map(|part| {
+        .enumerate()
+        .filter(|(_, part)| !part.indices.is_empty())
+        .map(|(index, part)| {
             let cpu_mesh = CpuMesh {
                 positions: Positions::F32(part.positions.iter().copied().map(v3).collect()),
                 indices: Indices::U32(part.indices.clone()),
@@ -208,7 +335,7 @@ fn upload(context: &Context, model: &Model) -> Vec<Gm<Mesh, PhysicalMaterial>> {
                     ..Default::default()
                 },
             );
-            Gm::new(Mesh::new(context, &cpu_mesh), material)
+            (index, Gm::new(Mesh::new(context, &cpu_mesh), material))
         })
         .collect()
 }
@@ -219,6 +346,7 @@ fn draw(
     gl: &Arc<egui_glow::glow::Context>,
     model: &Arc<Model>,
     orbit: &OrbitCamera,
+    look: &Look,
     background: egui::Color32,
 ) {
     SCENE.with(|cell| {
@@ -272,14 +400,52 @@ fn draw(
         let target = RenderTarget::screen(&scene.context, w, h);
         let [r, g, b, _] = background.to_normalized_gamma_f32();
         target.clear_partially(scissor, ClearState::color_and_depth(r, g, b, 1.0, 1.0));
-        // A headlight from just above the eye, and soft ambient light.
+        let lights = Lights::new(&scene.context, orbit);
+        for (index, object) in scene.objects.iter_mut() {
+            let base = model.parts[*index].color;
+            let color = if look.highlighted == Some(*index) {
+                // Toward the selection blue, so the part stands out whatever its colour.
+                [
+                    base[0] * 0.5 + 0.1,
+                    base[1] * 0.5 + 0.35,
+                    base[2] * 0.5 + 0.6,
+                    base[3],
+                ]
+            } else {
+                base
+            };
+            object.material.albedo = srgba(color);
+        }
+        let visible = scene
+            .objects
+            .iter()
+            .filter(|(index, _)| !look.hidden.contains(index))
+            .map(|(_, object)| object);
+        target.render_partially(scissor, &camera, visible, &lights.as_slice());
+    });
+}
+
+/// The scene's lights: a headlight from just above the eye, and soft ambient light, so every
+/// face the user turns toward them is lit.
+pub(crate) struct Lights {
+    headlight: DirectionalLight,
+    ambient: AmbientLight,
+}
+
+impl Lights {
+    pub(crate) fn new(context: &Context, orbit: &OrbitCamera) -> Self {
         let forward = orbit.direction().map(|v| -v);
         let up = orbit.camera_up();
-        let light_direction = v3([0, 1, 2].map(|i| forward[i] - 0.35 * up[i]));
-        let headlight = DirectionalLight::new(&scene.context, 2.2, Srgba::WHITE, light_direction);
-        let ambient = AmbientLight::new(&scene.context, 0.45, Srgba::WHITE);
-        target.render_partially(scissor, &camera, &scene.objects, &[&headlight, &ambient]);
-    });
+        let direction = v3([0, 1, 2].map(|i| forward[i] - 0.35 * up[i]));
+        Self {
+            headlight: DirectionalLight::new(context, 2.2, Srgba::WHITE, direction),
+            ambient: AmbientLight::new(context, 0.45, Srgba::WHITE),
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> [&dyn three_d::Light; 2] {
+        [&self.headlight, &self.ambient]
+    }
 }
 
 /// The three-d camera for an orbit camera in `viewport`.

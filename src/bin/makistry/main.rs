@@ -11,6 +11,7 @@ mod generate;
 mod inspect_cmd;
 mod jobs_cmd;
 mod key_cmd;
+mod render_cmd;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,8 @@ enum Command {
     Key(key_cmd::KeyArgs),
     /// Load a GLB, STL or 3MF file as the viewer does and print parts, counts and size.
     Inspect(inspect_cmd::InspectArgs),
+    /// Draw a GLB, STL or 3MF file to a PNG, without a window (as the viewport first shows it).
+    Render(render_cmd::RenderArgs),
     /// Run the local Makistry API emulator (no network, no real key or credits needed).
     Emulator(emulator_cmd::EmulatorArgs),
 }
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             Command::Jobs(args) => jobs_cmd::run(args, &cli.base_url).await,
             Command::Key(args) => key_cmd::run(args, &cli.base_url).await,
             Command::Inspect(args) => inspect_cmd::run(args).await,
+            Command::Render(args) => render_cmd::run(args).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
         }
     })
