@@ -5,6 +5,7 @@
 //! context; [`free_gl`] drops them before the context goes.
 
 pub mod camera;
+pub mod grid;
 #[cfg(target_os = "linux")]
 pub mod headless;
 
@@ -15,8 +16,9 @@ use std::sync::Arc;
 
 use camera::{OrbitCamera, StandardView, UpAxis};
 use three_d::{
-    AmbientLight, Camera, ClearState, Context, CpuMaterial, CpuMesh, DirectionalLight, Gm, Indices,
-    Mesh, PhysicalMaterial, Positions, RenderTarget, ScissorBox, Srgba, Vec3, Viewport,
+    AmbientLight, Axes, Camera, ClearState, ColorMaterial, Context, CpuMaterial, CpuMesh,
+    DirectionalLight, Gm, Indices, Mesh, PhysicalMaterial, Positions, RenderTarget, ScissorBox,
+    Srgba, Vec3, Viewport,
 };
 
 use crate::model::{MeshFormat, Model, linear_to_srgb};
@@ -28,6 +30,8 @@ pub struct Look {
     pub hidden: HashSet<usize>,
     /// Index of the highlighted part.
     pub highlighted: Option<usize>,
+    /// The floor grid and axes are off.
+    pub hide_grid: bool,
 }
 
 /// What the viewport asks the app to do.
@@ -170,6 +174,17 @@ impl ViewerState {
             }
             ui.checkbox(&mut self.camera.orthographic, "Orthographic")
                 .on_hover_text("Parallel projection, no perspective (5)");
+            let mut grid = !self.look.hide_grid;
+            let step = grid_step_of(model, self.camera.up_axis);
+            if ui
+                .checkbox(&mut grid, format!("Grid {}", format_step(step)))
+                .on_hover_text(
+                    "Floor grid under the part, and the X (red), Y (green), Z (blue) axes (G)",
+                )
+                .changed()
+            {
+                self.look.hide_grid = !grid;
+            }
             if ui
                 .button("Screenshot…")
                 .on_hover_text("Save this view as a PNG")
@@ -274,12 +289,90 @@ impl ViewerState {
                 if i.key_pressed(egui::Key::Num5) {
                     self.camera.orthographic = !self.camera.orthographic;
                 }
+                if i.key_pressed(egui::Key::G) {
+                    self.look.hide_grid = !self.look.hide_grid;
+                }
             });
             if ui.input(|i| i.key_pressed(egui::Key::F)) {
                 self.fit(model);
             }
         }
     }
+}
+
+/// The grid spacing for a model, in its units.
+fn grid_step_of(model: &Model, up: UpAxis) -> f32 {
+    let (min, max) = (model.bounds.min, model.bounds.max);
+    if model.bounds.is_empty() {
+        return 10.0;
+    }
+    let (a, b) = match up {
+        UpAxis::Z => (0, 1),
+        UpAxis::Y => (0, 2),
+    };
+    grid::grid_step((max[a] - min[a]).max(max[b] - min[b]))
+}
+
+/// "10 mm", "0.5 mm".
+fn format_step(step: f32) -> String {
+    if step >= 1.0 {
+        format!("{step:.0} mm")
+    } else {
+        format!("{step} mm")
+    }
+}
+
+/// The floor grid as thin quads (lines are not a three-d primitive), just under the part.
+fn grid_object(context: &Context, model: &Model, up: UpAxis) -> Option<Gm<Mesh, ColorMaterial>> {
+    if model.bounds.is_empty() {
+        return None;
+    }
+    let (min, max) = (model.bounds.min, model.bounds.max);
+    let (_, lines) = grid::grid_lines(min, max, up);
+    let size = model.bounds.size();
+    let radius = (size[0] * size[0] + size[1] * size[1] + size[2] * size[2]).sqrt() / 2.0;
+    let half_width = radius * 0.0025;
+    let (u, drop) = match up {
+        UpAxis::Z => (2, radius * 0.002),
+        UpAxis::Y => (1, radius * 0.002),
+    };
+    let mut positions = Vec::with_capacity(lines.len() * 4);
+    let mut indices = Vec::with_capacity(lines.len() * 6);
+    for (p, q) in lines {
+        let direction = [0, 1, 2].map(|i| q[i] - p[i]);
+        // Across the line, in the floor plane: the up axis crossed with the line.
+        let mut across = match up {
+            UpAxis::Z => [-direction[1], direction[0], 0.0],
+            UpAxis::Y => [direction[2], 0.0, -direction[0]],
+        };
+        let length = (across[0] * across[0] + across[1] * across[1] + across[2] * across[2]).sqrt();
+        if length == 0.0 {
+            continue;
+        }
+        across = across.map(|c| c / length * half_width);
+        let base = positions.len() as u32;
+        for (point, sign) in [(p, -1.0), (p, 1.0), (q, 1.0), (q, -1.0)] {
+            let mut v = [0, 1, 2].map(|i| point[i] + sign * across[i]);
+            v[u] -= drop;
+            positions.push(v3(v));
+        }
+        indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+    let mesh = CpuMesh {
+        positions: Positions::F32(positions),
+        indices: Indices::U32(indices),
+        ..Default::default()
+    };
+    let mut material = ColorMaterial::new_opaque(
+        context,
+        &CpuMaterial {
+            albedo: Srgba::new(128, 128, 128, 255),
+            ..Default::default()
+        },
+    );
+    // Seen from below too.
+    material.render_states.cull = three_d::Cull::None;
+    Some(Gm::new(Mesh::new(context, &mesh), material))
 }
 
 /// GL objects of the model on screen.
@@ -289,6 +382,8 @@ struct Scene {
     model: Option<Arc<Model>>,
     /// Each part's index in the model, and its GL object.
     objects: Vec<(usize, Gm<Mesh, PhysicalMaterial>)>,
+    /// The floor grid and the axes.
+    grid: Option<(Gm<Mesh, ColorMaterial>, Axes)>,
 }
 
 thread_local! {
@@ -358,6 +453,7 @@ fn draw(
                         context,
                         model: None,
                         objects: Vec::new(),
+                        grid: None,
                     })
                 }
                 Err(e) => {
@@ -369,6 +465,11 @@ fn draw(
         let Some(scene) = cell.as_mut() else { return };
         if !scene.model.as_ref().is_some_and(|m| Arc::ptr_eq(m, model)) {
             scene.objects = upload(&scene.context, model);
+            scene.grid = grid_object(&scene.context, model, orbit.up_axis).map(|grid| {
+                let size = model.bounds.size();
+                let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
+                (grid, Axes::new(&scene.context, length * 0.02, length))
+            });
             scene.model = Some(model.clone());
         }
 
@@ -416,11 +517,16 @@ fn draw(
             };
             object.material.albedo = srgba(color);
         }
-        let visible = scene
+        let mut visible: Vec<&dyn three_d::Object> = scene
             .objects
             .iter()
             .filter(|(index, _)| !look.hidden.contains(index))
-            .map(|(_, object)| object);
+            .map(|(_, object)| object as &dyn three_d::Object)
+            .collect();
+        if let Some((grid, axes)) = scene.grid.as_ref().filter(|_| !look.hide_grid) {
+            visible.push(grid);
+            visible.extend(axes.into_iter());
+        }
         target.render_partially(scissor, &camera, visible, &lights.as_slice());
     });
 }
