@@ -15,8 +15,11 @@ pub fn grid_step(extent: f32) -> f32 {
         .unwrap_or(10.0 * power)
 }
 
-/// The grid for the box `min..max`: its spacing and line segments (pairs of end points).
-pub fn grid_lines(min: [f32; 3], max: [f32; 3], up: UpAxis) -> (f32, Vec<([f32; 3], [f32; 3])>) {
+/// A line segment: its two end points.
+pub type Segment = ([f32; 3], [f32; 3]);
+
+/// The grid for the box `min..max`: its spacing and line segments.
+pub fn grid_lines(min: [f32; 3], max: [f32; 3], up: UpAxis) -> (f32, Vec<Segment>) {
     // The two floor axes and the up axis.
     let (a, b, u) = match up {
         UpAxis::Z => (0, 1, 2),

@@ -525,7 +525,7 @@ fn draw(
             .collect();
         if let Some((grid, axes)) = scene.grid.as_ref().filter(|_| !look.hide_grid) {
             visible.push(grid);
-            visible.extend(axes.into_iter());
+            visible.extend(axes);
         }
         target.render_partially(scissor, &camera, visible, &lights.as_slice());
     });
