@@ -408,3 +408,36 @@ fn click_demo(harness: &mut Harness<'_, MakistryApp>) {
     click(harness, "Try the offline demo");
     wait_for_text(harness, "OFFLINE DEMO");
 }
+
+#[test]
+fn a_job_recorded_but_not_sent_before_a_crash_is_sent_once_on_the_next_start() {
+    let machine = Machine::new();
+    machine
+        .keychain
+        .save(&makistry::keychain::Secret::new(machine.emulator.api_key()))
+        .unwrap();
+    // What a crash between recording and sending leaves behind.
+    let mut job = makistry::jobs::JobRecord::new(
+        "A 30 mm cube with a 10 mm through hole".into(),
+        vec![],
+        makistry::api::DesignMode::Standard,
+        makistry::api::OutputFormat::Stl,
+        chrono::Utc::now(),
+    );
+    job.api_base = Some(machine.emulator.base_url());
+    let key = job.idempotency_key.clone();
+    let (store, _) = makistry::jobs::JobStore::open(machine.data.path()).unwrap();
+    store.insert(job).unwrap();
+    drop(store);
+
+    let mut harness = machine.open();
+    wait_for_text(&mut harness, "A 30 mm cube with a 10 mm through hole");
+    wait_for_text(&mut harness, "Design summary");
+    let jobs = machine.emulator.jobs();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        jobs[0].idempotency_key,
+        Some(key),
+        "sent with the recorded key"
+    );
+}

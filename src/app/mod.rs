@@ -380,8 +380,16 @@ impl MakistryApp {
                 if settled_now {
                     self.job_settled(&job);
                 }
+                let ours = self.connection.as_ref().is_some_and(|c| {
+                    job.api_base
+                        .as_deref()
+                        .is_none_or(|base| base == c.base_url)
+                });
                 match was {
                     Some(index) => self.jobs[index] = job,
+                    // A job of an earlier connection (e.g. the demo before a key was pasted)
+                    // still reporting: it belongs to the other history.
+                    None if !ours => {}
                     None => self.jobs.insert(0, job),
                 }
             }
@@ -475,8 +483,8 @@ impl MakistryApp {
             .jobs
             .iter()
             .filter(|j| {
+                // Unsent submissions too: they go out with their recorded Idempotency-Key.
                 !j.phase.is_settled()
-                    && j.phase != Phase::Submitting
                     && j.api_base.as_deref().is_none_or(|b| b == base)
                     && !self.running.contains(&j.id)
             })
@@ -616,7 +624,19 @@ impl MakistryApp {
                 self.selection = Some(Selection::Job(id));
                 self.load_selected_model();
             }
-            Intent::Retry(id) => self.rerun(id, |job| job.restart()),
+            Intent::Retry(id) => {
+                let unsent = self
+                    .jobs
+                    .iter()
+                    .any(|j| j.id == id && j.phase == Phase::Submitting);
+                if unsent {
+                    // Not known to have reached the server: send it again with the same
+                    // Idempotency-Key, so a submission that did arrive is not made twice.
+                    self.rerun(id, |_| {});
+                } else {
+                    self.rerun(id, |job| job.restart());
+                }
+            }
             Intent::CheckAgain(id) => self.rerun(id, |job| job.check_again(Utc::now())),
             Intent::EditAndRerun(id) => {
                 if let Some(job) = self.jobs.iter().find(|j| j.id == id) {

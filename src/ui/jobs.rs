@@ -70,7 +70,7 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
             format!("failed; submitting again in {}", format::clock(left))
         }
         Phase::Submitting if !(view.running)(&job.id) => {
-            "not sent yet: waiting for you (Retry sends it)".into()
+            "not sent: the network failed (Send tries again, safely)".into()
         }
         Phase::Done => match job.tokens_used {
             Some(tokens) => format!("done · {} credits", format::count(tokens as usize)),
