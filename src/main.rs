@@ -23,6 +23,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let args = Args::parse();
     makistry::logging::init();
     let runtime = match makistry::background_runtime() {
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
     // Background work runs on this runtime for as long as `main` (and so the window) lives.
     let _runtime_guard = runtime.enter();
     let mut config = AppConfig::standard(runtime.handle().clone(), data_dir);
+    config.started = started;
     config.demo = args.demo;
     config.open_file = args.file;
     let mut viewport = egui::ViewportBuilder::default()

@@ -71,7 +71,7 @@ impl Machine {
         AppConfig {
             runtime: self.runtime.handle().clone(),
             data_dir: self.data.path().to_path_buf(),
-            keychain: Ok(self.keychain.clone()),
+            keychain: makistry::app::tasks::KeychainChoice::Given(self.keychain.clone()),
             base_url: self.emulator.base_url(),
             demo: false,
             open_file: None,
@@ -82,6 +82,7 @@ impl Machine {
             // Polls every 100 ms instead of 5 s.
             time_scale: 0.02,
             notifications: false,
+            started: Instant::now(),
         }
     }
 

@@ -21,7 +21,7 @@ use crate::api::MAX_IMAGES;
 use crate::draft::Draft;
 use crate::emulator::Timing;
 use crate::jobs::{JobEvent, JobRecord, Phase};
-use crate::keychain::{KeySource, Keychain, KeychainError, parse_api_key};
+use crate::keychain::{KeySource, parse_api_key};
 use crate::ui::jobs::{JobsView, LiveJob};
 use crate::ui::prompt::PromptView;
 use crate::ui::result::{ModelState, Shown};
@@ -39,8 +39,8 @@ pub struct AppConfig {
     pub runtime: Handle,
     /// Job history, draft and kept images.
     pub data_dir: PathBuf,
-    /// The OS keychain (or a test store); an error when there is none.
-    pub keychain: Result<Keychain, KeychainError>,
+    /// The OS keychain (opened on a background task: it may talk to D-Bus), or a test store.
+    pub keychain: tasks::KeychainChoice,
     /// The API a key is used with.
     pub base_url: String,
     /// Start the offline demo straight away (`--demo`).
@@ -53,6 +53,8 @@ pub struct AppConfig {
     pub time_scale: f64,
     /// Desktop notifications when a job ends while the window is in the background.
     pub notifications: bool,
+    /// When the process started: the first frame logs how long it took to appear.
+    pub started: Instant,
 }
 
 impl AppConfig {
@@ -62,7 +64,7 @@ impl AppConfig {
         Self {
             runtime,
             data_dir,
-            keychain: Keychain::system(),
+            keychain: tasks::KeychainChoice::System,
             base_url: std::env::var("MAKISTRY_BASE_URL")
                 .ok()
                 .filter(|u| !u.trim().is_empty())
@@ -75,6 +77,7 @@ impl AppConfig {
             },
             time_scale: 1.0,
             notifications: true,
+            started: Instant::now(),
         }
     }
 }
@@ -126,6 +129,8 @@ pub struct MakistryApp {
     focused: bool,
     /// The 3D viewport's camera; `None` without a GL context (e.g. in kittest tests).
     viewer: Option<ViewerState>,
+    /// The first frame has been drawn (and its time logged).
+    first_frame_drawn: bool,
 }
 
 impl MakistryApp {
@@ -165,6 +170,7 @@ impl MakistryApp {
             messages: Vec::new(),
             focused: true,
             viewer: cc.gl.is_some().then(ViewerState::default),
+            first_frame_drawn: false,
             config,
         };
         app.spawn(tasks::load_draft(
@@ -987,6 +993,11 @@ impl eframe::App for MakistryApp {
         };
         for intent in intents {
             self.apply_intent(intent);
+        }
+        if !self.first_frame_drawn {
+            self.first_frame_drawn = true;
+            let ms = self.config.started.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!("first frame drawn {ms:.0} ms after start");
         }
     }
 }

@@ -193,9 +193,28 @@ pub async fn save_draft(dir: PathBuf, draft: Draft, report: Reporter) {
     }
 }
 
+/// Which credential store the app uses.
+#[derive(Clone)]
+pub enum KeychainChoice {
+    /// The OS keychain, opened when first needed, off the UI thread.
+    System,
+    /// A given store (tests use keyring's in-memory store).
+    Given(Keychain),
+}
+
+impl KeychainChoice {
+    /// Opens the store (blocking: call it on a blocking task).
+    fn open(&self) -> Result<Keychain, KeychainError> {
+        match self {
+            Self::System => Keychain::system(),
+            Self::Given(keychain) => Ok(keychain.clone()),
+        }
+    }
+}
+
 /// Finds the key: the environment first, then the keychain.
-pub async fn find_key(keychain: Result<Keychain, KeychainError>, report: Reporter) {
-    let found = blocking(move || crate::keychain::resolve(keychain.as_ref())).await;
+pub async fn find_key(keychain: KeychainChoice, report: Reporter) {
+    let found = blocking(move || crate::keychain::resolve(keychain.open().as_ref())).await;
     if let Some(found) = found {
         report.send(Event::KeyFound(found));
     }
@@ -207,7 +226,7 @@ pub async fn find_key(keychain: Result<Keychain, KeychainError>, report: Reporte
 pub async fn save_key(
     key: Secret,
     base_url: String,
-    keychain: Result<Keychain, KeychainError>,
+    keychain: KeychainChoice,
     data_dir: PathBuf,
     settings: TrackerSettings,
     report: Reporter,
@@ -237,7 +256,7 @@ pub async fn save_key(
     }
     let stored = blocking({
         let key = key.clone();
-        move || keychain.and_then(|k| k.save(&key))
+        move || keychain.open().and_then(|k| k.save(&key))
     })
     .await;
     if let Some(Err(e)) = stored {
@@ -261,8 +280,8 @@ pub async fn save_key(
 }
 
 /// Removes the stored key.
-pub async fn remove_key(keychain: Result<Keychain, KeychainError>, report: Reporter) {
-    let removed = blocking(move || keychain.and_then(|k| k.clear())).await;
+pub async fn remove_key(keychain: KeychainChoice, report: Reporter) {
+    let removed = blocking(move || keychain.open().and_then(|k| k.clear())).await;
     report.send(Event::KeyRemoved(match removed {
         Some(Ok(_)) => Ok(()),
         Some(Err(e)) => Err(Message::error(
