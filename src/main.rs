@@ -25,7 +25,9 @@ struct Args {
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let args = Args::parse();
-    makistry::logging::init();
+    let log_dir = makistry::logging::log_dir();
+    // Flushes the log file when `main` returns.
+    let _logs = makistry::logging::init_with_files(log_dir.clone());
     let runtime = match makistry::background_runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
     let _runtime_guard = runtime.enter();
     let mut config = AppConfig::standard(runtime.handle().clone(), data_dir);
     config.started = started;
+    config.log_dir = log_dir;
     config.demo = args.demo;
     config.open_file = args.file;
     let mut viewport = egui::ViewportBuilder::default()

@@ -83,6 +83,7 @@ impl Machine {
             time_scale: 0.02,
             notifications: false,
             started: Instant::now(),
+            log_dir: None,
         }
     }
 
@@ -280,6 +281,21 @@ fn a_new_user_pastes_a_key_attaches_images_and_gets_a_part() {
         "{:?}",
         jobs[0].prompt
     );
+
+    // Diagnostics for a bug report: versions and paths, the key only as …last4.
+    click(&mut harness, "About");
+    harness.step();
+    let diagnostics = harness
+        .query_all_by_label("Diagnostics")
+        .find_map(|node| node.value())
+        .unwrap_or_default();
+    assert!(diagnostics.contains(&format!("Makistry Desktop {}", env!("CARGO_PKG_VERSION"))));
+    assert!(diagnostics.contains(&makistry::emulator::key_preview(machine.emulator.api_key())));
+    assert!(
+        !diagnostics.contains(machine.emulator.api_key()),
+        "{diagnostics}"
+    );
+    harness.check_accessibility();
 
     // The form is fresh for the next part; "Edit and re-run" brings the job back.
     assert_eq!(field(&harness, "Prompt").value().as_deref(), Some(""));

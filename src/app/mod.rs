@@ -55,6 +55,8 @@ pub struct AppConfig {
     pub notifications: bool,
     /// When the process started: the first frame logs how long it took to appear.
     pub started: Instant,
+    /// Where the log files go (for diagnostics), if anywhere.
+    pub log_dir: Option<PathBuf>,
 }
 
 impl AppConfig {
@@ -78,6 +80,7 @@ impl AppConfig {
             time_scale: 1.0,
             notifications: true,
             started: Instant::now(),
+            log_dir: None,
         }
     }
 }
@@ -131,6 +134,12 @@ pub struct MakistryApp {
     viewer: Option<ViewerState>,
     /// The first frame has been drawn (and its time logged).
     first_frame_drawn: bool,
+    /// The About window is open.
+    about_open: bool,
+    /// The GL renderer, for diagnostics.
+    gl_renderer: String,
+    /// The last errors shown, with their times, for diagnostics.
+    recent_errors: Vec<String>,
 }
 
 impl MakistryApp {
@@ -171,6 +180,12 @@ impl MakistryApp {
             focused: true,
             viewer: cc.gl.is_some().then(ViewerState::default),
             first_frame_drawn: false,
+            about_open: false,
+            gl_renderer: cc
+                .gl
+                .as_deref()
+                .map_or_else(|| "none (no GL context)".into(), crate::viewer::gl_renderer),
+            recent_errors: Vec::new(),
             config,
         };
         app.spawn(tasks::load_draft(
@@ -211,12 +226,89 @@ impl MakistryApp {
     // ----- events -----
 
     fn drain_events(&mut self, ctx: &egui::Context) {
+        let shown = (self.messages.len(), self.attachment_messages.len());
         while let Ok(event) = self.events.try_recv() {
             self.apply_event(ctx, event);
         }
         while let Ok(event) = self.job_events.try_recv() {
             self.apply_job_event(event);
         }
+        self.remember_errors(shown);
+    }
+
+    /// Keeps the errors that appeared since `shown` (message counts) for diagnostics.
+    fn remember_errors(&mut self, (messages, attachments): (usize, usize)) {
+        let now = chrono::Local::now().format("%H:%M:%S");
+        let new = self
+            .messages
+            .iter()
+            .skip(messages)
+            .chain(self.attachment_messages.iter().skip(attachments))
+            .filter(|m| m.is_error)
+            .map(|m| format!("{now} {} {}", m.sentence, m.action))
+            .collect::<Vec<_>>();
+        self.recent_errors.extend(new);
+        let excess = self.recent_errors.len().saturating_sub(20);
+        self.recent_errors.drain(..excess);
+    }
+
+    /// What a user pastes into a bug report: versions, system, GL, paths, recent errors. The
+    /// key appears only as `…last4`.
+    fn diagnostics(&self) -> String {
+        let connection = match &self.connection {
+            Some(c) if c.demo.is_some() => format!("offline demo at {}", c.base_url),
+            Some(c) => format!("{} with key {}", c.base_url, c.key_preview),
+            None => "not connected".into(),
+        };
+        let mut out = format!(
+            "Makistry Desktop {}\nSystem: {} {} ({})\nOpenGL: {}\nAPI: {connection}\n\
+             Data: {}\nLogs: {}\nJobs: {} ({} running)\n",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH,
+            std::env::consts::FAMILY,
+            self.gl_renderer,
+            self.config.data_dir.display(),
+            self.config.log_dir.as_ref().map_or_else(
+                || "(standard error only)".into(),
+                |d| d.display().to_string()
+            ),
+            self.jobs.len(),
+            self.running.len(),
+        );
+        out.push_str("Recent errors:\n");
+        if self.recent_errors.is_empty() {
+            out.push_str("  none\n");
+        }
+        for error in &self.recent_errors {
+            out.push_str(&format!("  {error}\n"));
+        }
+        out
+    }
+
+    fn about_ui(&mut self, ctx: &egui::Context) {
+        let mut open = self.about_open;
+        let text = self.diagnostics();
+        egui::Window::new("About Makistry Desktop")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(true)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                ui.label("Paste this into a bug report; it holds no key or prompt.");
+                let mut shown = text.as_str();
+                let label = ui.label("Diagnostics");
+                ui.add(
+                    egui::TextEdit::multiline(&mut shown)
+                        .font(egui::TextStyle::Monospace)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+                if ui.button("Copy diagnostics").clicked() {
+                    ui.ctx().copy_text(text.clone());
+                }
+            });
+        self.about_open = open;
     }
 
     fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
@@ -800,6 +892,13 @@ impl MakistryApp {
                 None => {}
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("About")
+                    .on_hover_text("Version and diagnostics")
+                    .clicked()
+                {
+                    self.about_open = !self.about_open;
+                }
                 if ui.button("Open 3D file…").clicked() {
                     intents.push(Intent::PickModelFile);
                 }
@@ -988,6 +1087,10 @@ impl eframe::App for MakistryApp {
             Screen::Main => {
                 let intents = self.main_ui(ui);
                 self.drop_overlay_ui(ui);
+                if self.about_open {
+                    let ctx = ui.ctx().clone();
+                    self.about_ui(&ctx);
+                }
                 intents
             }
         };

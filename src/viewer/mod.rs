@@ -390,6 +390,21 @@ thread_local! {
     static SCENE: RefCell<Option<Scene>> = const { RefCell::new(None) };
 }
 
+/// The GL renderer's name ("llvmpipe (LLVM 15.0.6, 256 bits)"), for diagnostics.
+#[allow(unsafe_code)]
+pub fn gl_renderer(gl: &egui_glow::glow::Context) -> String {
+    use egui_glow::glow::HasContext as _;
+    // SAFETY: called on the thread whose context is current (eframe's creation callback);
+    // RENDERER and VERSION are plain string queries.
+    let (renderer, version) = unsafe {
+        (
+            gl.get_parameter_string(egui_glow::glow::RENDERER),
+            gl.get_parameter_string(egui_glow::glow::VERSION),
+        )
+    };
+    format!("{renderer} (OpenGL {version})")
+}
+
 /// Drops the GL objects (call while the GL context is still current, e.g. in `on_exit`).
 pub fn free_gl() {
     SCENE.with(|scene| scene.borrow_mut().take());
