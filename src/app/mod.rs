@@ -213,7 +213,10 @@ impl MakistryApp {
     }
 
     fn start_demo(&mut self) {
-        self.screen = Screen::Connecting;
+        // With a connection in use, the main screen stays until the demo is up.
+        if self.connection.is_none() {
+            self.screen = Screen::Connecting;
+        }
         self.spawn(tasks::connect(
             ConnectTo::Demo,
             self.config.base_url.clone(),
@@ -356,13 +359,7 @@ impl MakistryApp {
                     e.action(),
                 ));
             }
-            Event::KeyRefused(message) => {
-                self.key_form.busy = false;
-                self.key_form.problem = Some(message);
-                if self.connection.is_none() {
-                    self.screen = Screen::Welcome;
-                }
-            }
+            Event::KeyRefused(message) => self.connecting_failed(message),
             Event::KeyRemoved(result) => match result {
                 Ok(()) => {
                     self.connection = None;
@@ -403,13 +400,7 @@ impl MakistryApp {
                 self.resume_jobs();
                 self.load_selected_model();
             }
-            Event::Connected(Err(message)) => {
-                self.key_form.busy = false;
-                self.key_form.problem = Some(message);
-                if self.connection.is_none() {
-                    self.screen = Screen::Welcome;
-                }
-            }
+            Event::Connected(Err(message)) => self.connecting_failed(message),
             Event::Attached(result) => {
                 self.checking_images = self.checking_images.saturating_sub(1);
                 match result {
@@ -460,6 +451,24 @@ impl MakistryApp {
                 self.live.remove(&id);
             }
             Event::Notice(message) => self.messages.push(message),
+        }
+    }
+
+    /// A key was refused or a connection (key or demo) failed: say so where the user looks.
+    /// With a connection still in use, the main screen stays (the old connection keeps
+    /// working); the reason goes into the key form if it is open, else into the messages.
+    fn connecting_failed(&mut self, message: Message) {
+        self.key_form.busy = false;
+        if self.connection.is_none() {
+            self.screen = Screen::Welcome;
+            self.key_form.problem = Some(message);
+        } else {
+            self.screen = Screen::Main;
+            if self.key_form_open {
+                self.key_form.problem = Some(message);
+            } else {
+                self.messages.push(message);
+            }
         }
     }
 

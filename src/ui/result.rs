@@ -164,12 +164,7 @@ fn model_ui(
                 }
                 for (name, triangles, color) in &summary.parts {
                     ui.horizontal(|ui| {
-                        let [r, g, b, _] =
-                            color.map(|c| (crate::model::linear_to_srgb(c) * 255.0) as u8);
-                        let (rect, _) =
-                            ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-                        ui.painter()
-                            .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+                        super::color_swatch_ui(ui, *color);
                         let name = if name.is_empty() { "part" } else { name };
                         ui.label(format!("{name}: {} triangles", format::count(*triangles)));
                     });

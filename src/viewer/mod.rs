@@ -113,12 +113,7 @@ impl ViewerState {
                 } else {
                     part.name.clone()
                 };
-                let color = srgba(part.color);
-                let (r, g, b) = (color.r, color.g, color.b);
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-                ui.painter()
-                    .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+                crate::ui::color_swatch_ui(ui, part.color);
                 let label = format!(
                     "{name}: {} triangles",
                     crate::ui::format::count(part.triangles())
