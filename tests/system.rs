@@ -256,3 +256,35 @@ fn a_headless_render_draws_the_part_where_the_camera_projects_it() {
         );
     }
 }
+
+#[test]
+fn edges_draw_the_triangles_outlines_over_the_surface() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/gear.stl");
+    let model = makistry::model::load_path(&path).unwrap();
+    let camera = makistry::viewer::opening_view(&path, &model);
+    let dark = |look: &makistry::viewer::Look| {
+        let image = makistry::viewer::headless::render_parts(
+            &model,
+            &camera,
+            look,
+            320,
+            240,
+            [255, 255, 255, 255],
+        )
+        .expect("EGL renders");
+        // The edge colour is near black; the lit grey surface never is.
+        image
+            .pixels()
+            .filter(|p| p.0[..3].iter().all(|&c| c < 40))
+            .count()
+    };
+    let plain = dark(&makistry::viewer::Look::default());
+    let edged = dark(&makistry::viewer::Look {
+        edges: true,
+        ..Default::default()
+    });
+    assert!(
+        edged > plain + 1000,
+        "edges should draw dark lines: {plain} dark pixels without, {edged} with"
+    );
+}

@@ -12,6 +12,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use makistry::app::{AppConfig, MakistryApp};
 use makistry::emulator::{Emulator, EmulatorConfig, Timing};
 use makistry::keychain::Keychain;
+use makistry::viewer::camera::{OrbitCamera, UpAxis};
 
 use crate::support::images;
 
@@ -457,4 +458,101 @@ fn a_job_recorded_but_not_sent_before_a_crash_is_sent_once_on_the_next_start() {
         Some(key),
         "sent with the recorded key"
     );
+}
+
+/// A `size` mm cube from the origin, as ASCII STL.
+fn cube_stl(size: f32) -> String {
+    let corner =
+        |i: usize| [i & 1, (i >> 1) & 1, (i >> 2) & 1].map(|bit| if bit == 1 { size } else { 0.0 });
+    // Each face as two triangles of corner indices (bit 0: x, bit 1: y, bit 2: z).
+    let faces = [
+        [0, 2, 3, 1], // bottom
+        [4, 5, 7, 6], // top
+        [0, 1, 5, 4], // front (y = 0)
+        [2, 6, 7, 3], // back
+        [0, 4, 6, 2], // left
+        [1, 3, 7, 5], // right
+    ];
+    let mut stl = String::from("solid cube\n");
+    for [a, b, c, d] in faces {
+        for tri in [[a, b, c], [a, c, d]] {
+            stl.push_str("facet normal 0 0 0\nouter loop\n");
+            for i in tri {
+                let [x, y, z] = corner(i);
+                stl.push_str(&format!("vertex {x} {y} {z}\n"));
+            }
+            stl.push_str("endloop\nendfacet\n");
+        }
+    }
+    stl + "endsolid cube\n"
+}
+
+/// Presses and releases the primary button at `pos`.
+fn click_at(harness: &mut Harness<'_, MakistryApp>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.step();
+}
+
+#[test]
+fn measuring_between_two_clicked_points_gives_their_distance() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    click_demo(&mut harness);
+    let cube = machine.file("cube.stl", cube_stl(20.0).as_bytes());
+    drop_files(&mut harness, &[cube]);
+    wait_for_text(&mut harness, "20.0 × 20.0 × 20.0 mm");
+
+    // Looking straight at the front face, without perspective.
+    click(&mut harness, "Front");
+    harness.get_by_label("Orthographic").click();
+    harness.step();
+    click(&mut harness, "Measure");
+    wait_for_text(&mut harness, "Click a point on the part to start measuring");
+    let view = harness.get_by_label("3D view of cube.stl").rect();
+
+    // A click beside the cube meets nothing, and says so.
+    click_at(&mut harness, view.left_top() + egui::vec2(5.0, 5.0));
+    wait_for_text(&mut harness, "That click missed the part");
+
+    // Two clicks 80 px apart, level with each other, on the front face.
+    let offset = egui::vec2(40.0, 0.0);
+    click_at(&mut harness, view.center() - offset);
+    wait_for_text(&mut harness, "First point at");
+    click_at(&mut harness, view.center() + offset);
+    wait_for_text(&mut harness, "Distance");
+
+    // What 80 px spans at the camera's fitted scale (same fit as the viewer's).
+    let mut camera = OrbitCamera::new(UpAxis::Z);
+    camera.fit([0.0; 3], [20.0; 3]);
+    let expected = 80.0 * camera.view_height() / view.height();
+    let text = harness
+        .get_by_label_contains("Distance")
+        .value()
+        .unwrap_or_default();
+    let measured: f32 = text
+        .split("Distance ")
+        .nth(1)
+        .and_then(|rest| rest.split(" mm").next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no distance in: {text}"));
+    assert!(
+        (measured - expected).abs() < 0.02,
+        "measured {measured} mm, expected {expected} mm"
+    );
+    assert!(text.contains("ΔY 0.00 · ΔZ 0.00 mm"), "{text}");
+    assert!(!text.contains("missed"), "a hit clears the miss: {text}");
+
+    // Esc (over the view) clears the measurement.
+    harness.key_press(egui::Key::Escape);
+    harness.step();
+    wait_for_text(&mut harness, "Click a point on the part to start measuring");
 }

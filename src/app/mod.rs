@@ -131,7 +131,7 @@ pub struct MakistryApp {
     messages: Vec<Message>,
     focused: bool,
     /// The 3D viewport's camera; `None` without a GL context (e.g. in kittest tests).
-    viewer: Option<ViewerState>,
+    viewer: ViewerState,
     /// The first frame has been drawn (and its time logged).
     first_frame_drawn: bool,
     /// The About window is open.
@@ -178,7 +178,7 @@ impl MakistryApp {
             models: HashMap::new(),
             messages: Vec::new(),
             focused: true,
-            viewer: cc.gl.is_some().then(ViewerState::default),
+            viewer: ViewerState::default(),
             first_frame_drawn: false,
             about_open: false,
             gl_renderer: cc
@@ -430,6 +430,7 @@ impl MakistryApp {
                 }
             }
             Event::Picked(paths) => self.open_paths(paths),
+            Event::SurfacePoint { path, point } => self.viewer.picked(&path, point),
             Event::ModelLoaded { path, result } => {
                 let state = match result {
                     Ok((summary, model)) => ModelState::Loaded { summary, model },
@@ -793,6 +794,23 @@ impl MakistryApp {
                     ));
                 }
             }
+            Intent::PickSurfacePoint {
+                file,
+                origin,
+                direction,
+                hidden,
+            } => {
+                if let Some(ModelState::Loaded { model, .. }) = self.models.get(&file) {
+                    self.spawn(tasks::pick_surface_point(
+                        model.clone(),
+                        file,
+                        origin,
+                        direction,
+                        hidden,
+                        self.report.clone(),
+                    ));
+                }
+            }
             Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
             Intent::DismissMessage(index) => {
                 if index < self.attachment_messages.len() {
@@ -989,7 +1007,7 @@ impl MakistryApp {
                     ui,
                     shown,
                     model,
-                    self.viewer.as_mut(),
+                    &mut self.viewer,
                     Utc::now(),
                 ));
             });

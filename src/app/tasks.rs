@@ -77,6 +77,13 @@ pub enum Event {
     Attached(Result<AttachedImage, Message>),
     /// Images to check, chosen in the file picker.
     Picked(Vec<PathBuf>),
+    /// The surface point under a click in the 3D view, if the click met the part.
+    SurfacePoint {
+        /// The model's file.
+        path: PathBuf,
+        /// The point, in model coordinates.
+        point: Option<[f32; 3]>,
+    },
     /// A model file was read (or not).
     ModelLoaded {
         /// The file.
@@ -578,6 +585,25 @@ pub async fn load_model(path: PathBuf, report: Reporter) {
         })
         .unwrap_or_else(|| Err(Message::error("The file could not be read.", "")));
     report.send(Event::ModelLoaded { path, result });
+}
+
+/// Finds where a ray from the eye meets the model (a pass over every triangle: off the UI
+/// thread).
+pub async fn pick_surface_point(
+    model: Arc<crate::model::Model>,
+    path: PathBuf,
+    origin: [f32; 3],
+    direction: [f32; 3],
+    hidden: std::collections::HashSet<usize>,
+    report: Reporter,
+) {
+    let point = blocking(move || {
+        crate::model::pick(&model, origin, direction, |part| !hidden.contains(&part))
+            .map(|hit| hit.point)
+    })
+    .await
+    .flatten();
+    report.send(Event::SurfacePoint { path, point });
 }
 
 /// Asks where to save a file and copies it there (atomically).

@@ -9,10 +9,13 @@
 
 mod gltf;
 mod normals;
+mod pick;
 mod stl;
 mod three_mf;
 
 use std::path::Path;
+
+pub use pick::{Hit, pick};
 
 /// One part: a mesh with one colour.
 #[derive(Debug, Clone, PartialEq)]

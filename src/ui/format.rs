@@ -52,6 +52,11 @@ pub fn size_mm(size: [f32; 3]) -> String {
     )
 }
 
+/// "42.31 mm (1.666 in)": a measured length, to a hundredth of a millimetre.
+pub fn length_mm(mm: f32) -> String {
+    format!("{mm:.2} mm ({:.3} in)", mm / 25.4)
+}
+
 /// "1,310,720".
 pub fn count(n: usize) -> String {
     let digits = n.to_string();
@@ -84,6 +89,7 @@ mod tests {
         assert_eq!(bytes(10 * 1024 * 1024), "10.0 MB");
         assert_eq!(count(1_310_720), "1,310,720");
         assert_eq!(count(12), "12");
+        assert_eq!(length_mm(25.4), "25.40 mm (1.000 in)");
         assert_eq!(
             size_mm([60.0, 25.4, 8.5]),
             "60.0 × 25.4 × 8.5 mm (2.36 × 1.00 × 0.33 in)"

@@ -71,6 +71,17 @@ pub enum Intent {
         /// Size in pixels.
         size: [u32; 2],
     },
+    /// Find the surface point under a click in the 3D view (the measuring tool).
+    PickSurfacePoint {
+        /// The model's file.
+        file: PathBuf,
+        /// The ray's start, in model coordinates.
+        origin: [f32; 3],
+        /// Its unit direction.
+        direction: [f32; 3],
+        /// Parts the ray passes through.
+        hidden: std::collections::HashSet<usize>,
+    },
     /// Choose a GLB, STL or 3MF file to view.
     PickModelFile,
     /// Dismiss a message.

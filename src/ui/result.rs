@@ -112,22 +112,33 @@ fn model_ui(
     ui: &mut egui::Ui,
     path: &Path,
     state: Option<&ModelState>,
-    mut viewer: Option<&mut ViewerState>,
+    viewer: &mut ViewerState,
     title: &str,
     intents: &mut Vec<Intent>,
 ) {
-    if let (Some(ModelState::Loaded { model, .. }), Some(viewer)) = (state, viewer.as_deref_mut()) {
+    if let Some(ModelState::Loaded { model, .. }) = state {
         let height = (ui.ctx().content_rect().height() * 0.55).max(280.0);
-        if let Some(ViewerAction::Screenshot { camera, look, size }) =
-            viewer.ui(ui, path, model, height)
-        {
-            intents.push(Intent::Screenshot {
+        match viewer.ui(ui, path, model, height) {
+            Some(ViewerAction::Screenshot { camera, look, size }) => {
+                intents.push(Intent::Screenshot {
+                    file: path.to_path_buf(),
+                    name: format!("{title} view.png"),
+                    camera,
+                    look,
+                    size,
+                });
+            }
+            Some(ViewerAction::Pick {
+                origin,
+                direction,
+                hidden,
+            }) => intents.push(Intent::PickSurfacePoint {
                 file: path.to_path_buf(),
-                name: format!("{title} view.png"),
-                camera,
-                look,
-                size,
-            });
+                origin,
+                direction,
+                hidden,
+            }),
+            None => {}
         }
     }
     egui::Frame::canvas(ui.style()).show(ui, |ui| {
@@ -154,21 +165,8 @@ fn model_ui(
                     format::count(summary.triangles),
                     format::count(summary.vertices)
                 ));
-                if let Some(viewer) = viewer {
-                    // With a viewport, the list shows and hides parts.
-                    viewer.parts_ui(ui, model);
-                    return;
-                }
-                if summary.parts.len() > 1 {
-                    ui.label(format!("{} parts:", summary.parts.len()));
-                }
-                for (name, triangles, color) in &summary.parts {
-                    ui.horizontal(|ui| {
-                        super::color_swatch_ui(ui, *color);
-                        let name = if name.is_empty() { "part" } else { name };
-                        ui.label(format!("{name}: {} triangles", format::count(*triangles)));
-                    });
-                }
+                // The list shows and hides parts, and highlights the hovered one.
+                viewer.parts_ui(ui, model);
             }
         }
     });
@@ -179,7 +177,7 @@ pub fn result_ui(
     ui: &mut egui::Ui,
     shown: Shown<'_>,
     model: Option<&ModelState>,
-    viewer: Option<&mut ViewerState>,
+    viewer: &mut ViewerState,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
@@ -258,7 +256,7 @@ fn job_ui(
     ui: &mut egui::Ui,
     job: &JobRecord,
     model: Option<&ModelState>,
-    viewer: Option<&mut ViewerState>,
+    viewer: &mut ViewerState,
     now: chrono::DateTime<chrono::Utc>,
     intents: &mut Vec<Intent>,
 ) {

@@ -188,6 +188,28 @@ impl OrbitCamera {
         [x / (half_height * aspect), y / half_height]
     }
 
+    /// The ray through a point of the view given in normalised device coordinates (as
+    /// [`Self::project`] returns them): its origin and unit direction, in model coordinates.
+    /// Every point on it projects back to `ndc`.
+    pub fn ray(&self, ndc: [f32; 2], aspect: f32) -> ([f32; 3], [f32; 3]) {
+        let forward = self.direction().map(|v| -v);
+        let (right, up) = (self.right(), self.camera_up());
+        let eye = self.eye();
+        if self.orthographic {
+            let half_height = self.view_height() / 2.0;
+            let (x, y) = (ndc[0] * half_height * aspect, ndc[1] * half_height);
+            let origin = [0, 1, 2].map(|i| eye[i] + right[i] * x + up[i] * y);
+            (origin, forward)
+        } else {
+            let tan = (self.fov_y / 2.0).tan();
+            let (x, y) = (ndc[0] * tan * aspect, ndc[1] * tan);
+            (
+                eye,
+                normalize([0, 1, 2].map(|i| forward[i] + right[i] * x + up[i] * y)),
+            )
+        }
+    }
+
     /// Near and far clipping distances that keep the whole model visible.
     pub fn clip_planes(&self) -> (f32, f32) {
         let far = self.distance + self.model_radius * 4.0;
@@ -275,6 +297,27 @@ mod tests {
                 ];
                 let [x, y] = camera.project(p, 1.5);
                 assert!(x.abs() < 1.0 && y.abs() < 1.0, "{p:?} -> {x}, {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_ray_through_a_screen_point_projects_back_to_it() {
+        for orthographic in [false, true] {
+            let mut camera = OrbitCamera::new(UpAxis::Z);
+            camera.orthographic = orthographic;
+            camera.fit([0.0, 0.0, 0.0], [70.0, 27.0, 45.0]);
+            camera.orbit(37.0, -12.0);
+            for ndc in [[0.0, 0.0], [0.5, -0.25], [-0.9, 0.8]] {
+                let (origin, direction) = camera.ray(ndc, 1.5);
+                let length: f32 = direction.iter().map(|c| c * c).sum::<f32>().sqrt();
+                assert!((length - 1.0).abs() < 1e-5);
+                let point = [0, 1, 2].map(|i| origin[i] + direction[i] * camera.distance);
+                let [x, y] = camera.project(point, 1.5);
+                assert!(
+                    (x - ndc[0]).abs() < 1e-4 && (y - ndc[1]).abs() < 1e-4,
+                    "{ndc:?} -> {x}, {y} (orthographic: {orthographic})"
+                );
             }
         }
     }

@@ -16,7 +16,8 @@ use glutin::config::{Api, ConfigSurfaceTypes, ConfigTemplateBuilder};
 use glutin::context::{ContextApi, ContextAttributesBuilder, Version};
 use glutin::display::GlDisplay;
 use three_d::{
-    ClearState, Context, DepthTexture2D, Interpolation, RenderTarget, Texture2D, Viewport, Wrapping,
+    ClearState, Context, DepthTexture2D, Interpolation, RenderTarget, ScissorBox, Texture2D,
+    Viewport, Wrapping,
 };
 
 use super::camera::OrbitCamera;
@@ -124,11 +125,7 @@ pub fn render_parts(
     }
     let headless = Headless::new()?;
     let context = &headless.three_d;
-    let objects: Vec<_> = upload(context, model)
-        .into_iter()
-        .filter(|(index, _)| !look.hidden.contains(index))
-        .map(|(_, object)| object)
-        .collect();
+    let objects = upload(context, model);
     let color = Texture2D::new_empty::<[u8; 4]>(
         context,
         width,
@@ -150,11 +147,19 @@ pub fn render_parts(
     let three_d_camera = super::three_d_camera(camera, viewport);
     let lights = Lights::new(context, camera);
     let [r, g, b, a] = background.map(|c| f32::from(c) / 255.0);
-    let pixels: Vec<[u8; 4]> =
-        RenderTarget::new(color.as_color_target(None), depth.as_depth_target())
-            .clear(ClearState::color_and_depth(r, g, b, a, 1.0))
-            .render(&three_d_camera, &objects, &lights.as_slice())
-            .read_color();
+    let target = RenderTarget::new(color.as_color_target(None), depth.as_depth_target());
+    target.clear(ClearState::color_and_depth(r, g, b, a, 1.0));
+    super::render_scene(
+        context,
+        &target,
+        ScissorBox::new_at_origo(width, height),
+        &three_d_camera,
+        &objects,
+        &[],
+        look,
+        &lights,
+    );
+    let pixels: Vec<[u8; 4]> = target.read_color();
     // three-d's read_color already returns the top row first.
     let raw: Vec<u8> = pixels.into_iter().flatten().collect();
     image::RgbaImage::from_raw(width, height, raw)

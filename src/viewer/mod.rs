@@ -32,6 +32,8 @@ pub struct Look {
     pub highlighted: Option<usize>,
     /// The floor grid and axes are off.
     pub hide_grid: bool,
+    /// The triangles' edges are drawn over the surface (the mesh's wireframe).
+    pub edges: bool,
 }
 
 /// What the viewport asks the app to do.
@@ -46,7 +48,32 @@ pub enum ViewerAction {
         /// Size in pixels.
         size: [u32; 2],
     },
+    /// Find where a ray from the eye first meets a shown part (the measuring tool's click);
+    /// the answer goes to [`ViewerState::picked`].
+    Pick {
+        /// The ray's start, in model coordinates.
+        origin: [f32; 3],
+        /// Its unit direction.
+        direction: [f32; 3],
+        /// Parts the ray passes through.
+        hidden: HashSet<usize>,
+    },
 }
+
+/// The viewport's keys and mouse, for the help overlay (in the style of f3d).
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("Drag", "turn the part"),
+    ("Right-drag, Shift+drag", "move the view"),
+    ("Scroll", "zoom toward the pointer"),
+    ("Double-click, F", "fit the part in view"),
+    ("1, 3, 7, 0", "front, right, top, isometric view"),
+    ("5", "orthographic or perspective"),
+    ("G", "floor grid and axes"),
+    ("E", "triangle edges (wireframe)"),
+    ("M", "measure: click two points on the part"),
+    ("Esc", "clear the measurement"),
+    ("H", "show or hide this help"),
+];
 
 /// The viewport's state on the UI thread.
 #[derive(Debug)]
@@ -59,6 +86,14 @@ pub struct ViewerState {
     fitted_for: Option<PathBuf>,
     /// The viewport's size in points at the last frame (screenshots match it).
     last_size: egui::Vec2,
+    /// Clicks on the part pick points to measure between.
+    pub measuring: bool,
+    /// The picked points (two make a measurement; a third click starts a new one).
+    measured: Vec<[f32; 3]>,
+    /// The last click missed the part.
+    missed: bool,
+    /// The keys overlay is open.
+    pub show_help: bool,
 }
 
 impl Default for ViewerState {
@@ -68,6 +103,10 @@ impl Default for ViewerState {
             look: Look::default(),
             fitted_for: None,
             last_size: egui::vec2(640.0, 480.0),
+            measuring: false,
+            measured: Vec::new(),
+            missed: false,
+            show_help: false,
         }
     }
 }
@@ -96,6 +135,59 @@ impl ViewerState {
         self.camera = opening_view(path, model);
         self.look = Look::default();
         self.fitted_for = Some(path.to_path_buf());
+        self.measured.clear();
+        self.missed = false;
+    }
+
+    /// The answer to a [`ViewerAction::Pick`] for the file at `path`: the surface point the
+    /// click met, if any.
+    pub fn picked(&mut self, path: &Path, point: Option<[f32; 3]>) {
+        if self.fitted_for.as_deref() != Some(path) || !self.measuring {
+            return; // another file is shown now, or measuring was switched off
+        }
+        self.missed = point.is_none();
+        if let Some(point) = point {
+            if self.measured.len() >= 2 {
+                self.measured.clear();
+            }
+            self.measured.push(point);
+        }
+    }
+
+    /// What the measuring tool says: the distance and its components, or what to do next.
+    pub fn measurement_text(&self) -> Option<String> {
+        if !self.measuring {
+            return None;
+        }
+        let miss = if self.missed {
+            "That click missed the part. "
+        } else {
+            ""
+        };
+        Some(match self.measured.as_slice() {
+            [] => format!("{miss}Click a point on the part to start measuring."),
+            [a] => format!(
+                "{miss}First point at ({:.2}, {:.2}, {:.2}) mm. Click a second point.",
+                a[0], a[1], a[2]
+            ),
+            [a, b, ..] => {
+                let delta = [0, 1, 2].map(|i| b[i] - a[i]);
+                let distance = delta.iter().map(|d| d * d).sum::<f32>().sqrt();
+                format!(
+                    "{miss}Distance {} · ΔX {:.2} · ΔY {:.2} · ΔZ {:.2} mm",
+                    crate::ui::format::length_mm(distance),
+                    delta[0].abs(),
+                    delta[1].abs(),
+                    delta[2].abs()
+                )
+            }
+        })
+    }
+
+    fn toggle_measuring(&mut self) {
+        self.measuring = !self.measuring;
+        self.measured.clear();
+        self.missed = false;
     }
 
     /// The parts list of an assembly: show or hide each part; hovering one highlights it.
@@ -145,7 +237,7 @@ impl ViewerState {
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui
                 .button("Fit")
                 .on_hover_text("Frame the whole part (F)")
@@ -180,6 +272,22 @@ impl ViewerState {
             {
                 self.look.hide_grid = !grid;
             }
+            ui.checkbox(&mut self.look.edges, "Edges")
+                .on_hover_text("Draw the triangles' edges over the surface (E)");
+            if ui
+                .selectable_label(self.measuring, "Measure")
+                .on_hover_text("Click two points on the part to measure between them (M)")
+                .clicked()
+            {
+                self.toggle_measuring();
+            }
+            if ui
+                .selectable_label(self.show_help, "Keys")
+                .on_hover_text("Mouse and keyboard shortcuts (H)")
+                .clicked()
+            {
+                self.show_help = !self.show_help;
+            }
             if ui
                 .button("Screenshot…")
                 .on_hover_text("Save this view as a PNG")
@@ -191,7 +299,27 @@ impl ViewerState {
         let size = egui::vec2(ui.available_width(), height);
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
         self.last_size = rect.size();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Canvas, true, format!("3D view of {name}"))
+        });
         self.handle_input(ui, &response, rect, model);
+        if self.measuring
+            && response.clicked()
+            && let Some(pointer) = response.interact_pointer_pos()
+        {
+            let offset = pointer - rect.center();
+            let ndc = [
+                offset.x / (rect.width() / 2.0),
+                -offset.y / (rect.height() / 2.0),
+            ];
+            let (origin, direction) = self.camera.ray(ndc, rect.width() / rect.height());
+            action = Some(ViewerAction::Pick {
+                origin,
+                direction,
+                hidden: self.look.hidden.clone(),
+            });
+        }
 
         let snapshot = self.camera;
         let look = self.look.clone();
@@ -204,17 +332,56 @@ impl ViewerState {
             rect,
             callback: Arc::new(callback),
         });
-        ui.add(
-            egui::Label::new(
-                egui::RichText::new(
-                    "Drag: turn · right-drag or Shift+drag: move · scroll: zoom · double-click or \
-                     F: fit · 1 3 7 0: front, right, top, iso · 5: orthographic",
-                )
-                .weak(),
-            )
-            .wrap(),
-        );
+        self.measurement_markers(ui, rect);
+        if self.show_help {
+            help_overlay(ui, rect);
+        }
+        match self.measurement_text() {
+            Some(text) => {
+                ui.add(egui::Label::new(egui::RichText::new(text).strong()).wrap());
+            }
+            None => {
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(
+                            "Drag: turn · right-drag or Shift+drag: move · scroll: zoom · \
+                             H: all keys",
+                        )
+                        .weak(),
+                    )
+                    .wrap(),
+                );
+            }
+        }
         action
+    }
+
+    /// The picked points and the line between them, drawn over the viewport.
+    fn measurement_markers(&self, ui: &egui::Ui, rect: egui::Rect) {
+        if !self.measuring || self.measured.is_empty() {
+            return;
+        }
+        let aspect = rect.width() / rect.height();
+        let forward = self.camera.direction().map(|v| -v);
+        let eye = self.camera.eye();
+        let to_screen = |p: [f32; 3]| {
+            let depth: f32 = (0..3).map(|i| (p[i] - eye[i]) * forward[i]).sum();
+            let [x, y] = self.camera.project(p, aspect);
+            (depth > 0.0 || self.camera.orthographic).then(|| {
+                rect.center() + egui::vec2(x * rect.width() / 2.0, -y * rect.height() / 2.0)
+            })
+        };
+        let painter = ui.painter_at(rect);
+        let accent = egui::Color32::from_rgb(255, 140, 0);
+        let outline = egui::Stroke::new(1.5, egui::Color32::BLACK);
+        let points: Vec<Option<egui::Pos2>> = self.measured.iter().map(|p| to_screen(*p)).collect();
+        if let [Some(a), Some(b)] = points.as_slice() {
+            painter.line_segment([*a, *b], egui::Stroke::new(4.0, egui::Color32::BLACK));
+            painter.line_segment([*a, *b], egui::Stroke::new(2.0, accent));
+        }
+        for point in points.into_iter().flatten() {
+            painter.circle(point, 5.0, accent, outline);
+        }
     }
 
     /// A screenshot of the view at twice the viewport's size in points (sharp on any screen).
@@ -287,12 +454,45 @@ impl ViewerState {
                 if i.key_pressed(egui::Key::G) {
                     self.look.hide_grid = !self.look.hide_grid;
                 }
+                if i.key_pressed(egui::Key::E) {
+                    self.look.edges = !self.look.edges;
+                }
+                if i.key_pressed(egui::Key::H) {
+                    self.show_help = !self.show_help;
+                }
             });
+            if ui.input(|i| i.key_pressed(egui::Key::M)) {
+                self.toggle_measuring();
+            }
+            if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                self.measured.clear();
+                self.missed = false;
+                self.show_help = false;
+            }
             if ui.input(|i| i.key_pressed(egui::Key::F)) {
                 self.fit(model);
             }
         }
     }
+}
+
+/// The keys and mouse table, over the viewport's top-left corner.
+fn help_overlay(ui: &mut egui::Ui, rect: egui::Rect) {
+    // A child that takes no room in the panel: the overlay floats over the viewport.
+    let mut overlay = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(8.0)));
+    egui::Frame::popup(overlay.style()).show(&mut overlay, |ui| {
+        ui.strong("Mouse and keys in the 3D view");
+        egui::Grid::new("viewer keys")
+            .num_columns(2)
+            .spacing([16.0, 4.0])
+            .show(ui, |ui| {
+                for (keys, what) in SHORTCUTS {
+                    ui.monospace(*keys);
+                    ui.label(*what);
+                    ui.end_row();
+                }
+            });
+    });
 }
 
 /// The grid spacing for a model, in its units.
@@ -527,18 +727,95 @@ fn draw(
             };
             object.material.albedo = srgba(color);
         }
-        let mut visible: Vec<&dyn three_d::Object> = scene
-            .objects
+        let mut extras: Vec<&dyn three_d::Object> = Vec::new();
+        if let Some((grid, axes)) = scene.grid.as_ref().filter(|_| !look.hide_grid) {
+            extras.push(grid);
+            extras.extend(axes);
+        }
+        render_scene(
+            &scene.context,
+            &target,
+            scissor,
+            &camera,
+            &scene.objects,
+            &extras,
+            look,
+            &lights,
+        );
+    });
+}
+
+/// Renders the shown parts and `extras` (grid, axes) into `target`; with `look.edges`, the
+/// triangles' edges go over the surface in a second pass (GL's line polygon mode, with the
+/// surface pushed back a little so the lines win the depth test). Shared by the window and
+/// the headless renderer, so screenshots look like the view.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render_scene(
+    context: &Context,
+    target: &RenderTarget,
+    scissor: ScissorBox,
+    camera: &Camera,
+    objects: &[(usize, Gm<Mesh, PhysicalMaterial>)],
+    extras: &[&dyn three_d::Object],
+    look: &Look,
+    lights: &Lights,
+) {
+    let shown = || {
+        objects
             .iter()
             .filter(|(index, _)| !look.hidden.contains(index))
-            .map(|(_, object)| object as &dyn three_d::Object)
-            .collect();
-        if let Some((grid, axes)) = scene.grid.as_ref().filter(|_| !look.hide_grid) {
-            visible.push(grid);
-            visible.extend(axes);
+            .map(|(_, object)| object)
+    };
+    let mut visible: Vec<&dyn three_d::Object> = shown()
+        .map(|object| object as &dyn three_d::Object)
+        .collect();
+    visible.extend_from_slice(extras);
+    if look.edges {
+        set_edge_pass(context, EdgePass::PushSurfaceBack);
+    }
+    target.render_partially(scissor, camera, visible, &lights.as_slice());
+    if look.edges {
+        set_edge_pass(context, EdgePass::Lines);
+        let material = ColorMaterial {
+            color: Srgba::new(24, 24, 28, 255),
+            ..Default::default()
+        };
+        target.render_partially_with_material(
+            scissor,
+            &material,
+            camera,
+            shown().map(|object| &object.geometry),
+            &[],
+        );
+        set_edge_pass(context, EdgePass::Done);
+    }
+}
+
+/// GL state around the edges pass (three-d's render states have no polygon mode or offset).
+enum EdgePass {
+    PushSurfaceBack,
+    Lines,
+    Done,
+}
+
+#[allow(unsafe_code)]
+fn set_edge_pass(context: &Context, pass: EdgePass) {
+    use three_d::context::{FILL, FRONT_AND_BACK, HasContext as _, LINE, POLYGON_OFFSET_FILL};
+    // SAFETY: plain state changes on the context current on this thread (the paint callback
+    // or the headless renderer); `Done` restores the defaults egui's painter expects.
+    unsafe {
+        match pass {
+            EdgePass::PushSurfaceBack => {
+                context.enable(POLYGON_OFFSET_FILL);
+                context.polygon_offset(1.0, 1.0);
+            }
+            EdgePass::Lines => {
+                context.disable(POLYGON_OFFSET_FILL);
+                context.polygon_mode(FRONT_AND_BACK, LINE);
+            }
+            EdgePass::Done => context.polygon_mode(FRONT_AND_BACK, FILL),
         }
-        target.render_partially(scissor, &camera, visible, &lights.as_slice());
-    });
+    }
 }
 
 /// The scene's lights: a headlight from just above the eye, and soft ambient light, so every

@@ -21,6 +21,9 @@ pub struct RenderArgs {
     /// Image size in pixels, WIDTHxHEIGHT.
     #[arg(long, default_value = "800x600", value_parser = parse_size)]
     size: (u32, u32),
+    /// Draw the triangles' edges over the surface (the viewport's Edges).
+    #[arg(long)]
+    edges: bool,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -41,10 +44,14 @@ pub async fn run(args: RenderArgs) -> ExitCode {
     let path = args.file.clone();
     let out = args.out.clone();
     let (width, height) = args.size;
+    let look = makistry::viewer::Look {
+        edges: args.edges,
+        ..Default::default()
+    };
     let result = tokio::task::spawn_blocking(move || -> Result<(), String> {
         let model = model::load_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let camera = makistry::viewer::opening_view(&path, &model);
-        let image = render(&model, &camera, width, height)?;
+        let image = render(&model, &camera, &look, width, height)?;
         image
             .save_with_format(&out, image::ImageFormat::Png)
             .map_err(|e| format!("{} could not be written: {e}", out.display()))
@@ -68,17 +75,26 @@ pub async fn run(args: RenderArgs) -> ExitCode {
 fn render(
     model: &model::Model,
     camera: &makistry::viewer::camera::OrbitCamera,
+    look: &makistry::viewer::Look,
     width: u32,
     height: u32,
 ) -> Result<image::RgbaImage, String> {
-    makistry::viewer::headless::render(model, camera, width, height, [255, 255, 255, 255])
-        .map_err(|e| e.to_string())
+    makistry::viewer::headless::render_parts(
+        model,
+        camera,
+        look,
+        width,
+        height,
+        [255, 255, 255, 255],
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(not(target_os = "linux"))]
 fn render(
     _: &model::Model,
     _: &makistry::viewer::camera::OrbitCamera,
+    _: &makistry::viewer::Look,
     _: u32,
     _: u32,
 ) -> Result<image::RgbaImage, String> {
