@@ -211,3 +211,22 @@ fn inspect_prints_the_summary_as_json() {
         "a one-line reason"
     );
 }
+
+#[test]
+fn a_load_reports_its_progress_and_stops_when_cancelled() {
+    use makistry::model::{LoadProgress, load_path_with};
+    let path = part_file("gear.stl");
+    let size = std::fs::metadata(&path).unwrap().len();
+
+    let progress = LoadProgress::default();
+    assert!(!progress.building());
+    let model = load_path_with(&path, &progress).unwrap();
+    assert_eq!(progress.bytes(), (size, size));
+    assert!(progress.building());
+    assert_eq!(model, load_path(&path).unwrap());
+
+    let abandoned = LoadProgress::default();
+    abandoned.cancel();
+    assert_eq!(load_path_with(&path, &abandoned), Err(LoadError::Cancelled));
+    assert_eq!(abandoned.bytes().0, 0, "nothing read after the cancel");
+}

@@ -623,8 +623,19 @@ impl MakistryApp {
         if !ui::result::previewable(&path) || self.models.contains_key(&path) {
             return;
         }
-        self.models.insert(path.clone(), ModelState::Loading);
-        self.spawn(tasks::load_model(path, self.report.clone()));
+        // Opening another file abandons loads still under way: the user moved on, and a large
+        // file would hold memory and a core for nothing.
+        self.models.retain(|_, state| match state {
+            ModelState::Loading(progress) => {
+                progress.cancel();
+                false
+            }
+            _ => true,
+        });
+        let progress = Arc::new(crate::model::LoadProgress::default());
+        self.models
+            .insert(path.clone(), ModelState::Loading(progress.clone()));
+        self.spawn(tasks::load_model(path, progress, self.report.clone()));
     }
 
     /// Routes files: 3D files open for viewing, anything else is checked as an image.

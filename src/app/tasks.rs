@@ -568,23 +568,38 @@ pub async fn pick_model(report: Reporter) {
     }
 }
 
-/// Reads a model and summarises it.
-pub async fn load_model(path: PathBuf, report: Reporter) {
-    let read = path.clone();
-    let result = blocking(move || crate::model::load_path(&read))
-        .await
-        .map(|loaded| {
-            loaded
-                .map(|model| (ModelSummary::of(&model), Arc::new(model)))
-                .map_err(|e| {
-                    Message::error(
-                        format!("{e}."),
-                        "Check the file is a complete GLB, STL or 3MF file.",
-                    )
-                })
-        })
-        .unwrap_or_else(|| Err(Message::error("The file could not be read.", "")));
-    report.send(Event::ModelLoaded { path, result });
+/// Reads a model and summarises it, waking the window a few times a second meanwhile so it
+/// draws the progress. A cancelled load reports nothing: the window has moved on.
+pub async fn load_model(
+    path: PathBuf,
+    progress: Arc<crate::model::LoadProgress>,
+    report: Reporter,
+) {
+    let (read, shared) = (path.clone(), progress.clone());
+    let load = blocking(move || {
+        let model = crate::model::load_path_with(&read, &shared)?;
+        Ok((ModelSummary::of(&model), Arc::new(model)))
+    });
+    tokio::pin!(load);
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(150));
+    let loaded = loop {
+        tokio::select! {
+            loaded = &mut load => break loaded,
+            _ = ticks.tick() => (report.waker())(),
+        }
+    };
+    let result = match loaded {
+        Some(Ok(loaded)) => Ok(loaded),
+        Some(Err(crate::model::LoadError::Cancelled)) => return,
+        Some(Err(e)) => Err(Message::error(
+            format!("{e}."),
+            "Check the file is a complete GLB, STL or 3MF file.",
+        )),
+        None => Err(Message::error("The file could not be read.", "")),
+    };
+    if !progress.is_cancelled() {
+        report.send(Event::ModelLoaded { path, result });
+    }
 }
 
 /// Finds where a ray from the eye meets the model (a pass over every triangle: off the UI

@@ -13,7 +13,9 @@ mod pick;
 mod stl;
 mod three_mf;
 
+use std::io::Read as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use pick::{Hit, pick};
 
@@ -197,6 +199,9 @@ pub enum LoadError {
         /// What is wrong.
         reason: String,
     },
+    /// The load was abandoned (another file was opened).
+    #[error("opening the file was stopped")]
+    Cancelled,
     /// The file asks for more than the viewer will hold.
     #[error("this {format} file is too large to preview: {reason}")]
     TooLarge {
@@ -220,16 +225,83 @@ impl LoadError {
 /// likely lying than the part is real.
 pub const MAX_TRIANGLES: usize = 50_000_000;
 
+/// How far a load has got, read from another thread (the window draws it), and the switch
+/// that abandons it.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    read: AtomicU64,
+    total: AtomicU64,
+    reading_done: AtomicBool,
+    cancelled: AtomicBool,
+}
+
+impl LoadProgress {
+    /// Bytes read so far and the file's size.
+    pub fn bytes(&self) -> (u64, u64) {
+        (
+            self.read.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The whole file is in memory; the mesh is being built.
+    pub fn building(&self) -> bool {
+        self.reading_done.load(Ordering::Relaxed)
+    }
+
+    /// Asks the load to stop; it returns [`LoadError::Cancelled`] at its next check.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Self::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// Bytes read between progress updates and cancellation checks.
+const READ_CHUNK: usize = 4 << 20;
+
 /// Loads a file; the extension picks the format.
 pub fn load_path(path: &Path) -> Result<Model, LoadError> {
+    load_path_with(path, &LoadProgress::default())
+}
+
+/// [`load_path`], reporting how far it got in `progress` and stopping when it is cancelled.
+pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     let format = MeshFormat::from_path(path).ok_or_else(|| {
         LoadError::Unsupported(
             path.extension()
                 .map_or_else(|| "These".into(), |e| e.to_string_lossy().to_uppercase()),
         )
     })?;
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?;
-    load_bytes(format, &bytes)
+    let io = |e: std::io::Error| LoadError::Io(e.to_string());
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    progress.total.store(size, Ordering::Relaxed);
+    // The size is only a hint (the file may change while it is read): never trust it for more
+    // than the capacity, and read to the real end.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 32));
+    loop {
+        if progress.is_cancelled() {
+            return Err(LoadError::Cancelled);
+        }
+        let read = (&mut file)
+            .take(READ_CHUNK as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        progress.read.store(bytes.len() as u64, Ordering::Relaxed);
+        if read == 0 {
+            break;
+        }
+    }
+    progress.reading_done.store(true, Ordering::Relaxed);
+    let model = load_bytes(format, &bytes)?;
+    if progress.is_cancelled() {
+        return Err(LoadError::Cancelled);
+    }
+    Ok(model)
 }
 
 /// Loads a file already in memory.

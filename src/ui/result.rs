@@ -12,8 +12,8 @@ use crate::viewer::{ViewerAction, ViewerState};
 /// What the result view knows of a file's model.
 #[derive(Debug, Clone)]
 pub enum ModelState {
-    /// Being read on a background task.
-    Loading,
+    /// Being read on a background task, this far.
+    Loading(std::sync::Arc<crate::model::LoadProgress>),
     /// Read.
     Loaded {
         /// Its facts.
@@ -147,9 +147,7 @@ fn model_ui(
             None => {
                 ui.weak("No preview for this file type.");
             }
-            Some(ModelState::Loading) => {
-                ui.weak("Reading the model…");
-            }
+            Some(ModelState::Loading(progress)) => loading_ui(ui, progress),
             Some(ModelState::Failed(message)) => message_ui(ui, message),
             Some(ModelState::Loaded { summary, model }) => {
                 ui.label(format!(
@@ -170,6 +168,30 @@ fn model_ui(
             }
         }
     });
+}
+
+/// How far the model's load has got: a bar over the bytes read, then "building".
+fn loading_ui(ui: &mut egui::Ui, progress: &crate::model::LoadProgress) {
+    let (read, total) = progress.bytes();
+    let (text, fraction) = if progress.building() {
+        ("Building the mesh…".to_string(), 1.0)
+    } else if total > 0 {
+        (
+            format!(
+                "Reading the model… {} of {}",
+                format::bytes(read),
+                format::bytes(total)
+            ),
+            read as f32 / total as f32,
+        )
+    } else {
+        ("Reading the model…".to_string(), 0.0)
+    };
+    ui.label(&text);
+    // Large files only: a small one is done before the bar would mean anything.
+    if total > 8 << 20 {
+        ui.add(egui::ProgressBar::new(fraction).desired_width(320.0));
+    }
 }
 
 /// The central view.

@@ -155,7 +155,7 @@ pub fn render_parts(
         ScissorBox::new_at_origo(width, height),
         &three_d_camera,
         &objects,
-        &[],
+        None,
         look,
         &lights,
     );

@@ -674,7 +674,13 @@ fn draw(
         }
         let Some(scene) = cell.as_mut() else { return };
         if !scene.model.as_ref().is_some_and(|m| Arc::ptr_eq(m, model)) {
+            let started = std::time::Instant::now();
             scene.objects = upload(&scene.context, model);
+            tracing::info!(
+                "uploaded {} triangles to the GPU in {} ms",
+                model.triangles(),
+                started.elapsed().as_millis()
+            );
             scene.grid = grid_object(&scene.context, model, orbit.up_axis).map(|grid| {
                 let size = model.bounds.size();
                 let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
@@ -727,28 +733,26 @@ fn draw(
             };
             object.material.albedo = srgba(color);
         }
-        let mut extras: Vec<&dyn three_d::Object> = Vec::new();
-        if let Some((grid, axes)) = scene.grid.as_ref().filter(|_| !look.hide_grid) {
-            extras.push(grid);
-            extras.extend(axes);
-        }
+        let grid = scene.grid.as_ref().filter(|_| !look.hide_grid);
         render_scene(
             &scene.context,
             &target,
             scissor,
             &camera,
             &scene.objects,
-            &extras,
+            grid.map(|(grid, axes)| (grid, axes)),
             look,
             &lights,
         );
     });
 }
 
-/// Renders the shown parts and `extras` (grid, axes) into `target`; with `look.edges`, the
-/// triangles' edges go over the surface in a second pass (GL's line polygon mode, with the
-/// surface pushed back a little so the lines win the depth test). Shared by the window and
-/// the headless renderer, so screenshots look like the view.
+/// Renders the shown parts and the floor grid with its axes into `target`; with
+/// `look.edges`, the triangles' edges go over the surface in a second pass (GL's line polygon
+/// mode, with the surface pushed back a little so the lines win the depth test). The grid's
+/// thin quads are drawn as outlines too, so its lines stay one pixel wide and unbroken
+/// however flat the floor is seen. Shared by the window and the headless renderer, so
+/// screenshots look like the view.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn render_scene(
     context: &Context,
@@ -756,7 +760,7 @@ pub(crate) fn render_scene(
     scissor: ScissorBox,
     camera: &Camera,
     objects: &[(usize, Gm<Mesh, PhysicalMaterial>)],
-    extras: &[&dyn three_d::Object],
+    grid: Option<(&Gm<Mesh, ColorMaterial>, &Axes)>,
     look: &Look,
     lights: &Lights,
 ) {
@@ -769,11 +773,18 @@ pub(crate) fn render_scene(
     let mut visible: Vec<&dyn three_d::Object> = shown()
         .map(|object| object as &dyn three_d::Object)
         .collect();
-    visible.extend_from_slice(extras);
+    if let Some((_, axes)) = grid {
+        visible.extend(axes.into_iter().map(|o| o as &dyn three_d::Object));
+    }
     if look.edges {
         set_edge_pass(context, EdgePass::PushSurfaceBack);
     }
     target.render_partially(scissor, camera, visible, &lights.as_slice());
+    if let Some((grid, _)) = grid {
+        set_edge_pass(context, EdgePass::Lines);
+        target.render_partially(scissor, camera, [grid], &[]);
+        set_edge_pass(context, EdgePass::Done);
+    }
     if look.edges {
         set_edge_pass(context, EdgePass::Lines);
         let material = ColorMaterial {
