@@ -16,12 +16,12 @@ use glutin::config::{Api, ConfigSurfaceTypes, ConfigTemplateBuilder};
 use glutin::context::{ContextApi, ContextAttributesBuilder, Version};
 use glutin::display::GlDisplay;
 use three_d::{
-    ClearState, Context, DepthTexture2D, Interpolation, RenderTarget, ScissorBox, Texture2D,
-    Viewport, Wrapping,
+    Axes, ClearState, ColorMaterial, Context, DepthTexture2D, Gm, Interpolation, Mesh,
+    PhysicalMaterial, RenderTarget, ScissorBox, Texture2D, Viewport, Wrapping,
 };
 
-use super::camera::OrbitCamera;
-use super::{Lights, upload};
+use super::camera::{OrbitCamera, UpAxis};
+use super::{Lights, scene_grid, upload};
 use crate::model::Model;
 
 /// Why a headless render failed.
@@ -93,7 +93,8 @@ impl Headless {
     }
 }
 
-/// Renders `model` as seen by `camera` into a `width`×`height` RGBA image, top row first.
+/// Renders `model` as seen by `camera` into a `width`×`height` RGBA image, top row first
+/// (no grid: the part alone, as thumbnails want it).
 pub fn render(
     model: &Model,
     camera: &OrbitCamera,
@@ -101,17 +102,14 @@ pub fn render(
     height: u32,
     background: [u8; 4],
 ) -> Result<image::RgbaImage, RenderError> {
-    render_parts(
-        model,
-        camera,
-        &super::Look::default(),
-        width,
-        height,
-        background,
-    )
+    let look = super::Look {
+        hide_grid: true,
+        ..Default::default()
+    };
+    render_parts(model, camera, &look, width, height, background)
 }
 
-/// [`render`] with some parts hidden.
+/// [`render`] as the viewport shows it: some parts hidden, grid and edges as `look` says.
 pub fn render_parts(
     model: &Model,
     camera: &OrbitCamera,
@@ -120,48 +118,102 @@ pub fn render_parts(
     height: u32,
     background: [u8; 4],
 ) -> Result<image::RgbaImage, RenderError> {
-    if width == 0 || height == 0 || width > 8192 || height > 8192 {
-        return Err(RenderError::BadSize(width, height));
+    let mut view = OffscreenView::new(model, camera.up_axis, width, height)?;
+    view.draw(camera, look, background);
+    view.read()
+}
+
+/// A model uploaded once to an off-screen GL context and drawn as often as asked: one
+/// picture for [`render`], many frames for the viewport's frame-time benchmark.
+pub struct OffscreenView {
+    width: u32,
+    height: u32,
+    objects: Vec<(usize, Gm<Mesh, PhysicalMaterial>)>,
+    grid: Option<(Gm<Mesh, ColorMaterial>, Axes)>,
+    color: Texture2D,
+    depth: DepthTexture2D,
+    /// Declared last: GL objects above are dropped while the context is still current.
+    headless: Headless,
+}
+
+impl OffscreenView {
+    /// Uploads `model` (whose up axis is `up`, for the grid) to a new context with a
+    /// `width`×`height` target.
+    pub fn new(model: &Model, up: UpAxis, width: u32, height: u32) -> Result<Self, RenderError> {
+        if width == 0 || height == 0 || width > 8192 || height > 8192 {
+            return Err(RenderError::BadSize(width, height));
+        }
+        let headless = Headless::new()?;
+        let context = &headless.three_d;
+        let color = Texture2D::new_empty::<[u8; 4]>(
+            context,
+            width,
+            height,
+            Interpolation::Nearest,
+            Interpolation::Nearest,
+            None,
+            Wrapping::ClampToEdge,
+            Wrapping::ClampToEdge,
+        );
+        let depth = DepthTexture2D::new::<f32>(
+            context,
+            width,
+            height,
+            Wrapping::ClampToEdge,
+            Wrapping::ClampToEdge,
+        );
+        Ok(Self {
+            width,
+            height,
+            objects: upload(context, model),
+            grid: scene_grid(context, model, up),
+            color,
+            depth,
+            headless,
+        })
     }
-    let headless = Headless::new()?;
-    let context = &headless.three_d;
-    let objects = upload(context, model);
-    let color = Texture2D::new_empty::<[u8; 4]>(
-        context,
-        width,
-        height,
-        Interpolation::Nearest,
-        Interpolation::Nearest,
-        None,
-        Wrapping::ClampToEdge,
-        Wrapping::ClampToEdge,
-    );
-    let depth = DepthTexture2D::new::<f32>(
-        context,
-        width,
-        height,
-        Wrapping::ClampToEdge,
-        Wrapping::ClampToEdge,
-    );
-    let viewport = Viewport::new_at_origo(width, height);
-    let three_d_camera = super::three_d_camera(camera, viewport);
-    let lights = Lights::new(context, camera);
-    let [r, g, b, a] = background.map(|c| f32::from(c) / 255.0);
-    let target = RenderTarget::new(color.as_color_target(None), depth.as_depth_target());
-    target.clear(ClearState::color_and_depth(r, g, b, a, 1.0));
-    super::render_scene(
-        context,
-        &target,
-        ScissorBox::new_at_origo(width, height),
-        &three_d_camera,
-        &objects,
-        None,
-        look,
-        &lights,
-    );
-    let pixels: Vec<[u8; 4]> = target.read_color();
-    // three-d's read_color already returns the top row first.
-    let raw: Vec<u8> = pixels.into_iter().flatten().collect();
-    image::RgbaImage::from_raw(width, height, raw)
-        .ok_or_else(|| RenderError::NoGl("the rendered image has the wrong size".into()))
+
+    /// Draws one frame and waits until the GL has finished it.
+    pub fn draw(&mut self, camera: &OrbitCamera, look: &super::Look, background: [u8; 4]) {
+        let context = &self.headless.three_d;
+        let viewport = Viewport::new_at_origo(self.width, self.height);
+        let three_d_camera = super::three_d_camera(camera, viewport);
+        let lights = Lights::new(context, camera);
+        let [r, g, b, a] = background.map(|c| f32::from(c) / 255.0);
+        let target = RenderTarget::new(
+            self.color.as_color_target(None),
+            self.depth.as_depth_target(),
+        );
+        target.clear(ClearState::color_and_depth(r, g, b, a, 1.0));
+        let grid = self
+            .grid
+            .as_ref()
+            .filter(|_| !look.hide_grid)
+            .map(|(grid, axes)| (grid, axes));
+        super::render_scene(
+            context,
+            &target,
+            ScissorBox::new_at_origo(self.width, self.height),
+            &three_d_camera,
+            &self.objects,
+            grid,
+            look,
+            &lights,
+        );
+        // SAFETY: a plain synchronisation call on the context current on this thread.
+        unsafe { three_d::context::HasContext::finish(&***context) };
+    }
+
+    /// The last frame as an RGBA image, top row first.
+    pub fn read(&mut self) -> Result<image::RgbaImage, RenderError> {
+        let target = RenderTarget::new(
+            self.color.as_color_target(None),
+            self.depth.as_depth_target(),
+        );
+        // three-d's read_color already returns the top row first.
+        let pixels: Vec<[u8; 4]> = target.read_color();
+        let raw: Vec<u8> = pixels.into_iter().flatten().collect();
+        image::RgbaImage::from_raw(self.width, self.height, raw)
+            .ok_or_else(|| RenderError::NoGl("the rendered image has the wrong size".into()))
+    }
 }

@@ -570,6 +570,19 @@ fn grid_object(context: &Context, model: &Model, up: UpAxis) -> Option<Gm<Mesh, 
     Some(Gm::new(Mesh::new(context, &mesh), material))
 }
 
+/// The floor grid and the file's axes for `model`.
+pub(crate) fn scene_grid(
+    context: &Context,
+    model: &Model,
+    up: UpAxis,
+) -> Option<(Gm<Mesh, ColorMaterial>, Axes)> {
+    grid_object(context, model, up).map(|grid| {
+        let size = model.bounds.size();
+        let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
+        (grid, Axes::new(context, length * 0.02, length))
+    })
+}
+
 /// GL objects of the model on screen.
 struct Scene {
     context: Context,
@@ -681,11 +694,7 @@ fn draw(
                 model.triangles(),
                 started.elapsed().as_millis()
             );
-            scene.grid = grid_object(&scene.context, model, orbit.up_axis).map(|grid| {
-                let size = model.bounds.size();
-                let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
-                (grid, Axes::new(&scene.context, length * 0.02, length))
-            });
+            scene.grid = scene_grid(&scene.context, model, orbit.up_axis);
             scene.model = Some(model.clone());
         }
 
