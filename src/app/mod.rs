@@ -130,7 +130,8 @@ pub struct MakistryApp {
     models: HashMap<PathBuf, ModelState>,
     messages: Vec<Message>,
     focused: bool,
-    /// The 3D viewport's camera; `None` without a GL context (e.g. in kittest tests).
+    /// The 3D viewport's camera, tools and part visibility (kept without a GL context too:
+    /// kittest drives it; only the drawing needs GL).
     viewer: ViewerState,
     /// The first frame has been drawn (and its time logged).
     first_frame_drawn: bool,
