@@ -556,3 +556,31 @@ fn measuring_between_two_clicked_points_gives_their_distance() {
     harness.step();
     wait_for_text(&mut harness, "Click a point on the part to start measuring");
 }
+
+#[test]
+fn a_job_that_cannot_be_recorded_puts_its_prompt_and_image_back_in_the_form() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    // The history cannot be written: a directory stands where jobs.json would go.
+    std::fs::create_dir_all(machine.data.path().join("jobs.json/in-the-way")).unwrap();
+    let png = machine.file("front.png", &images::encoded(image::ImageFormat::Png));
+    drop_files(&mut harness, &[png]);
+    wait_for_text(&mut harness, "Image 1");
+    type_into(
+        &mut harness,
+        "Prompt",
+        "A 40x20x10 mm block with a 6 mm hole",
+    );
+    click(&mut harness, "Generate");
+    wait_for_text(
+        &mut harness,
+        "The job could not be recorded, so it was not sent",
+    );
+    assert_eq!(
+        field(&harness, "Prompt").value().as_deref(),
+        Some("A 40x20x10 mm block with a 6 mm hole")
+    );
+    assert!(shows(&harness, "Image 1"), "the image is back too");
+    assert!(machine.emulator.jobs().is_empty(), "nothing was sent");
+}

@@ -440,13 +440,9 @@ impl MakistryApp {
                 self.models.insert(path, state);
             }
             Event::RecordFailed { job, message } => {
-                self.draft.prompt = job.prompt;
-                self.draft.mode = job.mode;
-                self.draft.format = job.format;
-                self.draft.images = job.images;
-                self.draft_changed();
-                self.messages.push(message);
                 self.running.remove(&job.id);
+                self.restore_unsent(*job);
+                self.messages.push(message);
             }
             Event::WorkerStopped(id) => {
                 self.running.remove(&id);
@@ -857,6 +853,40 @@ impl MakistryApp {
         self.attachment_messages.clear();
         self.draft_changed();
         self.spawn(tasks::record_and_run(tracker, job, self.report.clone()));
+    }
+
+    /// Puts a job that could not be recorded back into the form without losing what was
+    /// typed or attached since Generate: its prompt goes first, the newer text after it, and
+    /// its images join the newer ones (up to the limit; a refused one is said).
+    fn restore_unsent(&mut self, job: JobRecord) {
+        let typed = std::mem::take(&mut self.draft.prompt);
+        self.draft.prompt = if typed.trim().is_empty() {
+            job.prompt
+        } else {
+            format!("{}\n\n{typed}", job.prompt)
+        };
+        if self.draft.images.is_empty() {
+            self.draft.mode = job.mode;
+            self.draft.format = job.format;
+        }
+        let newer = std::mem::replace(&mut self.draft.images, job.images);
+        for image in newer {
+            if self.draft.images.iter().any(|i| i.sha256 == image.sha256) {
+                continue;
+            }
+            if self.draft.images.len() >= crate::api::MAX_IMAGES {
+                self.attachment_messages.push(Message::error(
+                    format!(
+                        "{} was taken out of the form to make room for the unsent job's images.",
+                        image.path.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                    "Add it again if you still want it.",
+                ));
+                continue;
+            }
+            self.draft.images.push(image);
+        }
+        self.draft_changed();
     }
 
     fn rerun(
