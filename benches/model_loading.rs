@@ -20,6 +20,12 @@ fn model_loading(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("binary STL", |b| b.iter(|| load_path(&stl).expect("loads")));
     group.bench_function("GLB", |b| b.iter(|| load_path(&glb).expect("loads")));
+    // The light copy the viewport draws while the view moves (made after the load, off the
+    // UI thread).
+    let model = load_path(&stl).expect("loads");
+    group.bench_function("stand-in of 150k triangles", |b| {
+        b.iter(|| makistry::model::simplified(&model, 150_000).expect("simplified"))
+    });
     group.finish();
 }
 

@@ -45,6 +45,21 @@ fn viewport_frame(c: &mut Criterion) {
             view.draw(&camera, &edges, background);
         })
     });
+    // What the viewport draws while the view moves: the model's light stand-in.
+    let stand_in = makistry::model::simplified(&model, 150_000).expect("a stand-in");
+    let mut light = OffscreenView::new(&stand_in, camera.up_axis, width, height).expect("EGL");
+    group.bench_function(
+        format!(
+            "while moving: the {}-triangle stand-in, with grid",
+            stand_in.triangles()
+        ),
+        |b| {
+            b.iter(|| {
+                camera.orbit(3.0, 0.0);
+                light.draw(&camera, &Look::default(), background);
+            })
+        },
+    );
     group.finish();
 }
 

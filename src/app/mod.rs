@@ -432,9 +432,24 @@ impl MakistryApp {
             }
             Event::Picked(paths) => self.open_paths(paths),
             Event::SurfacePoint { path, point } => self.viewer.picked(&path, point),
+            Event::StandIn { path, of, stand_in } => {
+                if let Some(ModelState::Loaded {
+                    model,
+                    stand_in: slot,
+                    ..
+                }) = self.models.get_mut(&path)
+                    && Arc::ptr_eq(model, &of)
+                {
+                    *slot = Some(stand_in);
+                }
+            }
             Event::ModelLoaded { path, result } => {
                 let state = match result {
-                    Ok((summary, model)) => ModelState::Loaded { summary, model },
+                    Ok((summary, model)) => ModelState::Loaded {
+                        summary,
+                        model,
+                        stand_in: None,
+                    },
                     Err(message) => ModelState::Failed(message),
                 };
                 self.models.insert(path, state);

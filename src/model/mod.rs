@@ -10,6 +10,7 @@
 mod gltf;
 mod normals;
 mod pick;
+mod simplify;
 mod stl;
 mod three_mf;
 
@@ -18,6 +19,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use pick::{Hit, pick};
+pub use simplify::simplified;
 
 /// One part: a mesh with one colour.
 #[derive(Debug, Clone, PartialEq)]

@@ -20,6 +20,8 @@ pub enum ModelState {
         summary: ModelSummary,
         /// The model, for the viewport.
         model: std::sync::Arc<Model>,
+        /// A lighter copy of a large model, drawn while the view moves (made after the load).
+        stand_in: Option<std::sync::Arc<Model>>,
     },
     /// Could not be read.
     Failed(Message),
@@ -116,9 +118,12 @@ fn model_ui(
     title: &str,
     intents: &mut Vec<Intent>,
 ) {
-    if let Some(ModelState::Loaded { model, .. }) = state {
+    if let Some(ModelState::Loaded {
+        model, stand_in, ..
+    }) = state
+    {
         let height = (ui.ctx().content_rect().height() * 0.55).max(280.0);
-        match viewer.ui(ui, path, model, height) {
+        match viewer.ui(ui, path, model, stand_in.as_ref(), height) {
             Some(ViewerAction::Screenshot { camera, look, size }) => {
                 intents.push(Intent::Screenshot {
                     file: path.to_path_buf(),
@@ -149,7 +154,7 @@ fn model_ui(
             }
             Some(ModelState::Loading(progress)) => loading_ui(ui, progress),
             Some(ModelState::Failed(message)) => message_ui(ui, message),
-            Some(ModelState::Loaded { summary, model }) => {
+            Some(ModelState::Loaded { summary, model, .. }) => {
                 ui.label(format!(
                     "Size: {}",
                     if summary.triangles == 0 {

@@ -94,7 +94,12 @@ pub struct ViewerState {
     missed: bool,
     /// The keys overlay is open.
     pub show_help: bool,
+    /// When (egui time, seconds) the camera last moved.
+    moved_at: Option<f64>,
 }
+
+/// Seconds without camera movement after which the full model replaces its light copy.
+const STILL_AFTER: f64 = 0.3;
 
 impl Default for ViewerState {
     fn default() -> Self {
@@ -107,6 +112,7 @@ impl Default for ViewerState {
             measured: Vec::new(),
             missed: false,
             show_help: false,
+            moved_at: None,
         }
     }
 }
@@ -226,11 +232,13 @@ impl ViewerState {
     }
 
     /// The toolbar and a viewport `height` points tall for `model`, read from `path`.
+    /// `stand_in`, a lighter copy of a large model, is drawn while the view moves.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         path: &Path,
         model: &Arc<Model>,
+        stand_in: Option<&Arc<Model>>,
         height: f32,
     ) -> Option<ViewerAction> {
         let mut action = None;
@@ -299,6 +307,7 @@ impl ViewerState {
         let size = egui::vec2(ui.available_width(), height);
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
         self.last_size = rect.size();
+        let camera_before = self.camera;
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         response.widget_info(|| {
             egui::WidgetInfo::labeled(egui::Role::Canvas, true, format!("3D view of {name}"))
@@ -321,12 +330,33 @@ impl ViewerState {
             });
         }
 
+        // While the view moves, and a moment after, the light copy is drawn; then the full
+        // model comes back with one more frame.
+        let now = ui.input(|i| i.time);
+        if self.camera != camera_before {
+            self.moved_at = Some(now);
+        }
+        let moving = self.moved_at.is_some_and(|at| now - at < STILL_AFTER);
+        let stand_in = stand_in.cloned();
+        if moving {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(STILL_AFTER));
+        }
         let snapshot = self.camera;
         let look = self.look.clone();
         let model = model.clone();
         let background = ui.visuals().extreme_bg_color;
         let callback = egui_glow::CallbackFn::new(move |info, painter| {
-            draw(&info, painter.gl(), &model, &snapshot, &look, background);
+            draw(
+                &info,
+                painter.gl(),
+                &model,
+                stand_in.as_ref(),
+                moving,
+                &snapshot,
+                &look,
+                background,
+            );
         });
         ui.painter().add(egui::PaintCallback {
             rect,
@@ -571,11 +601,7 @@ fn grid_object(context: &Context, model: &Model, up: UpAxis) -> Option<Gm<Mesh, 
 }
 
 /// The floor grid and the file's axes for `model`.
-pub(crate) fn scene_grid(
-    context: &Context,
-    model: &Model,
-    up: UpAxis,
-) -> Option<(Gm<Mesh, ColorMaterial>, Axes)> {
+pub(crate) fn scene_grid(context: &Context, model: &Model, up: UpAxis) -> Option<GridObjects> {
     grid_object(context, model, up).map(|grid| {
         let size = model.bounds.size();
         let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
@@ -583,15 +609,49 @@ pub(crate) fn scene_grid(
     })
 }
 
+/// Each part's index in its model, and its GL object.
+type PartObjects = Vec<(usize, Gm<Mesh, PhysicalMaterial>)>;
+/// The floor grid and the file's axes.
+type GridObjects = (Gm<Mesh, ColorMaterial>, Axes);
+
 /// GL objects of the model on screen.
 struct Scene {
     context: Context,
-    /// Which model the meshes are of (its `Arc` address; the `Arc` is kept so it stays unique).
-    model: Option<Arc<Model>>,
-    /// Each part's index in the model, and its GL object.
-    objects: Vec<(usize, Gm<Mesh, PhysicalMaterial>)>,
-    /// The floor grid and the axes.
-    grid: Option<(Gm<Mesh, ColorMaterial>, Axes)>,
+    /// GL objects of the shown model and of its lighter stand-in, by model (the `Arc`s are
+    /// kept, so their addresses stay unique); at most two.
+    meshes: Vec<(Arc<Model>, PartObjects)>,
+    /// The model the grid was made for, the floor grid and the axes.
+    grid: Option<(Arc<Model>, Option<GridObjects>)>,
+}
+
+impl Scene {
+    /// The GL objects of `model`, uploaded on first use.
+    fn objects_of(&mut self, model: &Arc<Model>) -> &mut PartObjects {
+        let index = match self.meshes.iter().position(|(m, _)| Arc::ptr_eq(m, model)) {
+            Some(index) => index,
+            None => {
+                let started = std::time::Instant::now();
+                let objects = upload(&self.context, model);
+                tracing::info!(
+                    "uploaded {} triangles to the GPU in {} ms",
+                    model.triangles(),
+                    started.elapsed().as_millis()
+                );
+                if self.meshes.len() >= 2 {
+                    self.meshes.remove(0);
+                }
+                self.meshes.push((model.clone(), objects));
+                self.meshes.len() - 1
+            }
+        };
+        &mut self.meshes[index].1
+    }
+
+    /// Drops the GL objects of models other than these.
+    fn keep_only(&mut self, models: &[&Arc<Model>]) {
+        self.meshes
+            .retain(|(m, _)| models.iter().any(|kept| Arc::ptr_eq(m, kept)));
+    }
 }
 
 thread_local! {
@@ -658,11 +718,16 @@ pub(crate) fn upload(context: &Context, model: &Model) -> Vec<(usize, Gm<Mesh, P
         .collect()
 }
 
-/// Draws `model` into the callback's rectangle (runs on the GL thread).
+/// Draws `model` into the callback's rectangle (runs on the GL thread); while the view is
+/// `moving`, `stand_in` (its lighter copy) is drawn instead when there is one. Both stay
+/// uploaded.
+#[allow(clippy::too_many_arguments)]
 fn draw(
     info: &egui::PaintCallbackInfo,
     gl: &Arc<egui_glow::glow::Context>,
     model: &Arc<Model>,
+    stand_in: Option<&Arc<Model>>,
+    moving: bool,
     orbit: &OrbitCamera,
     look: &Look,
     background: egui::Color32,
@@ -674,8 +739,7 @@ fn draw(
                 Ok(context) => {
                     *cell = Some(Scene {
                         context,
-                        model: None,
-                        objects: Vec::new(),
+                        meshes: Vec::new(),
                         grid: None,
                     })
                 }
@@ -686,16 +750,15 @@ fn draw(
             }
         }
         let Some(scene) = cell.as_mut() else { return };
-        if !scene.model.as_ref().is_some_and(|m| Arc::ptr_eq(m, model)) {
-            let started = std::time::Instant::now();
-            scene.objects = upload(&scene.context, model);
-            tracing::info!(
-                "uploaded {} triangles to the GPU in {} ms",
-                model.triangles(),
-                started.elapsed().as_millis()
-            );
-            scene.grid = scene_grid(&scene.context, model, orbit.up_axis);
-            scene.model = Some(model.clone());
+        let kept: Vec<&Arc<Model>> = std::iter::once(model).chain(stand_in).collect();
+        scene.keep_only(&kept);
+        if !scene
+            .grid
+            .as_ref()
+            .is_some_and(|(m, _)| Arc::ptr_eq(m, model))
+        {
+            let grid = scene_grid(&scene.context, model, orbit.up_axis);
+            scene.grid = Some((model.clone(), grid));
         }
 
         let vp = info.viewport_in_pixels();
@@ -727,7 +790,17 @@ fn draw(
         let [r, g, b, _] = background.to_normalized_gamma_f32();
         target.clear_partially(scissor, ClearState::color_and_depth(r, g, b, 1.0, 1.0));
         let lights = Lights::new(&scene.context, orbit);
-        for (index, object) in scene.objects.iter_mut() {
+        let drawn = stand_in.filter(|_| moving).unwrap_or(model);
+        scene.objects_of(drawn);
+        let Scene {
+            context,
+            meshes,
+            grid,
+        } = scene;
+        let Some((_, objects)) = meshes.iter_mut().find(|(m, _)| Arc::ptr_eq(m, drawn)) else {
+            return;
+        };
+        for (index, object) in objects.iter_mut() {
             let base = model.parts[*index].color;
             let color = if look.highlighted == Some(*index) {
                 // Toward the selection blue, so the part stands out whatever its colour.
@@ -742,13 +815,16 @@ fn draw(
             };
             object.material.albedo = srgba(color);
         }
-        let grid = scene.grid.as_ref().filter(|_| !look.hide_grid);
+        let grid = grid
+            .as_ref()
+            .and_then(|(_, grid)| grid.as_ref())
+            .filter(|_| !look.hide_grid);
         render_scene(
-            &scene.context,
+            context,
             &target,
             scissor,
             &camera,
-            &scene.objects,
+            objects,
             grid.map(|(grid, axes)| (grid, axes)),
             look,
             &lights,
