@@ -431,7 +431,7 @@ impl MakistryApp {
                 }
             }
             Event::Picked(paths) => self.open_paths(paths),
-            Event::SurfacePoint { path, point } => self.viewer.picked(&path, point),
+            Event::SurfacePoint { path, hit } => self.viewer.picked(&path, hit),
             Event::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {
                     model,

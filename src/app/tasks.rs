@@ -81,8 +81,8 @@ pub enum Event {
     SurfacePoint {
         /// The model's file.
         path: PathBuf,
-        /// The point, in model coordinates.
-        point: Option<[f32; 3]>,
+        /// Where the click met the part.
+        hit: Option<crate::model::Hit>,
     },
     /// A lighter copy of a large model was made, for the view to draw while it moves.
     StandIn {
@@ -653,13 +653,12 @@ pub async fn pick_surface_point(
     hidden: std::collections::HashSet<usize>,
     report: Reporter,
 ) {
-    let point = blocking(move || {
+    let hit = blocking(move || {
         crate::model::pick(&model, origin, direction, |part| !hidden.contains(&part))
-            .map(|hit| hit.point)
     })
     .await
     .flatten();
-    report.send(Event::SurfacePoint { path, point });
+    report.send(Event::SurfacePoint { path, hit });
 }
 
 /// Asks where to save a file and copies it there (atomically).

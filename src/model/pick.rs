@@ -13,6 +13,9 @@ pub struct Hit {
     pub part: usize,
     /// Distance from the ray's origin.
     pub distance: f32,
+    /// Unit normal of the triangle hit, on the side the ray came from (so the point shows
+    /// from where its normal points).
+    pub normal: [f32; 3],
 }
 
 /// The nearest point where the ray `origin + t · direction` (t > 0) meets a triangle of a
@@ -33,10 +36,17 @@ pub fn pick(
             if let Some(t) = ray_triangle(origin, direction, a, b, c)
                 && nearest.is_none_or(|hit| t < hit.distance)
             {
+                let mut normal = super::normals::normalize(super::normals::face_normal(a, b, c));
+                if normal[0] * direction[0] + normal[1] * direction[1] + normal[2] * direction[2]
+                    > 0.0
+                {
+                    normal = normal.map(|n| -n);
+                }
                 nearest = Some(Hit {
                     point: [0, 1, 2].map(|i| origin[i] + direction[i] * t),
                     part: index,
                     distance: t,
+                    normal,
                 });
             }
         }
@@ -126,6 +136,7 @@ mod tests {
         assert_eq!(hit.part, 1);
         assert!((hit.distance - 5.0).abs() < 1e-5);
         assert_eq!(hit.point, [0.25, 0.5, 5.0]);
+        assert_eq!(hit.normal, [0.0, 0.0, 1.0], "facing the ray");
 
         // With the top plate hidden the ray goes through to the lower one.
         let hit = pick(&model, [0.25, 0.5, 10.0], down, |i| i != 1).expect("hits");
@@ -134,6 +145,7 @@ mod tests {
         // From below, through the back faces.
         let hit = pick(&model, [0.75, 0.25, -3.0], [0.0, 0.0, 1.0], |_| true).expect("hits");
         assert_eq!(hit.part, 0);
+        assert_eq!(hit.normal, [0.0, 0.0, -1.0], "the side the ray came from");
 
         // Beside the plates, behind the origin, and parallel to them: nothing.
         assert_eq!(pick(&model, [2.0, 0.5, 10.0], down, |_| true), None);

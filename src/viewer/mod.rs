@@ -21,7 +21,7 @@ use three_d::{
     Srgba, Vec3, Viewport,
 };
 
-use crate::model::{MeshFormat, Model, linear_to_srgb};
+use crate::model::{Hit, MeshFormat, Model, linear_to_srgb};
 
 /// Which parts show, and which one is highlighted (the parts list's hover).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub struct ViewerState {
     /// Clicks on the part pick points to measure between.
     pub measuring: bool,
     /// The picked points (two make a measurement; a third click starts a new one).
-    measured: Vec<[f32; 3]>,
+    measured: Vec<Hit>,
     /// The last click missed the part.
     missed: bool,
     /// The keys overlay is open.
@@ -147,16 +147,16 @@ impl ViewerState {
 
     /// The answer to a [`ViewerAction::Pick`] for the file at `path`: the surface point the
     /// click met, if any.
-    pub fn picked(&mut self, path: &Path, point: Option<[f32; 3]>) {
+    pub fn picked(&mut self, path: &Path, hit: Option<Hit>) {
         if self.fitted_for.as_deref() != Some(path) || !self.measuring {
             return; // another file is shown now, or measuring was switched off
         }
-        self.missed = point.is_none();
-        if let Some(point) = point {
+        self.missed = hit.is_none();
+        if let Some(hit) = hit {
             if self.measured.len() >= 2 {
                 self.measured.clear();
             }
-            self.measured.push(point);
+            self.measured.push(hit);
         }
     }
 
@@ -174,10 +174,10 @@ impl ViewerState {
             [] => format!("{miss}Click a point on the part to start measuring."),
             [a] => format!(
                 "{miss}First point at ({:.2}, {:.2}, {:.2}) mm. Click a second point.",
-                a[0], a[1], a[2]
+                a.point[0], a.point[1], a.point[2]
             ),
             [a, b, ..] => {
-                let delta = [0, 1, 2].map(|i| b[i] - a[i]);
+                let delta = [0, 1, 2].map(|i| b.point[i] - a.point[i]);
                 let distance = delta.iter().map(|d| d * d).sum::<f32>().sqrt();
                 format!(
                     "{miss}Distance {} · ΔX {:.2} · ΔY {:.2} · ΔZ {:.2} mm",
@@ -386,7 +386,8 @@ impl ViewerState {
         action
     }
 
-    /// The picked points and the line between them, drawn over the viewport.
+    /// The picked points and the line between them, drawn over the viewport. A point whose
+    /// surface has turned away from the eye is drawn hollow: it is behind the part now.
     fn measurement_markers(&self, ui: &egui::Ui, rect: egui::Rect) {
         if !self.measuring || self.measured.is_empty() {
             return;
@@ -394,23 +395,43 @@ impl ViewerState {
         let aspect = rect.width() / rect.height();
         let forward = self.camera.direction().map(|v| -v);
         let eye = self.camera.eye();
+        let dot = |u: [f32; 3], v: [f32; 3]| u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
         let to_screen = |p: [f32; 3]| {
-            let depth: f32 = (0..3).map(|i| (p[i] - eye[i]) * forward[i]).sum();
+            let depth = dot([0, 1, 2].map(|i| p[i] - eye[i]), forward);
             let [x, y] = self.camera.project(p, aspect);
             (depth > 0.0 || self.camera.orthographic).then(|| {
                 rect.center() + egui::vec2(x * rect.width() / 2.0, -y * rect.height() / 2.0)
             })
         };
+        // Toward the eye: from the point to the eye (perspective), or against the view
+        // direction (orthographic, where every ray is parallel).
+        let faces_eye = |hit: &Hit| {
+            let toward = if self.camera.orthographic {
+                forward.map(|v| -v)
+            } else {
+                [0, 1, 2].map(|i| eye[i] - hit.point[i])
+            };
+            dot(hit.normal, toward) > 0.0
+        };
         let painter = ui.painter_at(rect);
         let accent = egui::Color32::from_rgb(255, 140, 0);
         let outline = egui::Stroke::new(1.5, egui::Color32::BLACK);
-        let points: Vec<Option<egui::Pos2>> = self.measured.iter().map(|p| to_screen(*p)).collect();
+        let points: Vec<Option<egui::Pos2>> = self
+            .measured
+            .iter()
+            .map(|hit| to_screen(hit.point))
+            .collect();
         if let [Some(a), Some(b)] = points.as_slice() {
             painter.line_segment([*a, *b], egui::Stroke::new(4.0, egui::Color32::BLACK));
             painter.line_segment([*a, *b], egui::Stroke::new(2.0, accent));
         }
-        for point in points.into_iter().flatten() {
-            painter.circle(point, 5.0, accent, outline);
+        for (hit, point) in self.measured.iter().zip(points) {
+            let Some(point) = point else { continue };
+            if faces_eye(hit) {
+                painter.circle(point, 5.0, accent, outline);
+            } else {
+                painter.circle_stroke(point, 5.0, egui::Stroke::new(2.0, accent));
+            }
         }
     }
 
