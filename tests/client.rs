@@ -380,7 +380,9 @@ async fn a_download_cut_in_the_middle_leaves_no_partial_file() {
     });
     let mut seen = 0;
     let error = client
-        .download(&url, &destination, &mut |received, _| seen = received)
+        .download(&url, &destination, OutputFormat::Stl, &mut |received, _| {
+            seen = received
+        })
         .await
         .unwrap_err();
     assert!(error.is_transient(), "{error:?}");
@@ -394,9 +396,12 @@ async fn a_download_cut_in_the_middle_leaves_no_partial_file() {
 
     let mut progress = Vec::new();
     let bytes = client
-        .download(&url, &destination, &mut |received, total| {
-            progress.push((received, total))
-        })
+        .download(
+            &url,
+            &destination,
+            OutputFormat::Stl,
+            &mut |received, total| progress.push((received, total)),
+        )
         .await
         .unwrap();
     assert_eq!(std::fs::metadata(&destination).unwrap().len(), bytes);
@@ -411,7 +416,12 @@ async fn a_download_cut_in_the_middle_leaves_no_partial_file() {
 
     emu.advance_clock(Duration::from_secs(16 * 60));
     let error = client
-        .download(&url, &dir.path().join("late.stl"), &mut |_, _| {})
+        .download(
+            &url,
+            &dir.path().join("late.stl"),
+            OutputFormat::Stl,
+            &mut |_, _| {},
+        )
         .await
         .unwrap_err();
     assert_eq!(error, ApiError::DownloadRefused { status: 403 });

@@ -15,7 +15,9 @@ use url::Url;
 use super::budget::RequestBudget;
 use super::error::ApiError;
 use super::retry::RetryPolicy;
-use super::wire::{Accepted, DesignMode, ErrorBody, JobOut, OutputFormat, TextToCadBody};
+use super::wire::{
+    Accepted, DesignMode, ErrorBody, JobOut, JobStatus, OutputFormat, TextToCadBody,
+};
 use crate::keychain::Secret;
 
 /// The real API.
@@ -383,9 +385,14 @@ impl Client {
         }
         let url = self.endpoint(&format!("jobs/{job_id}"));
         let response = self.send(|| self.api.get(&url), on_wait).await?;
-        response.json().await.map_err(|e| ApiError::BadResponse {
+        let body = response.bytes().await.map_err(|e| transport(&e))?;
+        let out: JobOut = serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
             detail: e.to_string(),
-        })
+        })?;
+        if out.status == JobStatus::Other {
+            super::wire::note_undocumented_status(&body);
+        }
+        Ok(out)
     }
 
     /// Checks the key with one request: a job id that cannot exist answers 404 for a good key
@@ -399,12 +406,13 @@ impl Client {
 
     /// Downloads a signed link to `destination`, reporting (bytes so far, total if known).
     /// The file is written beside the destination under a temporary name and renamed into
-    /// place only when complete, so `destination` never holds a partial file. No API key is
-    /// sent: the link is signed.
+    /// place only when it is whole as a `format` file, so `destination` never holds a partial
+    /// file. No API key is sent: the link is signed; redirects are followed.
     pub async fn download(
         &self,
         url: &str,
         destination: &Path,
+        format: OutputFormat,
         on_progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> Result<u64, ApiError> {
         let file_error = |e: std::io::Error| ApiError::File {
@@ -457,6 +465,13 @@ impl Client {
         }
         file.sync_all().await.map_err(file_error)?;
         drop(file);
+        let written = partial.path.clone();
+        let whole = tokio::task::spawn_blocking(move || super::whole_file::check(format, &written))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        if let Err(detail) = whole {
+            return Err(ApiError::IncompleteDownload { detail });
+        }
         partial.persist().await.map_err(file_error)?;
         Ok(received)
     }

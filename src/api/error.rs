@@ -97,6 +97,12 @@ pub enum ApiError {
         /// The HTTP status.
         status: u16,
     },
+    /// The download ended, but the file is not whole (checked by its format).
+    #[error("the file arrived incomplete: {detail}")]
+    IncompleteDownload {
+        /// What is missing, e.g. "it holds 600 bytes where its header declares 1200".
+        detail: String,
+    },
     /// The downloaded file could not be written.
     #[error("could not write the file: {detail}")]
     File {
@@ -161,6 +167,9 @@ impl ApiError {
             Self::DownloadRefused { status } => {
                 format!("The download link was refused (HTTP {status}).")
             }
+            Self::IncompleteDownload { detail } => {
+                format!("The part's file arrived incomplete: {detail}.")
+            }
             Self::File { detail } => format!("The downloaded file could not be saved: {detail}."),
         }
     }
@@ -188,6 +197,10 @@ impl ApiError {
             }
             Self::Transport { .. } => "Check your internet connection, then try again.",
             Self::DownloadRefused { .. } => "Check the job again for a fresh download link.",
+            Self::IncompleteDownload { .. } => {
+                "The app fetched it again with fresh links. Try again later; if it persists, \
+                 report it with the diagnostics."
+            }
             Self::File { .. } => "Check the disk has free space and the folder is writable.",
         }
     }

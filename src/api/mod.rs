@@ -5,6 +5,7 @@ mod budget;
 mod client;
 mod error;
 mod retry;
+mod whole_file;
 mod wire;
 
 pub use budget::{RequestBudget, Window};

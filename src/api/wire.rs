@@ -1,8 +1,9 @@
 //! The API's wire types as the client reads and writes them (contract §2, §3, §8).
 //!
-//! Written from the contract, independently of the emulator's own types. Reading is lenient
-//! where the contract is vague (every JobOut field but `status` may be missing or `null`);
-//! writing is exact.
+//! Written from the contract, independently of the emulator's own types. Reading is tolerant
+//! (what the docs do not promise may change): unknown fields are ignored, `null` or an
+//! unexpected shape in an optional field reads as absent, an undocumented status means "still
+//! running". Writing is exact.
 
 use std::time::Duration;
 
@@ -118,7 +119,7 @@ impl OutputFormat {
 }
 
 /// A job's lifecycle state on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     /// Accepted, waiting for a worker.
@@ -129,6 +130,95 @@ pub enum JobStatus {
     Success,
     /// Ended with a job-level error.
     Failed,
+    /// A status the contract does not list (say `"running"`): the job is still under way, as
+    /// far as the client can tell, so it keeps polling.
+    Other,
+}
+
+impl JobStatus {
+    /// Reads a wire value, any case; an undocumented one is [`JobStatus::Other`].
+    pub fn from_wire(value: &str) -> Self {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "queued" => Self::Queued,
+            "processing" => Self::Processing,
+            "success" => Self::Success,
+            "failed" => Self::Failed,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Logs an undocumented status once per value and process (the client keeps polling).
+pub(crate) fn note_undocumented_status(body: &[u8]) {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let status = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("status")?.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if let Ok(mut seen) = SEEN.lock()
+        && !seen.contains(&status)
+    {
+        tracing::warn!("the API answered an undocumented job status {status:?}; polling on");
+        seen.push(status);
+    }
+}
+
+impl<'de> Deserialize<'de> for JobStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|value| Self::from_wire(&value))
+    }
+}
+
+/// `null` where a value is optional reads as its default (an empty list, an empty text).
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// A list of texts: `null` reads as empty, and items that are not texts are left out.
+fn text_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(match value {
+        Some(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|item| match item {
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// A count the client only shows: a whole number, a float, or a numeric string all read;
+/// anything else reads as absent rather than making the whole answer unreadable.
+fn lenient_count<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(match value {
+        Some(serde_json::Value::Number(n)) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && f.is_finite())
+                .map(|f| f.round() as u64)
+        }),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// An optional text: a string, or absent for `null` and anything that is not a string.
+fn lenient_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(match value {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    })
 }
 
 /// The 202 answer to a submission.
@@ -140,46 +230,64 @@ pub struct Accepted {
     pub status: JobStatus,
 }
 
-/// Makistry's design summary of a successful job (contract §3.1).
+/// Makistry's design summary of a successful job (contract §3.1). Every field may be missing
+/// or `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Brainstorm {
     /// Short display name.
+    #[serde(deserialize_with = "null_as_default")]
     pub project_name: String,
     /// Features detected in the prompt.
+    #[serde(deserialize_with = "text_list")]
     pub key_features: Vec<String>,
     /// Distinct physical components.
+    #[serde(deserialize_with = "text_list")]
     pub design_components: Vec<String>,
     /// Note on the geometric approach.
+    #[serde(deserialize_with = "null_as_default")]
     pub optimal_geometry: String,
     /// Suggested materials.
+    #[serde(deserialize_with = "null_as_default")]
     pub material_recommendations: String,
     /// Follow-up ideas, usable as next prompts.
+    #[serde(deserialize_with = "text_list")]
     pub suggestions: Vec<String>,
 }
 
-/// `GET /v1/jobs/{job_id}`.
+/// A brainstorm that is not an object (or has fields of other shapes) reads as absent: it is
+/// a nicety, never a reason to fail a job the server finished.
+fn lenient_brainstorm<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Brainstorm>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+}
+
+/// `GET /v1/jobs/{job_id}`. Read tolerantly: unknown fields are ignored, and every field but
+/// `status` may be missing, `null` or of another shape than documented (it then reads as
+/// absent). Only a missing `status` makes the answer unreadable.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct JobOut {
     /// Lifecycle state; the only field always required.
     pub status: JobStatus,
     /// Signed link to the file, fresh on every GET; on success.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub download_url: Option<String>,
     /// Design summary; on success.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_brainstorm")]
     pub brainstorm: Option<Brainstorm>,
     /// Credits consumed; on completed jobs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_count")]
     pub tokens_used: Option<u64>,
     /// Pipeline time; on completed jobs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_count")]
     pub latency_ms: Option<u64>,
     /// Job-level error code; on failure.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub error_code: Option<String>,
     /// Human-readable failure reason; on failure.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub error_message: Option<String>,
 }
 
@@ -200,4 +308,33 @@ pub(crate) struct ErrorBody {
     pub error_code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_within_the_contract_but_unlike_the_docs_are_read() {
+        let out: JobOut = serde_json::from_str(
+            r#"{"status":"RUNNING","progress":0.4,"brainstorm":{"project_name":null,
+                "key_features":null,"suggestions":["a",null],"extra":1},
+                "tokens_used":12.0,"latency_ms":"900","error_code":null,"download_url":null}"#,
+        )
+        .unwrap();
+        assert_eq!(out.status, JobStatus::Other);
+        assert_eq!(out.tokens_used, Some(12));
+        assert_eq!(out.latency_ms, Some(900));
+        let brainstorm = out.brainstorm.unwrap();
+        assert_eq!(brainstorm.project_name, "");
+        assert!(brainstorm.key_features.is_empty());
+        assert_eq!(brainstorm.suggestions, ["a"]);
+        let out: JobOut = serde_json::from_str(
+            r#"{"status":"success","brainstorm":{"project_name":"Cap","key_features":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(out.status, JobStatus::Success);
+        assert_eq!(out.brainstorm.unwrap().project_name, "Cap");
+        assert!(serde_json::from_str::<JobOut>(r#"{"download_url":"x"}"#).is_err());
+    }
 }

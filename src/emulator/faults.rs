@@ -25,6 +25,15 @@ pub struct Faults {
     /// The next N downloads are complete as HTTP (matching `Content-Length`) but the file itself
     /// is cut in half, as a broken storage object would be.
     pub truncate_download_next: u32,
+    /// Job answers that keep to the contract's letter but not to its examples: fields it does
+    /// not name, `null` in every optional place (empty brainstorm lists included), counts as
+    /// floats. What a changed server might send.
+    pub odd_answers: bool,
+    /// A job being worked on reports the undocumented status `running` instead of
+    /// `processing`.
+    pub undocumented_status: bool,
+    /// Download links point to a host-local redirect (`307`) to the signed file.
+    pub redirect_downloads: bool,
 }
 
 /// What to do with one `/v1` request.

@@ -15,6 +15,7 @@
 //! "The API emulator"; each is also noted where it is implemented.
 
 mod clock;
+mod dialect;
 mod error;
 mod faults;
 mod lifecycle;

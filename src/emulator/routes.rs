@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(control)
         .route("/downloads/{job_id}/{file_name}", get(download))
+        .route("/moved/downloads/{job_id}/{file_name}", get(moved_download))
         .with_state(state)
 }
 
@@ -194,9 +195,22 @@ async fn get_job(
         .admit(header_str(&headers, header::AUTHORIZATION))
         .and_then(|key| state.job_out(&key, &job_id));
     match result {
-        Ok(job) => Json(job).into_response(),
+        Ok(job) => {
+            let faults = state.with_faults(|f| f.clone());
+            Json(super::dialect::job_answer(&job, &faults)).into_response()
+        }
         Err(error) => error.into_response(),
     }
+}
+
+/// A moved download link: redirects to the signed file, query and all.
+async fn moved_download(
+    Path((job_id, file_name)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let query = request.uri().query().unwrap_or_default();
+    let target = format!("/downloads/{job_id}/{file_name}?{query}");
+    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, target)]).into_response()
 }
 
 async fn rotate_secret(

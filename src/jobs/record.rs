@@ -108,6 +108,7 @@ impl RecordedError {
             ApiError::Transport { .. } => "network_error",
             ApiError::BadResponse { .. } => "bad_response",
             ApiError::DownloadRefused { .. } => "download_refused",
+            ApiError::IncompleteDownload { .. } => "incomplete_download",
             ApiError::File { .. } => "file_error",
         };
         Self {
@@ -336,7 +337,7 @@ impl JobRecord {
                 self.error = None;
                 self.phase = match status {
                     JobStatus::Queued => Phase::Queued,
-                    JobStatus::Processing => Phase::Processing,
+                    JobStatus::Processing | JobStatus::Other => Phase::Processing,
                     // A replay of a job that already ended: the next poll reads how.
                     JobStatus::Success | JobStatus::Failed => Phase::Processing,
                 };
@@ -363,7 +364,9 @@ impl JobRecord {
     fn apply_poll(&mut self, job: JobOut, now: DateTime<Utc>, scale: f64) {
         match job.status {
             JobStatus::Queued => self.phase = Phase::Queued,
-            JobStatus::Processing => self.phase = Phase::Processing,
+            // An undocumented status: still under way as far as we can tell (the worker
+            // logs it); keep polling.
+            JobStatus::Processing | JobStatus::Other => self.phase = Phase::Processing,
             JobStatus::Success => {
                 self.brainstorm = job.brainstorm;
                 self.tokens_used = job.tokens_used;
@@ -404,8 +407,11 @@ impl JobRecord {
             // Network trouble after the client's retries: the work is not lost. A submission
             // keeps its Idempotency-Key, a poll or download resumes where it was.
             (_, e) if e.is_transient() || matches!(e, ApiError::QuotaExceeded { .. }) => {}
-            // A refused link: the next download asks for a fresh one.
-            (Phase::Downloading, ApiError::DownloadRefused { .. }) => {}
+            // A refused link or a file cut short: the next download asks for a fresh link.
+            (
+                Phase::Downloading,
+                ApiError::DownloadRefused { .. } | ApiError::IncompleteDownload { .. },
+            ) => {}
             _ => self.settle(Phase::Failed, now),
         }
     }

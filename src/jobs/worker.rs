@@ -311,7 +311,7 @@ impl Tracker {
         };
         match self
             .client
-            .download(&url, &destination, &mut on_progress)
+            .download(&url, &destination, job.format, &mut on_progress)
             .await
         {
             Ok(_) => Outcome::Downloaded(destination),
