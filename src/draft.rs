@@ -19,7 +19,7 @@ pub struct Draft {
     pub prompt: String,
     /// Design mode.
     pub mode: DesignMode,
-    /// Output format; GLB by default because it previews (the API's default, STEP, does not).
+    /// Output format; STEP by default, as the API: the exact solid, and it previews here too.
     pub format: OutputFormat,
     /// Attached images (checked, kept copies), in the order they are sent.
     pub images: Vec<ImageRef>,
@@ -30,7 +30,7 @@ impl Default for Draft {
         Self {
             prompt: String::new(),
             mode: DesignMode::Standard,
-            format: OutputFormat::Glb,
+            format: OutputFormat::Step,
             images: Vec::new(),
         }
     }

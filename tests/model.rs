@@ -51,7 +51,12 @@ fn the_assembly_loads_with_the_same_mesh_from_every_format() {
             model.bounds
         );
     }
-    let lid = three_mf.parts.iter().find(|p| p.name == "lid").unwrap();
+    // CadQuery's 3MF names its objects "CadQuery Shape N": the lid is the one on top.
+    let lid = three_mf
+        .parts
+        .iter()
+        .max_by(|a, b| a.bounds.max[2].total_cmp(&b.bounds.max[2]))
+        .unwrap();
     assert!(
         (lid.bounds.min[2] - 24.0).abs() < 1e-4,
         "lid placed at z = 24: {:?}",

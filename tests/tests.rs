@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod client;
+mod corpus;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;

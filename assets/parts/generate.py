@@ -3,8 +3,10 @@
 
 Every part is modelled as a B-rep solid and exported to the four formats the
 Makistry API serves: STEP (exact geometry), binary STL, GLB (binary glTF with
-per-part colours) and 3MF. The emulator embeds the results (src/emulator/parts.rs)
-and picks one by what a prompt mentions.
+per-part colours) and 3MF, each by CadQuery's own exporters exactly as a CadQuery
+pipeline writes them, with no post-processing: the emulator serves what the real
+service would, so the app and the tests meet real files. The emulator embeds the
+results (src/emulator/parts.rs) and picks one by what a prompt mentions.
 
 Run from anywhere (needs `pip install cadquery`, tested with CadQuery 2.8):
 
@@ -17,8 +19,6 @@ millimetres.
 
 import math
 import pathlib
-import xml.etree.ElementTree as ET
-import zipfile
 
 import cadquery as cq
 
@@ -186,79 +186,28 @@ SINGLE_PARTS = {
 
 
 def export_single(name, shape, rgba):
+    """One part, each format through CadQuery's own exporter, untouched afterwards."""
     cq.exporters.export(shape, str(OUT / f"{name}.step"))
     cq.exporters.export(shape, str(OUT / f"{name}.stl"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE)
-    write_3mf(OUT / f"{name}.3mf", [(name, shape, cq.Location(), rgba)])
+    cq.exporters.export(shape, str(OUT / f"{name}.3mf"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE)
+    # glTF carries colours only through an assembly, which is how CadQuery writes GLB.
     assy = cq.Assembly(name=f"{name}_model")
     assy.add(shape, name=name, color=cq.Color(*rgba))
     assy.export(str(OUT / f"{name}.glb"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE)
 
 
-def write_3mf(path, parts):
-    """3MF with one object per part (mesh in the part's own frame), a colour per part, and build
-    items whose transforms place them, as slicers expect from a multi-part print plate.
-
-    CadQuery's own 3MF writer is not used: it numbers its first object 0, and the 3MF core spec
-    requires resource ids to be positive, so strict readers (lib3mf) refuse its files."""
-    ns = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
-    model = ET.Element("model", {"xmlns": ns, "unit": "millimeter", "xml:lang": "en-US"})
-    ET.SubElement(model, "metadata", name="Application").text = "Makistry emulator parts (CadQuery)"
-    resources = ET.SubElement(model, "resources")
-    materials = ET.SubElement(resources, "basematerials", id="1")
-    for name, _, _, rgba in parts:
-        colour = "#" + "".join(f"{round(c * 255):02X}" for c in rgba)
-        ET.SubElement(materials, "base", name=name, displaycolor=colour)
-    build = ET.Element("build")
-    for index, (name, shape, location, _) in enumerate(parts):
-        object_id = str(index + 2)
-        obj = ET.SubElement(
-            resources, "object", id=object_id, name=name, type="model", pid="1", pindex=str(index)
-        )
-        mesh = ET.SubElement(obj, "mesh")
-        vertices, triangles = shape.val().tessellate(TOLERANCE, ANGULAR_TOLERANCE)
-        v_el = ET.SubElement(mesh, "vertices")
-        for v in vertices:
-            ET.SubElement(v_el, "vertex", x=f"{v.x:.6g}", y=f"{v.y:.6g}", z=f"{v.z:.6g}")
-        t_el = ET.SubElement(mesh, "triangles")
-        for a, b, c in triangles:
-            ET.SubElement(t_el, "triangle", v1=str(a), v2=str(b), v3=str(c))
-        offset = location.toTuple()[0]
-        # 3MF transforms are 3x4, row-major columns: m00 m01 m02 m10 m11 m12 m20 m21 m22 tx ty tz.
-        transform = f"1 0 0 0 1 0 0 0 1 {offset[0]:g} {offset[1]:g} {offset[2]:g}"
-        if offset == (0, 0, 0):
-            ET.SubElement(build, "item", objectid=object_id)
-        else:
-            ET.SubElement(build, "item", objectid=object_id, transform=transform)
-    model.append(build)
-    content_types = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>'
-        "</Types>"
-    )
-    rels = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Target="/3D/3dmodel.model" Id="rel0" '
-        'Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>'
-        "</Relationships>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", content_types)
-        zf.writestr("_rels/.rels", rels)
-        zf.writestr("3D/3dmodel.model", ET.tostring(model, xml_declaration=True, encoding="utf-8"))
-
-
 def export_assembly(name, parts):
+    """A coloured assembly: STEP, GLB and STL from `Assembly.export`; 3MF (which the assembly
+    exporter does not write) from `cq.exporters.export` of the assembly's compound."""
     assy = cq.Assembly(name=name)
     for part_name, shape, location, rgba in parts:
         assy.add(shape, name=part_name, loc=location, color=cq.Color(*rgba))
     assy.export(str(OUT / f"{name}.step"))
     assy.export(str(OUT / f"{name}.glb"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE)
-    placed = cq.Compound.makeCompound([shape.val().moved(loc) for _, shape, loc, _ in parts])
-    cq.exporters.export(placed, str(OUT / f"{name}.stl"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE)
-    write_3mf(OUT / f"{name}.3mf", parts)
+    assy.export(str(OUT / f"{name}.stl"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE)
+    cq.exporters.export(
+        assy.toCompound(), str(OUT / f"{name}.3mf"), tolerance=TOLERANCE, angularTolerance=ANGULAR_TOLERANCE
+    )
 
 
 def main():

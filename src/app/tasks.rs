@@ -600,10 +600,7 @@ pub async fn load_model(
     let result = match loaded {
         Some(Ok(loaded)) => Ok(loaded),
         Some(Err(crate::model::LoadError::Cancelled)) => return,
-        Some(Err(e)) => Err(Message::error(
-            format!("{e}."),
-            "Check the file is a complete GLB, STL or 3MF file.",
-        )),
+        Some(Err(e)) => Err(Message::error(format!("{e}."), load_error_action(&e))),
         None => Err(Message::error("The file could not be read.", "")),
     };
     if progress.is_cancelled() {
@@ -634,6 +631,19 @@ pub async fn load_model(
                 stand_in: Arc::new(stand_in),
             });
         }
+    }
+}
+
+/// What to do about a file that could not be previewed.
+fn load_error_action(error: &crate::model::LoadError) -> &'static str {
+    use crate::model::LoadError;
+    match error {
+        LoadError::NoStepKernel => {
+            "Reinstall Makistry Desktop; GLB, STL and 3MF files still preview."
+        }
+        LoadError::Unsupported(_) => "Open a STEP, GLB, STL or 3MF file.",
+        LoadError::TooLarge { .. } => "Open it in a CAD program, or export a lighter version.",
+        _ => "Check the file is complete: download or export it again.",
     }
 }
 

@@ -1,4 +1,4 @@
-//! CAD meshes for previewing: GLB, STL and 3MF files into render-ready [`Part`]s (positions,
+//! CAD meshes for previewing: GLB, STL, 3MF and STEP files into render-ready [`Part`]s (positions,
 //! normals, indices, colour, bounds), in the file's own coordinates and units, with node and
 //! build-item transforms applied and no axis swap. No GL and no egui here: the viewer uploads
 //! what this produces, and `makistry inspect` prints it.
@@ -11,6 +11,7 @@ mod gltf;
 mod normals;
 mod pick;
 mod simplify;
+pub mod step;
 mod stl;
 mod three_mf;
 
@@ -129,6 +130,9 @@ pub struct Model {
     pub parts: Vec<Part>,
     /// Bounds of all parts.
     pub bounds: Bounds,
+    /// Surfaces the file has that could not be meshed, named for the user ("face 3 of lid"):
+    /// shown beside the part, never dropped silently. Only STEP has any.
+    pub unmeshed: Vec<String>,
 }
 
 impl Model {
@@ -138,7 +142,11 @@ impl Model {
         for part in &parts {
             bounds.union(&part.bounds);
         }
-        Self { parts, bounds }
+        Self {
+            parts,
+            bounds,
+            unmeshed: Vec::new(),
+        }
     }
 
     /// Triangles over all parts.
@@ -152,7 +160,7 @@ impl Model {
     }
 }
 
-/// The formats the viewer reads (STEP has no mesh to show).
+/// The formats the viewer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MeshFormat {
     /// Binary glTF.
@@ -161,6 +169,8 @@ pub enum MeshFormat {
     Stl,
     /// 3D Manufacturing Format.
     ThreeMf,
+    /// STEP (ISO 10303-21), meshed by OpenCascade in a child process.
+    Step,
 }
 
 impl MeshFormat {
@@ -170,8 +180,21 @@ impl MeshFormat {
             "glb" => Some(Self::Glb),
             "stl" => Some(Self::Stl),
             "3mf" => Some(Self::ThreeMf),
+            "step" | "stp" => Some(Self::Step),
             _ => None,
         }
+    }
+
+    /// By the file's content where it says (STEP's header), else by its extension.
+    pub fn of_file(path: &Path) -> Option<Self> {
+        let mut start = [0u8; 64];
+        let read = std::fs::File::open(path)
+            .and_then(|mut file| file.read(&mut start))
+            .unwrap_or(0);
+        if step::is_step(&start[..read]) {
+            return Some(Self::Step);
+        }
+        Self::from_path(path).filter(|format| *format != Self::Step)
     }
 
     /// Name for messages.
@@ -180,6 +203,7 @@ impl MeshFormat {
             Self::Glb => "GLB",
             Self::Stl => "STL",
             Self::ThreeMf => "3MF",
+            Self::Step => "STEP",
         }
     }
 }
@@ -188,8 +212,15 @@ impl MeshFormat {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
     /// The extension is not one the viewer reads.
-    #[error("{0} files cannot be previewed; open a GLB, STL or 3MF file")]
+    #[error("{0} files cannot be previewed; open a STEP, GLB, STL or 3MF file")]
     Unsupported(String),
+    /// STEP needs the `makistry-step-mesher` program, and it is not there.
+    #[error(
+        "STEP files cannot be previewed by this installation: its STEP mesher \
+         (makistry-step-mesher, built with OpenCascade) is missing; reinstall the app, or open \
+         a GLB, STL or 3MF file"
+    )]
+    NoStepKernel,
     /// The file could not be read.
     #[error("the file could not be read: {0}")]
     Io(String),
@@ -201,13 +232,21 @@ pub enum LoadError {
         /// What is wrong.
         reason: String,
     },
+    /// The file is valid but holds nothing the viewer can draw (only beams or slices, say).
+    #[error("this {format} file has nothing to preview: {reason}")]
+    NothingToShow {
+        /// The format's name.
+        format: &'static str,
+        /// What it holds instead.
+        reason: String,
+    },
     /// The load was abandoned (another file was opened).
     #[error("opening the file was stopped")]
     Cancelled,
     /// The file asks for more than the viewer will hold.
     #[error("this {format} file is too large to preview: {reason}")]
     TooLarge {
-        /// GLB, STL or 3MF.
+        /// GLB, STL, 3MF or STEP.
         format: &'static str,
         /// What is too large.
         reason: String,
@@ -235,6 +274,8 @@ pub struct LoadProgress {
     total: AtomicU64,
     reading_done: AtomicBool,
     cancelled: AtomicBool,
+    faces_done: AtomicU64,
+    faces_total: AtomicU64,
 }
 
 impl LoadProgress {
@@ -251,6 +292,14 @@ impl LoadProgress {
         self.reading_done.load(Ordering::Relaxed)
     }
 
+    /// Faces meshed so far and faces in the file (STEP only; zeros before meshing starts).
+    pub fn faces(&self) -> (u64, u64) {
+        (
+            self.faces_done.load(Ordering::Relaxed),
+            self.faces_total.load(Ordering::Relaxed),
+        )
+    }
+
     /// Asks the load to stop; it returns [`LoadError::Cancelled`] at its next check.
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::Relaxed);
@@ -265,19 +314,22 @@ impl LoadProgress {
 /// Bytes read between progress updates and cancellation checks.
 const READ_CHUNK: usize = 4 << 20;
 
-/// Loads a file; the extension picks the format.
+/// Loads a file; its header (STEP) or else its extension picks the format.
 pub fn load_path(path: &Path) -> Result<Model, LoadError> {
     load_path_with(path, &LoadProgress::default())
 }
 
 /// [`load_path`], reporting how far it got in `progress` and stopping when it is cancelled.
 pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
-    let format = MeshFormat::from_path(path).ok_or_else(|| {
+    let format = MeshFormat::of_file(path).ok_or_else(|| {
         LoadError::Unsupported(
             path.extension()
                 .map_or_else(|| "These".into(), |e| e.to_string_lossy().to_uppercase()),
         )
     })?;
+    if format == MeshFormat::Step {
+        return step::load(path, progress);
+    }
     let io = |e: std::io::Error| LoadError::Io(e.to_string());
     let mut file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
@@ -306,12 +358,17 @@ pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, Loa
     Ok(model)
 }
 
-/// Loads a file already in memory.
+/// Loads a mesh file already in memory (STEP is meshed from its path: [`load_path`]).
 pub fn load_bytes(format: MeshFormat, bytes: &[u8]) -> Result<Model, LoadError> {
     let model = match format {
         MeshFormat::Stl => stl::load(bytes)?,
         MeshFormat::Glb => gltf::load(bytes)?,
         MeshFormat::ThreeMf => three_mf::load(bytes)?,
+        MeshFormat::Step => {
+            return Err(LoadError::Io(
+                "STEP is meshed from a file on disk, not from memory".into(),
+            ));
+        }
     };
     let finite = model
         .parts

@@ -57,12 +57,11 @@ fn mode_blurb(mode: DesignMode) -> &'static str {
 
 fn format_note(format: OutputFormat) -> &'static str {
     match format {
-        OutputFormat::Glb => "GLB keeps colours and parts, and previews here.",
-        OutputFormat::Stl => "STL is a plain mesh for slicers; it previews here.",
-        OutputFormat::ThreeMf => "3MF is a mesh for 3D printing; it previews here.",
+        OutputFormat::Glb => "GLB is a mesh with colours and parts, for viewers and the web.",
+        OutputFormat::Stl => "STL is a plain mesh for slicers.",
+        OutputFormat::ThreeMf => "3MF is a mesh for 3D printing, with colours and parts.",
         OutputFormat::Step => {
-            "STEP is an exact solid for CAD programs; it has no preview here. Save it and \
-             open it in your CAD program."
+            "STEP is the exact solid, to edit in a CAD program; the API's default."
         }
     }
 }

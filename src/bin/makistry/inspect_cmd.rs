@@ -1,5 +1,5 @@
-//! `makistry inspect`: loads a GLB, STL or 3MF file with the viewer's own code and prints what
-//! it holds, for users and for our checks.
+//! `makistry inspect`: loads a STEP, GLB, STL or 3MF file with the viewer's own code and prints
+//! what it holds, for users and for our checks.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,9 +13,10 @@ use crate::common::{exit, fail};
 /// Options of `makistry inspect`.
 #[derive(Args)]
 pub struct InspectArgs {
-    /// The file (.glb, .stl or .3mf).
+    /// The file (.step, .glb, .stl or .3mf; STEP is also known by its header).
     file: PathBuf,
-    /// Print one JSON object: parts, triangles, vertices, bbox {min, max}, load_ms.
+    /// Print one JSON object: parts, triangles, vertices, bbox {min, max}, unmeshed (faces
+    /// that could not be meshed), load_ms.
     #[arg(long)]
     json: bool,
 }
@@ -46,6 +47,7 @@ pub async fn run(args: InspectArgs) -> ExitCode {
             "triangles": model.triangles(),
             "vertices": model.vertices(),
             "bbox": { "min": min, "max": max },
+            "unmeshed": model.unmeshed,
             "load_ms": load_ms,
         });
         println!("{summary}");
@@ -71,6 +73,9 @@ pub async fn run(args: InspectArgs) -> ExitCode {
     println!("  bbox   min {min:?}  max {max:?}");
     for part in &model.parts {
         println!("  part   {} ({} triangles)", part.name, part.triangles());
+    }
+    for face in &model.unmeshed {
+        println!("  not shown: {face} (it could not be meshed)");
     }
     println!("  loaded in {load_ms:.1} ms");
     ExitCode::SUCCESS

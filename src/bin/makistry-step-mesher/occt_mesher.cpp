@@ -1,0 +1,273 @@
+// STEP to triangles with OpenCascade (OCCT), the kernel that wrote the files (CadQuery) and that
+// f3d and FreeCAD read them with. Runs inside the `makistry-step-mesher` child process only, so
+// a face that makes the kernel loop can be stopped by killing the process, and the window and the
+// CLI never load OCCT themselves.
+//
+// Output, on stdout (little-endian, read by src/model/step.rs):
+//   "MKSTEP1\n"
+//   u32 part count, then per part:
+//     u32 name length, name (UTF-8), f32 rgba (sRGB, alpha 1 = opaque), u8 has_colour,
+//     u32 vertex count, f32 xyz per vertex (millimetres, placed in the assembly),
+//     u32 triangle count, u32 i j k per triangle (counter-clockwise seen from outside)
+//   u32 count of faces that could not be meshed, then per face: u32 length, text
+// Progress, on stderr: one line "faces <done> <total>" before each face is meshed, so the
+// parent knows which face a hang is in.
+
+#include <BRepBndLib.hxx>
+#include <BRepMesh_IncrementalMesh.hxx>
+#include <BRep_Tool.hxx>
+#include <Bnd_Box.hxx>
+#include <Message.hxx>
+#include <Message_Messenger.hxx>
+#include <Poly_Triangulation.hxx>
+#include <Quantity_ColorRGBA.hxx>
+#include <STEPCAFControl_Reader.hxx>
+#include <Standard_Failure.hxx>
+#include <TCollection_AsciiString.hxx>
+#include <TCollection_ExtendedString.hxx>
+#include <TDF_LabelSequence.hxx>
+#include <TDataStd_Name.hxx>
+#include <TDocStd_Document.hxx>
+#include <TopExp_Explorer.hxx>
+#include <TopLoc_Location.hxx>
+#include <TopoDS.hxx>
+#include <TopoDS_Face.hxx>
+#include <TopoDS_Shape.hxx>
+#include <XCAFApp_Application.hxx>
+#include <XCAFDoc_ColorTool.hxx>
+#include <XCAFDoc_DocumentTool.hxx>
+#include <XCAFDoc_ShapeTool.hxx>
+
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Leaf {
+  std::string name;
+  TopoDS_Shape shape;  // placed (assembly locations applied)
+  bool has_colour = false;
+  float rgba[4] = {0.55f, 0.57f, 0.6f, 1.0f};
+};
+
+std::string utf8(const TCollection_ExtendedString& text) {
+  std::string out(static_cast<size_t>(text.LengthOfCString()) + 1, '\0');
+  Standard_PCharacter buffer = out.data();
+  const Standard_Integer written = text.ToUTF8CString(buffer);
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+std::string label_name(const TDF_Label& label) {
+  Handle(TDataStd_Name) name;
+  if (label.FindAttribute(TDataStd_Name::GetID(), name)) return utf8(name->Get());
+  return std::string();
+}
+
+// OCCT keeps colours linear; files store sRGB, and so does our output.
+void to_srgba(const Quantity_ColorRGBA& colour, float rgba[4]) {
+  Standard_Real r, g, b;
+  colour.GetRGB().Values(r, g, b, Quantity_TOC_sRGB);
+  rgba[0] = static_cast<float>(r);
+  rgba[1] = static_cast<float>(g);
+  rgba[2] = static_cast<float>(b);
+  rgba[3] = colour.Alpha();
+}
+
+bool label_colour(const Handle(XCAFDoc_ColorTool) & colours, const TDF_Label& label, float rgba[4]) {
+  Quantity_ColorRGBA colour;
+  if (colours->GetColor(label, XCAFDoc_ColorSurf, colour) ||
+      colours->GetColor(label, XCAFDoc_ColorGen, colour)) {
+    to_srgba(colour, rgba);
+    return true;
+  }
+  return false;
+}
+
+// A part's colour is that of its instance, else its shape, else its first coloured face.
+void collect(const Handle(XCAFDoc_ShapeTool) & shapes, const Handle(XCAFDoc_ColorTool) & colours,
+             const TDF_Label& label, const TopLoc_Location& placement, const Leaf& inherited,
+             int depth, std::vector<Leaf>& leaves) {
+  TDF_Label referred = label;
+  if (XCAFDoc_ShapeTool::IsReference(label)) XCAFDoc_ShapeTool::GetReferredShape(label, referred);
+  Leaf here = inherited;
+  const std::string name = label_name(label);
+  const std::string referred_name = label_name(referred);
+  // Instance names such as "=>[0:1:1:2]" say nothing to a user: prefer the part's own name.
+  if (!referred_name.empty()) here.name = referred_name;
+  else if (!name.empty()) here.name = name;
+  float rgba[4];
+  if (label_colour(colours, label, rgba) || label_colour(colours, referred, rgba)) {
+    here.has_colour = true;
+    std::copy(rgba, rgba + 4, here.rgba);
+  }
+  if (XCAFDoc_ShapeTool::IsAssembly(referred) && depth < 32) {
+    TDF_LabelSequence components;
+    XCAFDoc_ShapeTool::GetComponents(referred, components);
+    for (Standard_Integer i = 1; i <= components.Length(); ++i) {
+      const TDF_Label& component = components.Value(i);
+      const TopLoc_Location inner = placement * XCAFDoc_ShapeTool::GetLocation(component);
+      collect(shapes, colours, component, inner, here, depth + 1, leaves);
+    }
+    return;
+  }
+  TopoDS_Shape shape = XCAFDoc_ShapeTool::GetShape(referred);
+  if (shape.IsNull()) return;
+  here.shape = shape.Moved(placement);
+  if (!here.has_colour) {
+    for (TopExp_Explorer faces(shape, TopAbs_FACE); faces.More(); faces.Next()) {
+      Quantity_ColorRGBA colour;
+      if (colours->GetColor(faces.Current(), XCAFDoc_ColorSurf, colour)) {
+        here.has_colour = true;
+        to_srgba(colour, here.rgba);
+        break;
+      }
+    }
+  }
+  leaves.push_back(here);
+}
+
+void put_u32(FILE* out, uint32_t value) { std::fwrite(&value, sizeof value, 1, out); }
+void put_f32(FILE* out, float value) { std::fwrite(&value, sizeof value, 1, out); }
+void put_text(FILE* out, const std::string& text) {
+  put_u32(out, static_cast<uint32_t>(text.size()));
+  std::fwrite(text.data(), 1, text.size(), out);
+}
+
+}  // namespace
+
+// Meshes the STEP file at `path` and writes the parts to stdout. Faces whose numbers (1-based,
+// over the whole file, in the order "faces" lines count them) are in `skip` are not meshed and
+// are reported as skipped. Returns 0, or 2 when the file cannot be read (a line "error <why>" on
+// stderr).
+extern "C" int makistry_mesh_step(const char* path, const uint32_t* skip, size_t skip_count) {
+  FILE* out = stdout;
+  FILE* progress = stderr;
+#ifdef _WIN32
+  _setmode(_fileno(stdout), _O_BINARY);
+#endif
+  try {
+    // OCCT prints its own traces to stdout by default; stdout is our data channel.
+    Message::DefaultMessenger()->RemovePrinters(STANDARD_TYPE(Message_Printer));
+    Handle(XCAFApp_Application) app = XCAFApp_Application::GetApplication();
+    Handle(TDocStd_Document) doc;
+    app->NewDocument("MDTV-XCAF", doc);
+    STEPCAFControl_Reader reader;
+    reader.SetColorMode(true);
+    reader.SetNameMode(true);
+    reader.SetLayerMode(false);
+    if (reader.ReadFile(path) != IFSelect_RetDone) {
+      std::fprintf(progress, "error it is not a STEP file OpenCascade can read\n");
+      return 2;
+    }
+    if (!reader.Transfer(doc)) {
+      std::fprintf(progress, "error it holds no shapes OpenCascade can build\n");
+      return 2;
+    }
+    Handle(XCAFDoc_ShapeTool) shapes = XCAFDoc_DocumentTool::ShapeTool(doc->Main());
+    Handle(XCAFDoc_ColorTool) colours = XCAFDoc_DocumentTool::ColorTool(doc->Main());
+    TDF_LabelSequence roots;
+    shapes->GetFreeShapes(roots);
+    std::vector<Leaf> leaves;
+    for (Standard_Integer i = 1; i <= roots.Length(); ++i) {
+      Leaf root;
+      collect(shapes, colours, roots.Value(i), TopLoc_Location(), root, 0, leaves);
+    }
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (leaves[i].name.empty()) leaves[i].name = "part " + std::to_string(i + 1);
+    }
+
+    // One tolerance for the whole file, relative to its size, so a 5 mm clip and a 2 m frame
+    // both look smooth: 0.05 % of the diagonal (0.05 mm on a 100 mm part), 0.35 rad.
+    Bnd_Box box;
+    size_t total_faces = 0;
+    for (const Leaf& leaf : leaves) {
+      BRepBndLib::Add(leaf.shape, box);
+      for (TopExp_Explorer f(leaf.shape, TopAbs_FACE); f.More(); f.Next()) ++total_faces;
+    }
+    const double diagonal = box.IsVoid() ? 1.0 : std::sqrt(box.SquareExtent());
+    const double linear = std::max(diagonal * 0.0005, 1e-4);
+    const double angular = 0.35;
+    const std::set<uint32_t> skipped(skip, skip + skip_count);
+
+    std::fwrite("MKSTEP1\n", 1, 8, out);
+    put_u32(out, static_cast<uint32_t>(leaves.size()));
+    std::vector<std::string> failed;
+    uint32_t face_number = 0;
+    for (const Leaf& leaf : leaves) {
+      std::vector<float> xyz;
+      std::vector<uint32_t> triangles;
+      uint32_t face_in_part = 0;
+      for (TopExp_Explorer f(leaf.shape, TopAbs_FACE); f.More(); f.Next()) {
+        ++face_number;
+        ++face_in_part;
+        const TopoDS_Face& face = TopoDS::Face(f.Current());
+        const std::string where =
+            "face " + std::to_string(face_in_part) + " of " + leaf.name;
+        if (skipped.count(face_number)) {
+          failed.push_back(where + " (meshing it did not finish)");
+          continue;
+        }
+        std::fprintf(progress, "faces %u %zu\n", face_number - 1, total_faces);
+        std::fflush(progress);
+        try {
+          BRepMesh_IncrementalMesh mesher(face, linear, false, angular, false);
+        } catch (const Standard_Failure&) {
+        }
+        TopLoc_Location location;
+        Handle(Poly_Triangulation) mesh = BRep_Tool::Triangulation(face, location);
+        if (mesh.IsNull() || mesh->NbTriangles() == 0) {
+          failed.push_back(where);
+          continue;
+        }
+        const gp_Trsf placement = location.Transformation();
+        const bool flip = (face.Orientation() == TopAbs_REVERSED) != placement.IsNegative();
+        const uint32_t base = static_cast<uint32_t>(xyz.size() / 3);
+        for (Standard_Integer n = 1; n <= mesh->NbNodes(); ++n) {
+          const gp_Pnt p = mesh->Node(n).Transformed(placement);
+          xyz.push_back(static_cast<float>(p.X()));
+          xyz.push_back(static_cast<float>(p.Y()));
+          xyz.push_back(static_cast<float>(p.Z()));
+        }
+        for (Standard_Integer t = 1; t <= mesh->NbTriangles(); ++t) {
+          Standard_Integer a, b, c;
+          mesh->Triangle(t).Get(a, b, c);
+          if (flip) std::swap(b, c);
+          triangles.push_back(base + static_cast<uint32_t>(a - 1));
+          triangles.push_back(base + static_cast<uint32_t>(b - 1));
+          triangles.push_back(base + static_cast<uint32_t>(c - 1));
+        }
+      }
+      put_text(out, leaf.name);
+      for (float c : leaf.rgba) put_f32(out, c);
+      const uint8_t has_colour = leaf.has_colour ? 1 : 0;
+      std::fwrite(&has_colour, 1, 1, out);
+      put_u32(out, static_cast<uint32_t>(xyz.size() / 3));
+      std::fwrite(xyz.data(), sizeof(float), xyz.size(), out);
+      put_u32(out, static_cast<uint32_t>(triangles.size() / 3));
+      std::fwrite(triangles.data(), sizeof(uint32_t), triangles.size(), out);
+    }
+    put_u32(out, static_cast<uint32_t>(failed.size()));
+    for (const std::string& face : failed) put_text(out, face);
+    std::fprintf(progress, "faces %u %zu\n", face_number, total_faces);
+    std::fflush(out);
+    std::fflush(progress);
+    return 0;
+  } catch (const Standard_Failure& failure) {
+    std::fprintf(progress, "error OpenCascade stopped: %s\n", failure.GetMessageString());
+    return 2;
+  } catch (...) {
+    std::fprintf(progress, "error OpenCascade stopped on this file\n");
+    return 2;
+  }
+}
