@@ -241,3 +241,83 @@ async fn a_download_that_keeps_failing_waits_for_resume_and_then_completes() {
     assert!(done.error.is_none());
     assert_eq!(emu.jobs().len(), 1);
 }
+
+#[tokio::test]
+async fn a_job_whose_answers_are_unlike_the_docs_finishes_and_downloads_its_file() {
+    let emu = scaled_emulator(SCALE, quick_jobs()).await;
+    // Within the contract's letter: unknown fields, nulls, float counts, a status the docs do
+    // not list while the job runs, and a download link that redirects.
+    emu.set_faults(makistry::emulator::Faults {
+        odd_answers: true,
+        undocumented_status: true,
+        redirect_downloads: true,
+        ..makistry::emulator::Faults::default()
+    });
+    let setup = tracker_for(&emu, SCALE);
+    let job = setup
+        .tracker
+        .record(new_job("a 60 mm lens cap", OutputFormat::Stl))
+        .unwrap();
+    let done = setup.tracker.run(&job.id).await.unwrap();
+    assert_eq!(done.phase, Phase::Done, "{:?}", done.error);
+    let brainstorm = done.brainstorm.unwrap();
+    assert_eq!(brainstorm.project_name, "Lens Cap — 60mm OD");
+    assert!(brainstorm.key_features.is_empty());
+    assert!(!brainstorm.suggestions.is_empty());
+    assert!(done.tokens_used.is_some());
+    let served = emu.jobs()[0].clone();
+    let file = std::fs::read(done.file.unwrap()).unwrap();
+    let mesh = load_mesh("cap.stl", file).unwrap();
+    assert!(mesh.triangles > 1000, "{served:?}");
+    assert_eq!(emu.stats().downloads_with_credentials, 0);
+    assert_eq!(emu.jobs().len(), 1, "one job on the server");
+}
+
+#[tokio::test]
+async fn no_format_ends_done_with_a_file_cut_short() {
+    let emu = scaled_emulator(SCALE, quick_jobs()).await;
+    let setup = tracker_for(&emu, SCALE);
+    for format in OutputFormat::ALL {
+        // Every link serves half the file as if it were all of it.
+        emu.set_faults(makistry::emulator::Faults {
+            truncate_download_next: 100,
+            ..makistry::emulator::Faults::default()
+        });
+        let job = setup
+            .tracker
+            .record(new_job("an enclosure", format))
+            .unwrap();
+        let stopped = setup.tracker.run(&job.id).await.unwrap();
+        assert_ne!(stopped.phase, Phase::Done, "{format:?}");
+        assert_eq!(stopped.file, None, "{format:?}");
+        let error = stopped.error.clone().unwrap();
+        assert_eq!(error.code, "incomplete_download", "{format:?}");
+        assert!(error.sentence.contains("incomplete"), "{}", error.sentence);
+        let files = setup.dir.path().join("files");
+        let kept = std::fs::read_dir(&files).map_or(0, |d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&stopped.id))
+                .count()
+        });
+        assert_eq!(kept, 0, "{format:?}: nothing of the short file is kept");
+
+        // One short download, then a whole one: fetched again with a fresh link, done.
+        emu.set_faults(makistry::emulator::Faults {
+            truncate_download_next: 1,
+            ..makistry::emulator::Faults::default()
+        });
+        let job = setup
+            .tracker
+            .record(new_job("an enclosure", format))
+            .unwrap();
+        let done = setup.tracker.run(&job.id).await.unwrap();
+        assert_eq!(done.phase, Phase::Done, "{format:?}: {:?}", done.error);
+        let file = std::fs::read(done.file.unwrap()).unwrap();
+        let served = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("assets/parts/enclosure.{}", format.extension())),
+        )
+        .unwrap();
+        assert_eq!(file, served, "{format:?}: the whole file");
+    }
+}
