@@ -569,7 +569,7 @@ pub async fn pick_model(report: Reporter) {
     }
     let file = rfd::AsyncFileDialog::new()
         .set_title("Open a 3D file")
-        .add_filter("3D files", &["glb", "stl", "3mf"])
+        .add_filter("3D files", &["step", "stp", "glb", "stl", "3mf"])
         .pick_file()
         .await;
     if let Some(file) = file {

@@ -25,11 +25,11 @@ pub enum ModeArg {
 /// `--format`.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum FormatArg {
-    /// Exact B-rep solid for CAD programs.
+    /// Exact B-rep solid for CAD programs (the API's default; previews in the app).
     Step,
     /// Triangle mesh for 3D printing.
     Stl,
-    /// Binary glTF with colours (previews in the app).
+    /// Binary glTF mesh with colours and parts.
     Glb,
     /// 3D Manufacturing Format.
     #[value(name = "3mf")]
@@ -47,8 +47,8 @@ pub struct GenerateArgs {
     /// Design mode.
     #[arg(long, value_enum, default_value = "standard")]
     mode: ModeArg,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "glb")]
+    /// Output format (STEP, as the API and the app).
+    #[arg(long, value_enum, default_value = "step")]
     format: FormatArg,
     /// Where to write the file (default: a name from the prompt, in the current directory).
     #[arg(long, value_name = "PATH")]
