@@ -155,3 +155,70 @@ fn a_step_load_stops_when_cancelled() {
         makistry::model::load_path_with(&root().join("assets/parts/lens_cap.step"), &progress);
     assert_eq!(result, Err(LoadError::Cancelled));
 }
+
+/// A mesher that loops on face 1 until told to skip it: the watchdog must kill it, skip the
+/// face, and name it in the result, in seconds, not hang.
+#[cfg(unix)]
+#[test]
+fn a_face_the_kernel_loops_on_is_skipped_and_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // The answer the second run gives: one part (a triangle), face 1 not meshed.
+    let mut answer = b"MKSTEP1\n".to_vec();
+    answer.extend_from_slice(&1u32.to_le_bytes());
+    answer.extend_from_slice(&4u32.to_le_bytes());
+    answer.extend_from_slice(b"body");
+    for c in [0.5f32, 0.5, 0.5, 1.0] {
+        answer.extend_from_slice(&c.to_le_bytes());
+    }
+    answer.push(1);
+    answer.extend_from_slice(&3u32.to_le_bytes());
+    for c in [0f32, 0., 0., 10., 0., 0., 0., 10., 0.] {
+        answer.extend_from_slice(&c.to_le_bytes());
+    }
+    answer.extend_from_slice(&1u32.to_le_bytes());
+    for i in [0u32, 1, 2] {
+        answer.extend_from_slice(&i.to_le_bytes());
+    }
+    let note = b"face 1 of body (meshing it did not finish)";
+    answer.extend_from_slice(&1u32.to_le_bytes());
+    answer.extend_from_slice(&(note.len() as u32).to_le_bytes());
+    answer.extend_from_slice(note);
+    std::fs::write(dir.path().join("answer.bin"), answer).unwrap();
+    let mesher = dir.path().join("looping-mesher");
+    std::fs::write(
+        &mesher,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  *--skip*) echo 'faces 1 2' >&2; cat '{}' ;;\n  \
+             *) echo 'faces 0 2' >&2; exec sleep 600 ;;\nesac\n",
+            dir.path().join("answer.bin").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&mesher, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_makistry"))
+        .args(["inspect", "--json"])
+        .arg(root().join("assets/parts/gear.step"))
+        .env("MAKISTRY_STEP_MESHER", &mesher)
+        .env("MAKISTRY_STEP_FACE_LIMIT_MS", "300")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["triangles"], 1);
+    assert_eq!(
+        summary["unmeshed"],
+        serde_json::json!(["face 1 of body (meshing it did not finish)"])
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use super::normals::smooth;
 use super::{LoadError, LoadProgress, MAX_TRIANGLES, MeshFormat, Model, Part, srgb_to_linear};
 
-/// Longest one face may take before it is skipped.
+/// Longest one face may take before it is skipped (`MAKISTRY_STEP_FACE_LIMIT_MS` overrides it,
+/// for tests of the watchdog).
 pub const FACE_LIMIT: Duration = Duration::from_secs(20);
 /// Longest a whole file may take.
 pub const FILE_LIMIT: Duration = Duration::from_secs(180);
@@ -143,6 +144,13 @@ fn name_anonymous_parts(model: &mut Model, path: &Path) {
     }
 }
 
+fn face_limit() -> Duration {
+    std::env::var("MAKISTRY_STEP_FACE_LIMIT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(FACE_LIMIT, Duration::from_millis)
+}
+
 fn kill(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -180,6 +188,7 @@ fn run_once(
         kill(&mut child);
         return Err(LoadError::NoStepKernel);
     };
+    let face_limit = face_limit();
     let report = Mutex::new(ChildReport {
         last_progress: Some(Instant::now()),
         ..ChildReport::default()
@@ -208,7 +217,7 @@ fn run_once(
                 .map(|r| (r.current_face, r.last_progress))
                 .unwrap_or_default();
             if let (Some(face), Some(since)) = (face, since)
-                && since.elapsed() > FACE_LIMIT
+                && since.elapsed() > face_limit
             {
                 kill(&mut child);
                 return Ok(Run::StuckOn(face));
