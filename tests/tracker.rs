@@ -36,10 +36,14 @@ async fn a_job_runs_to_a_downloaded_parseable_file_and_is_stored_at_each_step() 
             "a 60 mm lens cap with a snap-fit lip",
             OutputFormat::Glb,
         ))
+        .await
         .unwrap();
     // Recorded, with its key, before anything was sent.
     let (reopened, _) = JobStore::open(setup.dir.path()).unwrap();
-    assert_eq!(reopened.get(&job.id).unwrap().phase, Phase::Submitting);
+    assert_eq!(
+        reopened.get(&job.id).unwrap().unwrap().phase,
+        Phase::Submitting
+    );
     assert_eq!(emu.stats().requests, 0);
 
     emu.advance_clock(Duration::from_secs(1));
@@ -73,7 +77,7 @@ async fn a_job_runs_to_a_downloaded_parseable_file_and_is_stored_at_each_step() 
     );
     assert!(progress > 0);
     let (reopened, _) = JobStore::open(setup.dir.path()).unwrap();
-    assert_eq!(reopened.get(&job.id).unwrap(), done);
+    assert_eq!(reopened.get(&job.id).unwrap().unwrap(), done);
     assert_eq!(emu.jobs().len(), 1);
 }
 
@@ -85,6 +89,7 @@ async fn prompt_problems_fail_without_a_second_submission() {
         let job = setup
             .tracker
             .record(new_job(&format!("a box [fail:{code}]"), OutputFormat::Stl))
+            .await
             .unwrap();
         let failed = setup.tracker.run(&job.id).await.unwrap();
         assert_eq!(failed.phase, Phase::Failed);
@@ -106,6 +111,7 @@ async fn transient_failures_are_resubmitted_once_with_a_new_idempotency_key() {
                 &format!("a gear [fail:{code}*1]"),
                 OutputFormat::Glb,
             ))
+            .await
             .unwrap();
         let done = setup.tracker.run(&job.id).await.unwrap();
         assert_eq!(done.phase, Phase::Done, "{code}");
@@ -119,6 +125,7 @@ async fn transient_failures_are_resubmitted_once_with_a_new_idempotency_key() {
     let job = setup
         .tracker
         .record(new_job("a gear [fail:export_failed]", OutputFormat::Glb))
+        .await
         .unwrap();
     let failed = setup.tracker.run(&job.id).await.unwrap();
     assert_eq!(failed.phase, Phase::Failed, "only once");
@@ -133,6 +140,7 @@ async fn internal_errors_are_retried_after_30_s_then_5_min() {
     let job = setup
         .tracker
         .record(new_job("a box [fail:internal_error*2]", OutputFormat::Glb))
+        .await
         .unwrap();
     let started = std::time::Instant::now();
     let done = setup.tracker.run(&job.id).await.unwrap();
@@ -158,7 +166,7 @@ async fn a_job_past_its_mode_time_out_is_still_running_and_can_be_checked_again(
     let setup = tracker_for(&emu, 0.001);
     let mut record = new_job("an enclosure with a lid", OutputFormat::ThreeMf);
     record.mode = DesignMode::Assembly;
-    let job = setup.tracker.record(record).unwrap();
+    let job = setup.tracker.record(record).await.unwrap();
     let waiting = setup.tracker.run(&job.id).await.unwrap();
     assert_eq!(
         waiting.phase,
@@ -185,6 +193,7 @@ async fn a_job_left_unresumed_past_30_days_ends_as_expired() {
     let job = setup
         .tracker
         .record(new_job("a box", OutputFormat::Step))
+        .await
         .unwrap();
     // Accepted (as the tracker would record it), then the app stays closed for 31 days.
     let request = makistry::api::JobRequest {
@@ -226,6 +235,7 @@ async fn a_download_that_keeps_failing_waits_for_resume_and_then_completes() {
     let job = setup
         .tracker
         .record(new_job("a gear", OutputFormat::Stl))
+        .await
         .unwrap();
     let stuck = setup.tracker.run(&job.id).await.unwrap();
     assert_eq!(stuck.phase, Phase::Downloading);
@@ -257,6 +267,7 @@ async fn a_job_whose_answers_are_unlike_the_docs_finishes_and_downloads_its_file
     let job = setup
         .tracker
         .record(new_job("a 60 mm lens cap", OutputFormat::Stl))
+        .await
         .unwrap();
     let done = setup.tracker.run(&job.id).await.unwrap();
     assert_eq!(done.phase, Phase::Done, "{:?}", done.error);
@@ -286,6 +297,7 @@ async fn no_format_ends_done_with_a_file_cut_short() {
         let job = setup
             .tracker
             .record(new_job("an enclosure", format))
+            .await
             .unwrap();
         let stopped = setup.tracker.run(&job.id).await.unwrap();
         assert_ne!(stopped.phase, Phase::Done, "{format:?}");
@@ -309,6 +321,7 @@ async fn no_format_ends_done_with_a_file_cut_short() {
         let job = setup
             .tracker
             .record(new_job("an enclosure", format))
+            .await
             .unwrap();
         let done = setup.tracker.run(&job.id).await.unwrap();
         assert_eq!(done.phase, Phase::Done, "{format:?}: {:?}", done.error);

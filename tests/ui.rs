@@ -404,7 +404,7 @@ fn the_offline_demo_runs_a_job_without_a_key() {
         "the demo stores no key"
     );
     assert!(
-        machine.data.path().join("demo").join("jobs.json").exists(),
+        machine.data.path().join("demo").join("jobs.db").exists(),
         "demo jobs have their own history"
     );
 }
@@ -562,8 +562,10 @@ fn a_job_that_cannot_be_recorded_puts_its_prompt_and_image_back_in_the_form() {
     let machine = Machine::new();
     let mut harness = machine.open();
     sign_in(&machine, &mut harness);
-    // The history cannot be written: a directory stands where jobs.json would go.
-    std::fs::create_dir_all(machine.data.path().join("jobs.json/in-the-way")).unwrap();
+    // The history cannot be written: another program holds its write lock for longer than the
+    // app waits (10 s).
+    let blocker = rusqlite::Connection::open(machine.data.path().join("jobs.db")).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let png = machine.file("front.png", &images::encoded(image::ImageFormat::Png));
     drop_files(&mut harness, &[png]);
     wait_for_text(&mut harness, "Image 1");
@@ -583,4 +585,5 @@ fn a_job_that_cannot_be_recorded_puts_its_prompt_and_image_back_in_the_form() {
     );
     assert!(shows(&harness, "Image 1"), "the image is back too");
     assert!(machine.emulator.jobs().is_empty(), "nothing was sent");
+    drop(blocker);
 }

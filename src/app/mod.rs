@@ -5,6 +5,7 @@
 //! Repaints happen on events (every background report wakes the window), plus once a second
 //! while a job shows a running clock, and once when the draft is due to be saved.
 
+mod history_watch;
 pub mod tasks;
 
 use std::collections::{HashMap, HashSet};
@@ -205,8 +206,10 @@ impl MakistryApp {
         app
     }
 
+    /// Every background task goes through here: one that panics still ends in exactly one
+    /// event ([`Event::TaskPanicked`]), so no screen waits for an answer that cannot come.
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        self.config.runtime.spawn(task);
+        tasks::spawn_reporting_panics(&self.config.runtime, &self.report, task);
     }
 
     fn images_dir(&self) -> PathBuf {
@@ -459,6 +462,8 @@ impl MakistryApp {
                 self.restore_unsent(*job);
                 self.messages.push(message);
             }
+            Event::Orphans(ids) => self.resume_orphans(&ids),
+            Event::TaskPanicked(what) => self.recover_from_panic(&what),
             Event::WorkerStopped(id) => {
                 self.running.remove(&id);
                 self.live.remove(&id);
@@ -613,6 +618,42 @@ impl MakistryApp {
         for id in to_resume {
             self.running.insert(id.clone());
             self.spawn(tasks::run(tracker.clone(), id, self.report.clone()));
+        }
+    }
+
+    /// A background task died: say so once, and stop waiting for what it would have said.
+    fn recover_from_panic(&mut self, what: &str) {
+        tracing::error!("a background task panicked: {what}");
+        self.messages.push(Message::error(
+            "Something went wrong in the background, and that piece of work stopped.",
+            "The app carries on: try it again, and if it happens again, report it with Copy \
+             diagnostics (About).",
+        ));
+        self.draft_loaded = true;
+        self.checking_images = 0;
+        if matches!(self.screen, Screen::Starting)
+            || (matches!(self.screen, Screen::Connecting) && self.connection.is_none())
+        {
+            self.screen = Screen::Welcome;
+        }
+    }
+
+    /// Drives jobs whose process died (another window, a killed CLI), if they are ours.
+    fn resume_orphans(&mut self, ids: &[String]) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        let tracker = connection.tracker.clone();
+        for id in ids {
+            let ours = self.jobs.iter().any(|j| {
+                j.id == *id
+                    && j.api_base
+                        .as_deref()
+                        .is_none_or(|b| b == connection.base_url)
+            });
+            if ours && self.running.insert(id.clone()) {
+                self.spawn(tasks::run(tracker.clone(), id.clone(), self.report.clone()));
+            }
         }
     }
 

@@ -111,6 +111,33 @@ pub enum Event {
     WorkerStopped(String),
     /// Something to tell the user once.
     Notice(Message),
+    /// Unfinished jobs that no process drives any more (their driver died): resume them.
+    Orphans(Vec<String>),
+    /// A background task panicked (what it said): it will send nothing else.
+    TaskPanicked(String),
+}
+
+/// Spawns `task` on `runtime`; if it panics, `report` gets one [`Event::TaskPanicked`].
+pub fn spawn_reporting_panics(
+    runtime: &tokio::runtime::Handle,
+    report: &Reporter,
+    task: impl Future<Output = ()> + Send + 'static,
+) {
+    let handle = runtime.spawn(task);
+    let report = report.clone();
+    runtime.spawn(async move {
+        if let Err(error) = handle.await
+            && error.is_panic()
+        {
+            let payload = error.into_panic();
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            report.send(Event::TaskPanicked(what));
+        }
+    });
 }
 
 /// Sends events and wakes the window.
@@ -378,8 +405,13 @@ async fn connect_inner(
             (key, None, None, Some(emulator), base, data_dir.join("demo"))
         }
     };
-    let opened = blocking(move || JobStore::open(&store_dir)).await;
-    let (store, notice) = match opened {
+    let opened = blocking(move || {
+        let (store, notice) = JobStore::open(&store_dir)?;
+        let all = store.all()?;
+        Ok::<_, crate::jobs::StoreError>((store, notice, all))
+    })
+    .await;
+    let (store, notice, all) = match opened {
         Some(Ok(opened)) => opened,
         Some(Err(e)) => {
             return Err(Message::error(
@@ -392,7 +424,8 @@ async fn connect_inner(
     let client = Client::new(&base_url, key.clone(), Arc::new(RequestBudget::contract()))
         .map_err(|e| Message::error(e.sentence(), e.action()))?;
     let store = Arc::new(store);
-    let jobs = store.all();
+    super::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
+    let jobs = all.jobs;
     let tracker = Tracker::new(client, store, settings.job_events, report.waker())
         .with_time_scale(settings.time_scale);
     Ok(Box::new(Connected {
@@ -814,29 +847,31 @@ pub async fn notify(summary: String, body: String) {
 /// Records a job and drives it until it settles or needs the user.
 pub async fn record_and_run(tracker: Tracker, job: JobRecord, report: Reporter) {
     let id = job.id.clone();
-    match blocking({
-        let tracker = tracker.clone();
-        let job = job.clone();
-        move || tracker.record(job)
-    })
-    .await
-    {
-        Some(Ok(_)) => run(tracker, id, report).await,
-        Some(Err(e)) => report.send(Event::RecordFailed {
+    match tracker.record(job.clone()).await {
+        Ok(_) => run(tracker, id, report).await,
+        Err(e) => report.send(Event::RecordFailed {
             job: Box::new(job),
             message: Message::error(
                 format!("The job could not be recorded, so it was not sent: {e}."),
                 "Your prompt is back in the form; check the disk has space and try again.",
             ),
         }),
-        None => report.send(Event::WorkerStopped(id)),
     }
 }
 
-/// Drives a recorded job.
+/// Drives a recorded job. The window hears `WorkerStopped` when it ends, however it ends (a
+/// panic included), so the job is never shown as running for ever.
 pub async fn run(tracker: Tracker, id: String, report: Reporter) {
+    struct Stopped(Option<(Reporter, String)>);
+    impl Drop for Stopped {
+        fn drop(&mut self) {
+            if let Some((report, id)) = self.0.take() {
+                report.send(Event::WorkerStopped(id));
+            }
+        }
+    }
+    let _stopped = Stopped(Some((report, id.clone())));
     tracker.run(&id).await;
-    report.send(Event::WorkerStopped(id));
 }
 
 /// Changes a stored job (Retry, Check again), then drives it.
@@ -865,5 +900,34 @@ pub async fn change_and_run(
             report.send(Event::WorkerStopped(id));
         }
         _ => report.send(Event::WorkerStopped(id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_that_panics_ends_in_exactly_one_event() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (sender, events) = std::sync::mpsc::channel();
+        let report = Reporter::new(sender, Arc::new(|| {}));
+        spawn_reporting_panics(runtime.handle(), &report, async {
+            panic!("the draft was unreadable");
+        });
+        spawn_reporting_panics(runtime.handle(), &report, async {});
+        let event = events
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        assert!(
+            matches!(&event, Event::TaskPanicked(what) if what == "the draft was unreadable"),
+            "got another event"
+        );
+        drop(report);
+        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+        assert!(
+            events.try_recv().is_err(),
+            "one event, and only for the panic"
+        );
     }
 }

@@ -6,10 +6,15 @@
 //! crash at any point, resuming re-sends the same key (the server answers with the same job),
 //! resumes polling, or downloads a finished file.
 
+mod lease;
+mod legacy;
 mod record;
 mod store;
 mod worker;
 
+pub use lease::{HEARTBEAT, LEASE, on_store};
 pub use record::{ImageRef, JobRecord, Outcome, Phase, RecordedError, Step, compose_prompt};
-pub use store::{DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir};
+pub use store::{
+    Changes, DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir,
+};
 pub use worker::{JobEvent, Tracker, copy_atomically, poll_interval};

@@ -1,24 +1,49 @@
-//! The job history on disk: one JSON file with a schema version, in the platform data
-//! directory (`MAKISTRY_DATA_DIR` overrides it). Every change is written atomically (a
-//! temporary file in the same directory, flushed, then renamed over the old one), so a crash
-//! leaves either the old history or the new one, never half of each.
+//! The job history: an SQLite database (`jobs.db`, WAL mode) in the platform data directory
+//! (`MAKISTRY_DATA_DIR` overrides it), shared by every process of the app at once: windows,
+//! `makistry generate`, `makistry jobs resume`.
 //!
-//! A file that cannot be read, or that a newer version of the app wrote, is moved aside and
-//! reported, never overwritten. Calls do file IO: run them off the UI thread.
+//! One row per job. The row holds the state machine's record as JSON (so the schema never
+//! restates the state machine), beside the columns the processes coordinate with: creation time
+//! (order), a revision that grows with every change (so a process can read only what others
+//! changed), and a lease (owner and expiry) so one process at a time drives a job. Each change
+//! is one small transaction of the job that changed, written only when the record changed, with
+//! `synchronous = FULL`: a kill -9 loses nothing committed.
+//!
+//! A database that cannot be opened (not a database, corrupt, written by a newer version) is
+//! moved aside and reported, never overwritten. A `jobs.json` from earlier versions is imported
+//! once and kept beside the database as a backup. Calls block on disk IO (and, for a moment,
+//! on other processes' transactions): run them on blocking threads, never on the UI thread or a
+//! tokio worker.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::legacy;
 use super::record::JobRecord;
 
-/// Version of the file format this build reads and writes.
+/// Version of the database schema this build reads and writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: u32 = 1;
 /// Environment variable that overrides the data directory.
 pub const DATA_DIR_VAR: &str = "MAKISTRY_DATA_DIR";
-const FILE_NAME: &str = "jobs.json";
+const FILE_NAME: &str = "jobs.db";
+/// How long another process's transaction is waited for before a call fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Each migration, in order; the schema version is their count.
+const MIGRATIONS: &[&str] = &["CREATE TABLE jobs (
+        id TEXT PRIMARY KEY NOT NULL,
+        created_at TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_expires_ms INTEGER
+    );
+    CREATE INDEX jobs_by_created_at ON jobs (created_at);
+    CREATE INDEX jobs_by_revision ON jobs (revision);
+    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"];
 
 /// Why the history could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -27,28 +52,31 @@ pub enum StoreError {
     #[error("no data directory could be found; set {DATA_DIR_VAR}")]
     NoDataDir,
     /// Reading or writing failed.
-    #[error("the job history at {path} could not be {action}: {source}")]
+    #[error("the job history at {path} could not be {action}: {reason}")]
     Io {
-        /// "read" or "written".
+        /// "read", "written", "created", "moved aside".
         action: &'static str,
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// What went wrong.
+        reason: String,
     },
+    /// Another process drives this job now (its lease ran out here and was taken).
+    #[error("another Makistry process is now driving this job")]
+    LeaseLost,
 }
 
 /// Something the user should know about the history, found when opening it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreNotice {
-    /// The file could not be read; it was moved to `kept_at` and a new history started.
+    /// The history could not be read; it was moved to `kept_at` and a new one started.
     Unreadable {
         /// Where the old file is now.
         kept_at: PathBuf,
         /// Why it could not be read.
         reason: String,
     },
-    /// A newer version of the app wrote the file; it was moved to `kept_at`.
+    /// A newer version of the app wrote the history; it was moved to `kept_at`.
     NewerVersion {
         /// Where the old file is now.
         kept_at: PathBuf,
@@ -74,17 +102,6 @@ impl StoreNotice {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct StoreFile {
-    schema_version: u32,
-    jobs: Vec<JobRecord>,
-}
-
-#[derive(Deserialize)]
-struct VersionOnly {
-    schema_version: u32,
-}
-
 /// The app's data directory: `MAKISTRY_DATA_DIR`, or the platform's (e.g.
 /// `~/.local/share/makistry-desktop` on Linux).
 pub fn data_dir() -> Result<PathBuf, StoreError> {
@@ -96,64 +113,64 @@ pub fn data_dir() -> Result<PathBuf, StoreError> {
         .ok_or(StoreError::NoDataDir)
 }
 
+/// Jobs that changed since a revision, and the revision to ask from next time.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// The changed jobs, in any order.
+    pub jobs: Vec<JobRecord>,
+    /// The newest revision seen.
+    pub revision: u64,
+}
+
 /// The job history.
 #[derive(Debug)]
 pub struct JobStore {
     dir: PathBuf,
-    jobs: Mutex<Vec<JobRecord>>,
+    connection: Mutex<Connection>,
+    /// This store's name in leases: the pid and a random part (pids are reused).
+    owner: String,
+    /// `owners/<owner>.lock`, locked for as long as this store lives: the OS lets go of the
+    /// lock when the process dies, however it dies, which is how others know a lease's owner
+    /// is gone without waiting for the lease to run out.
+    owner_lock: Option<std::fs::File>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 impl JobStore {
     /// Opens (or starts) the history in `dir`.
     pub fn open(dir: &Path) -> Result<(Self, Option<StoreNotice>), StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            action: "created",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|e| io("created", dir, e))?;
         let path = dir.join(FILE_NAME);
-        let (jobs, notice) = match std::fs::read(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), None),
-            Err(source) => {
-                return Err(StoreError::Io {
-                    action: "read",
-                    path,
-                    source,
-                });
+        let (connection, notice) = match open_database(&path) {
+            Ok(connection) => (connection, None),
+            Err(Refusal::Failed(error)) => return Err(error),
+            Err(refusal) => {
+                let tag = match &refusal {
+                    Refusal::Newer(version) => format!("v{version}"),
+                    _ => "unreadable".to_string(),
+                };
+                let kept_at = keep_aside(&path, &tag)?;
+                let notice = match refusal {
+                    Refusal::Newer(version) => StoreNotice::NewerVersion { kept_at, version },
+                    Refusal::Unreadable(reason) => StoreNotice::Unreadable { kept_at, reason },
+                    Refusal::Failed(error) => return Err(error),
+                };
+                let connection = open_database(&path).map_err(Refusal::into_error)?;
+                (connection, Some(notice))
             }
-            Ok(bytes) => match serde_json::from_slice::<VersionOnly>(&bytes) {
-                Ok(VersionOnly { schema_version }) if schema_version > SCHEMA_VERSION => {
-                    let kept_at = keep_aside(&path, &format!("v{schema_version}"))?;
-                    (
-                        Vec::new(),
-                        Some(StoreNotice::NewerVersion {
-                            kept_at,
-                            version: schema_version,
-                        }),
-                    )
-                }
-                _ => match serde_json::from_slice::<StoreFile>(&bytes) {
-                    Ok(file) => (file.jobs, None),
-                    Err(e) => {
-                        let kept_at = keep_aside(&path, "unreadable")?;
-                        (
-                            Vec::new(),
-                            Some(StoreNotice::Unreadable {
-                                kept_at,
-                                reason: e.to_string(),
-                            }),
-                        )
-                    }
-                },
-            },
         };
-        Ok((
-            Self {
-                dir: dir.to_path_buf(),
-                jobs: Mutex::new(jobs),
-            },
-            notice,
-        ))
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let store = Self {
+            dir: dir.to_path_buf(),
+            connection: Mutex::new(connection),
+            owner_lock: lock_owner_file(dir, &owner),
+            owner,
+        };
+        let legacy_notice = legacy::import_once(&store, dir)?;
+        Ok((store, notice.or(legacy_notice)))
     }
 
     /// The directory the history (and downloaded files) live in.
@@ -166,138 +183,430 @@ impl JobStore {
         self.dir.join("files")
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<JobRecord>> {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    /// This process's name in leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
-    /// Adds a job and writes the history before returning, so it survives a crash from here on.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn failed(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |e| io(action, &self.dir.join(FILE_NAME), e)
+    }
+
+    /// Adds a job, committed before returning, so it survives a crash from here on.
     pub fn insert(&self, job: JobRecord) -> Result<(), StoreError> {
-        let mut jobs = self.lock();
-        jobs.push(job);
-        self.write(&jobs)
+        self.insert_all(std::slice::from_ref(&job))
     }
 
-    /// Changes a job and writes the history. Returns the updated job, or `None` if unknown.
+    /// Adds jobs in one transaction (jobs already there are left as they are).
+    pub fn insert_all(&self, jobs: &[JobRecord]) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let failed = self.failed("written");
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        for job in jobs {
+            let record = serde_json::to_string(job).map_err(|e| failed(to_sql_error(e)))?;
+            tx.execute(
+                "INSERT OR IGNORE INTO jobs (id, created_at, revision, record)
+                 VALUES (?1, ?2, (SELECT coalesce(max(revision), 0) + 1 FROM jobs), ?3)",
+                params![job.id, job.created_at.to_rfc3339(), record],
+            )
+            .map_err(&failed)?;
+        }
+        tx.commit().map_err(&failed)
+    }
+
+    /// Changes a job in one transaction and returns it as it now is, or `None` if unknown.
+    /// Nothing is written when `change` leaves the record as it was.
     pub fn update(
         &self,
         id: &str,
         change: impl FnOnce(&mut JobRecord),
     ) -> Result<Option<JobRecord>, StoreError> {
-        let mut jobs = self.lock();
-        let Some(job) = jobs.iter_mut().find(|j| j.id == id) else {
+        self.update_checked(id, None, change)
+    }
+
+    /// [`Self::update`] by the job's driver: fails with [`StoreError::LeaseLost`] when this
+    /// process no longer holds the job's lease, and changes nothing then.
+    pub fn update_as_driver(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut JobRecord),
+    ) -> Result<Option<JobRecord>, StoreError> {
+        self.update_checked(id, Some(&self.owner), change)
+    }
+
+    fn update_checked(
+        &self,
+        id: &str,
+        driver: Option<&str>,
+        change: impl FnOnce(&mut JobRecord),
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let mut connection = self.lock();
+        let failed = self.failed("written");
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let row: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT record, lease_owner FROM jobs WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(&failed)?;
+        let Some((record, lease_owner)) = row else {
             return Ok(None);
         };
-        change(job);
-        let updated = job.clone();
-        self.write(&jobs)?;
-        Ok(Some(updated))
+        if driver.is_some() && lease_owner.as_deref() != driver {
+            return Err(StoreError::LeaseLost);
+        }
+        let before: JobRecord =
+            serde_json::from_str(&record).map_err(|e| failed(to_sql_error(e)))?;
+        let mut after = before.clone();
+        change(&mut after);
+        if after != before {
+            let record = serde_json::to_string(&after).map_err(|e| failed(to_sql_error(e)))?;
+            tx.execute(
+                "UPDATE jobs SET record = ?2,
+                     revision = (SELECT coalesce(max(revision), 0) + 1 FROM jobs)
+                 WHERE id = ?1",
+                params![id, record],
+            )
+            .map_err(&failed)?;
+            tx.commit().map_err(&failed)?;
+        }
+        Ok(Some(after))
     }
 
     /// One job.
-    pub fn get(&self, id: &str) -> Option<JobRecord> {
-        self.lock().iter().find(|j| j.id == id).cloned()
+    pub fn get(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
+        let connection = self.lock();
+        let failed = self.failed("read");
+        let record: Option<String> = connection
+            .query_row("SELECT record FROM jobs WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(&failed)?;
+        record
+            .map(|r| serde_json::from_str(&r).map_err(|e| failed(to_sql_error(e))))
+            .transpose()
     }
 
-    /// Every job, newest first.
-    pub fn all(&self) -> Vec<JobRecord> {
-        let mut jobs = self.lock().clone();
-        jobs.sort_by_key(|job| std::cmp::Reverse(job.created_at));
-        jobs
+    /// Every job, newest first, and the revision to watch for changes from.
+    pub fn all(&self) -> Result<Changes, StoreError> {
+        self.changes(0, false)
     }
 
-    fn write(&self, jobs: &[JobRecord]) -> Result<(), StoreError> {
-        let path = self.dir.join(FILE_NAME);
-        let io = |source| StoreError::Io {
-            action: "written",
-            path: path.clone(),
-            source,
+    /// Jobs that other processes (or other stores) changed after `revision`, newest first,
+    /// leaving out the jobs this store drives (its own tracker reports those).
+    pub fn changes_by_others(&self, revision: u64) -> Result<Changes, StoreError> {
+        self.changes(revision, true)
+    }
+
+    /// A row this build cannot read (a record a newer version wrote into the same schema) is
+    /// left out, not fatal.
+    fn changes(&self, revision: u64, others_only: bool) -> Result<Changes, StoreError> {
+        let connection = self.lock();
+        let failed = self.failed("read");
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT record, revision FROM jobs
+                 WHERE revision > ?1 AND (?2 = 0 OR lease_owner IS NULL OR lease_owner != ?3)
+                 ORDER BY created_at DESC, id",
+            )
+            .map_err(&failed)?;
+        let since = i64::try_from(revision).unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(params![since, others_only, self.owner], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(&failed)?;
+        let mut changes = Changes {
+            jobs: Vec::new(),
+            revision,
         };
-        let file = StoreFile {
-            schema_version: SCHEMA_VERSION,
-            jobs: jobs.to_vec(),
+        for row in rows {
+            let (record, row_revision) = row.map_err(&failed)?;
+            changes.revision = changes
+                .revision
+                .max(u64::try_from(row_revision).unwrap_or(0));
+            match serde_json::from_str(&record) {
+                Ok(job) => changes.jobs.push(job),
+                Err(e) => tracing::warn!("a job in the history could not be read: {e}"),
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Takes the job's lease for `duration` if it is free, ran out, belongs to a process that
+    /// is gone, or is already this store's. Returns whether this store now drives the job.
+    pub fn try_lease(&self, id: &str, duration: Duration) -> Result<bool, StoreError> {
+        let mut connection = self.lock();
+        let failed = self.failed("written");
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let lease: Option<(Option<String>, Option<i64>)> = tx
+            .query_row(
+                "SELECT lease_owner, lease_expires_ms FROM jobs WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(&failed)?;
+        let Some((owner, expires)) = lease else {
+            return Ok(false);
         };
-        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| io(std::io::Error::other(e)))?;
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir).map_err(io)?;
-        temp.write_all(&bytes).map_err(io)?;
-        temp.as_file().sync_all().map_err(io)?;
-        temp.persist(&path).map_err(|e| io(e.error))?;
+        if !self.lease_is_free(owner.as_deref(), expires) {
+            return Ok(false);
+        }
+        let until =
+            now_ms().saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX));
+        tx.execute(
+            "UPDATE jobs SET lease_owner = ?2, lease_expires_ms = ?3 WHERE id = ?1",
+            params![id, self.owner, until],
+        )
+        .map_err(&failed)?;
+        tx.commit().map_err(&failed)?;
+        Ok(true)
+    }
+
+    /// Whether a lease held by `owner` until `expires` may be taken by this store.
+    fn lease_is_free(&self, owner: Option<&str>, expires: Option<i64>) -> bool {
+        match owner {
+            None => true,
+            Some(owner) if owner == self.owner => true,
+            Some(owner) => expires.is_none_or(|e| e < now_ms()) || !owner_alive(&self.dir, owner),
+        }
+    }
+
+    /// Extends this process's lease (the heartbeat). False when the lease is no longer ours.
+    pub fn renew_lease(&self, id: &str, duration: Duration) -> Result<bool, StoreError> {
+        let until =
+            now_ms().saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX));
+        let changed = self
+            .lock()
+            .execute(
+                "UPDATE jobs SET lease_expires_ms = ?3 WHERE id = ?1 AND lease_owner = ?2",
+                params![id, self.owner, until],
+            )
+            .map_err(self.failed("written"))?;
+        Ok(changed == 1)
+    }
+
+    /// Gives the job's lease up (the job settled, or this process stops driving it).
+    pub fn release_lease(&self, id: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                "UPDATE jobs SET lease_owner = NULL, lease_expires_ms = NULL
+                 WHERE id = ?1 AND lease_owner = ?2",
+                params![id, self.owner],
+            )
+            .map_err(self.failed("written"))?;
         Ok(())
     }
+
+    /// Ids of jobs nobody drives now: no lease, one that ran out, or one whose process is gone.
+    pub fn unleased(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare_cached("SELECT lease_owner, lease_expires_ms FROM jobs WHERE id = ?1")
+            .map_err(self.failed("read"))?;
+        let mut free = Vec::new();
+        for id in ids {
+            let lease: Option<(Option<String>, Option<i64>)> = statement
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .map_err(self.failed("read"))?;
+            if let Some((owner, expires)) = lease
+                && owner.as_deref() != Some(&self.owner)
+                && self.lease_is_free(owner.as_deref(), expires)
+            {
+                free.push(id.clone());
+            }
+        }
+        Ok(free)
+    }
+
+    /// A value in the metadata table.
+    pub(super) fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.lock()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(self.failed("read"))
+    }
+
+    /// Sets a value in the metadata table; returns false when it was already set (another
+    /// process got there first).
+    pub(super) fn set_meta_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let changed = self
+            .lock()
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(self.failed("written"))?;
+        Ok(changed == 1)
+    }
 }
 
-/// Renames `path` to `jobs.json.<tag>-<timestamp>` beside it.
+impl Drop for JobStore {
+    fn drop(&mut self) {
+        if self.owner_lock.take().is_some() {
+            let _ = std::fs::remove_file(owner_file(&self.dir, &self.owner));
+        }
+    }
+}
+
+fn owner_file(dir: &Path, owner: &str) -> PathBuf {
+    dir.join("owners").join(format!("{owner}.lock"))
+}
+
+/// Creates and locks this store's owner file. Without one (a read-only folder), leases still
+/// work: they just wait for the lease to run out when this process dies.
+fn lock_owner_file(dir: &Path, owner: &str) -> Option<std::fs::File> {
+    let path = owner_file(dir, owner);
+    let file = std::fs::create_dir_all(dir.join("owners"))
+        .and_then(|()| std::fs::File::create(&path))
+        .and_then(|file| {
+            file.try_lock()
+                .map(|()| file)
+                .map_err(std::io::Error::other)
+        });
+    file.map_err(|e| tracing::warn!("no owner lock at {}: {e}", path.display()))
+        .ok()
+}
+
+/// Whether the process that owns `owner`'s lock file is alive: its lock is held. A missing
+/// file, or one that can be locked, means it is gone (its file is then removed).
+fn owner_alive(dir: &Path, owner: &str) -> bool {
+    let path = owner_file(dir, owner);
+    let Ok(file) = std::fs::File::open(&path) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&path);
+            false
+        }
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
+fn to_sql_error(e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+fn io(action: &'static str, path: &Path, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    }
+}
+
+/// Why a database file was not used.
+enum Refusal {
+    /// It is not a database, or it is damaged.
+    Unreadable(String),
+    /// A newer version's schema.
+    Newer(u32),
+    /// Something else (permissions, a full disk): not the file's fault, so it is not moved.
+    Failed(StoreError),
+}
+
+impl Refusal {
+    fn into_error(self) -> StoreError {
+        match self {
+            Self::Failed(error) => error,
+            Self::Unreadable(reason) => StoreError::Io {
+                action: "read",
+                path: PathBuf::from(FILE_NAME),
+                reason,
+            },
+            Self::Newer(version) => StoreError::Io {
+                action: "read",
+                path: PathBuf::from(FILE_NAME),
+                reason: format!("it has the newer format {version}"),
+            },
+        }
+    }
+}
+
+fn refusal(path: &Path, error: rusqlite::Error) -> Refusal {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match error.sqlite_error_code() {
+        Some(NotADatabase | DatabaseCorrupt) => Refusal::Unreadable(error.to_string()),
+        _ => Refusal::Failed(io("opened", path, error)),
+    }
+}
+
+/// Opens the database, sets it up for several processes, and brings its schema up to date.
+fn open_database(path: &Path) -> Result<Connection, Refusal> {
+    let mut connection = Connection::open(path).map_err(|e| refusal(path, e))?;
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| refusal(path, e))?;
+    // WAL: readers never block the writer; FULL: a commit is on disk when it returns.
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| refusal(path, e))?;
+    connection
+        .pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| refusal(path, e))?;
+    let migrations = rusqlite_migration::Migrations::new(
+        MIGRATIONS
+            .iter()
+            .map(|sql| rusqlite_migration::M::up(sql))
+            .collect(),
+    );
+    let version: u32 = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| refusal(path, e))?;
+    if version > SCHEMA_VERSION {
+        return Err(Refusal::Newer(version));
+    }
+    migrations.to_latest(&mut connection).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => refusal(path, err),
+        other => Refusal::Failed(io("set up", path, other)),
+    })?;
+    // A damaged file can open and migrate and still fail on its first real read.
+    connection
+        .query_row("SELECT count(*) FROM jobs", [], |row| row.get::<_, i64>(0))
+        .map_err(|e| refusal(path, e))?;
+    Ok(connection)
+}
+
+/// Renames `path` (and its WAL and shared-memory files) to `<name>.<tag>-<timestamp>`.
 fn keep_aside(path: &Path, tag: &str) -> Result<PathBuf, StoreError> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    let kept_at = path.with_file_name(format!("{FILE_NAME}.{tag}-{stamp}"));
-    std::fs::rename(path, &kept_at).map_err(|source| StoreError::Io {
-        action: "moved aside",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(kept_at)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::{DesignMode, OutputFormat};
-
-    fn record(prompt: &str) -> JobRecord {
-        JobRecord::new(
-            prompt.into(),
-            vec![],
-            DesignMode::Standard,
-            OutputFormat::Glb,
-            chrono::Utc::now(),
-        )
-    }
-
-    #[test]
-    fn jobs_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, notice) = JobStore::open(dir.path()).unwrap();
-        assert!(notice.is_none());
-        let job = record("a box");
-        store.insert(job.clone()).unwrap();
-        store
-            .update(&job.id, |j| j.remote_id = Some("pub_1".into()))
-            .unwrap();
-        let (reopened, _) = JobStore::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened.get(&job.id).and_then(|j| j.remote_id),
-            Some("pub_1".into())
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let kept_at = path.with_file_name(format!("{name}.{tag}-{stamp}"));
+    std::fs::rename(path, &kept_at).map_err(|e| io("moved aside", path, e))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = path.with_file_name(format!("{name}{suffix}"));
+        let _ = std::fs::rename(
+            &side,
+            kept_at.with_file_name(format!(
+                "{}{suffix}",
+                kept_at
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            )),
         );
-        let text = std::fs::read_to_string(dir.path().join("jobs.json")).unwrap();
-        assert!(text.contains("\"schema_version\": 1"));
     }
-
-    #[test]
-    fn an_unreadable_history_is_kept_aside_not_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("jobs.json"), b"{ half a file").unwrap();
-        let (store, notice) = JobStore::open(dir.path()).unwrap();
-        let Some(StoreNotice::Unreadable { kept_at, .. }) = notice else {
-            panic!("{notice:?}")
-        };
-        assert_eq!(std::fs::read(&kept_at).unwrap(), b"{ half a file");
-        assert!(store.all().is_empty());
-        store.insert(record("new")).unwrap();
-        assert_eq!(std::fs::read(&kept_at).unwrap(), b"{ half a file");
-    }
-
-    #[test]
-    fn a_newer_history_is_kept_aside_and_reported() {
-        let dir = tempfile::tempdir().unwrap();
-        let newer = br#"{"schema_version": 7, "jobs": [{"whatever": true}]}"#;
-        std::fs::write(dir.path().join("jobs.json"), newer).unwrap();
-        let (_, notice) = JobStore::open(dir.path()).unwrap();
-        let Some(StoreNotice::NewerVersion {
-            kept_at,
-            version: 7,
-        }) = notice
-        else {
-            panic!("{notice:?}")
-        };
-        assert_eq!(std::fs::read(kept_at).unwrap(), newer);
-    }
+    Ok(kept_at)
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::lease::{Driving, on_store};
 use super::record::{JobRecord, Outcome, Phase, Step};
 use super::store::{JobStore, StoreError};
 use crate::api::{ApiError, Client, JobRequest, JobStatus, Waiting};
@@ -120,8 +121,9 @@ impl Tracker {
     }
 
     /// Records a new job (before anything is sent) and returns it.
-    pub fn record(&self, job: JobRecord) -> Result<JobRecord, StoreError> {
-        self.store.insert(job.clone())?;
+    pub async fn record(&self, job: JobRecord) -> Result<JobRecord, StoreError> {
+        let stored = job.clone();
+        on_store(&self.store, move |s| s.insert(stored)).await?;
         self.emit(JobEvent::Updated(Box::new(job.clone())));
         Ok(job)
     }
@@ -131,28 +133,59 @@ impl Tracker {
         self.emit(JobEvent::Updated(Box::new(job)));
     }
 
-    fn update(&self, id: &str, change: impl FnOnce(&mut JobRecord)) -> Option<JobRecord> {
-        match self.store.update(id, change) {
-            Ok(Some(job)) => {
-                self.emit(JobEvent::Updated(Box::new(job.clone())));
-                Some(job)
-            }
-            Ok(None) => None,
+    /// Stores the driver's copy of a job. A history that cannot be written is said once (the
+    /// job goes on in memory); a lease another process took stops the run.
+    async fn save(&self, job: &JobRecord, said: &mut bool) -> Result<(), StoreError> {
+        let (id, copy) = (job.id.clone(), job.clone());
+        match on_store(&self.store, move |s| {
+            s.update_as_driver(&id, |stored| *stored = copy)
+        })
+        .await
+        {
+            Ok(_) => Ok(()),
+            Err(StoreError::LeaseLost) => Err(StoreError::LeaseLost),
             Err(e) => {
-                self.emit(JobEvent::StoreFailed {
-                    message: e.to_string(),
-                });
-                None
+                if !*said {
+                    *said = true;
+                    self.emit(JobEvent::StoreFailed {
+                        message: e.to_string(),
+                    });
+                }
+                Ok(())
             }
         }
     }
 
     /// Drives a job until it settles, or until it needs the user (a submission that could not
-    /// be sent, a download that kept failing). Returns its last state.
+    /// be sent, a download that kept failing), while this process holds its lease. Returns its
+    /// last state: as stored, unchanged, when another process drives it.
     pub async fn run(&self, id: &str) -> Option<JobRecord> {
+        let owned = id.to_string();
+        let mut job = match on_store(&self.store, move |s| s.get(&owned)).await {
+            Ok(job) => job?,
+            Err(e) => {
+                self.emit(JobEvent::StoreFailed {
+                    message: e.to_string(),
+                });
+                return None;
+            }
+        };
+        let driving = match Driving::take(&self.store, id).await {
+            Ok(Some(driving)) => driving,
+            Ok(None) => return Some(job),
+            Err(e) => {
+                self.emit(JobEvent::StoreFailed {
+                    message: e.to_string(),
+                });
+                return Some(job);
+            }
+        };
+        let mut said = false;
         let mut download_failures = 0;
         loop {
-            let job = self.store.get(id)?;
+            if driving.lost() {
+                return Some(job);
+            }
             let outcome = match job.next_step(Utc::now()) {
                 Step::Stop => return Some(job),
                 Step::Submit => self.submit(&job).await,
@@ -169,9 +202,20 @@ impl Tracker {
                 && matches!(outcome, Outcome::RequestFailed(_));
             let download_failed = matches!(job.phase, Phase::Downloading)
                 && matches!(outcome, Outcome::RequestFailed(_));
-            let job = self.update(id, |job| job.apply(outcome, Utc::now(), self.time_scale))?;
-            if let (Phase::Done, Some(out)) = (&job.phase, &job.out_path) {
-                self.copy_to_out_path(&job, out).await;
+            let before = job.clone();
+            job.apply(outcome, Utc::now(), self.time_scale);
+            if job != before {
+                if self.save(&job, &mut said).await.is_err() {
+                    return Some(job);
+                }
+                self.emit(JobEvent::Updated(Box::new(job.clone())));
+            }
+            if let (Phase::Done, Some(out)) = (&job.phase, job.out_path.clone())
+                && let Err(error) = self.copy_to_out_path(&job, &out).await
+            {
+                job.error = Some(super::record::RecordedError::file(&error));
+                let _ = self.save(&job, &mut said).await;
+                self.emit(JobEvent::Updated(Box::new(job.clone())));
             }
             // A submission the client already retried is left for the user (or `jobs resume`)
             // with its Idempotency-Key, so sending it again cannot create a second job.
@@ -320,17 +364,17 @@ impl Tracker {
     }
 
     /// Writes a finished job's file where `generate --out` asked (atomically, like downloads).
-    async fn copy_to_out_path(&self, job: &JobRecord, out: &Path) {
-        let Some(file) = job.file.clone() else { return };
+    async fn copy_to_out_path(&self, job: &JobRecord, out: &Path) -> Result<(), ApiError> {
+        let Some(file) = job.file.clone() else {
+            return Ok(());
+        };
         let out = out.to_path_buf();
         let result = tokio::task::spawn_blocking(move || copy_atomically(&file, &out)).await;
-        if let Ok(Err(e)) | Err(e) = result.map_err(std::io::Error::other) {
-            let error = ApiError::File {
+        match result.map_err(std::io::Error::other) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) | Err(e) => Err(ApiError::File {
                 detail: e.to_string(),
-            };
-            self.update(&job.id, |j| {
-                j.error = Some(super::record::RecordedError::file(&error))
-            });
+            }),
         }
     }
 }

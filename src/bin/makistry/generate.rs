@@ -153,7 +153,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
     );
     job.out_path = Some(out.clone());
     job.api_base = Some(api_base);
-    let job = match tracker.record(job) {
+    let job = match tracker.record(job).await {
         Ok(job) => job,
         Err(e) => {
             return fail(

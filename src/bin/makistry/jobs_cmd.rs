@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
-use makistry::jobs::{JobRecord, Phase, Tracker, copy_atomically};
+use makistry::jobs::{JobRecord, Phase, Tracker, copy_atomically, on_store};
 
 use crate::common::{self, exit, fail};
 
@@ -37,8 +37,12 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
+    let jobs = match makistry::jobs::on_store(&store, |s| s.all()).await {
+        Ok(all) => all.jobs,
+        Err(e) => return fail(&format!("{e}"), "", exit::OTHER),
+    };
     match args.action {
-        None if args.json => match serde_json::to_string_pretty(&store.all()) {
+        None if args.json => match serde_json::to_string_pretty(&jobs) {
             Ok(json) => {
                 println!("{json}");
                 ExitCode::SUCCESS
@@ -50,10 +54,10 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
             ),
         },
         None => {
-            list(&store.all());
+            list(&jobs);
             ExitCode::SUCCESS
         }
-        Some(JobsAction::Resume) => resume(store, base_url).await,
+        Some(JobsAction::Resume) => resume(store, jobs, base_url).await,
     }
 }
 
@@ -99,8 +103,12 @@ fn needs_resume(job: &JobRecord) -> bool {
     }
 }
 
-async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str) -> ExitCode {
-    let pending: Vec<JobRecord> = store.all().into_iter().filter(needs_resume).collect();
+async fn resume(
+    store: std::sync::Arc<makistry::jobs::JobStore>,
+    jobs: Vec<JobRecord>,
+    base_url: &str,
+) -> ExitCode {
+    let pending: Vec<JobRecord> = jobs.into_iter().filter(needs_resume).collect();
     if pending.is_empty() {
         eprintln!("Nothing to resume: every job is finished.");
         return ExitCode::SUCCESS;
@@ -140,11 +148,16 @@ async fn resume(store: std::sync::Arc<makistry::jobs::JobStore>, base_url: &str)
         let store = store.clone();
         workers.push(tokio::spawn(async move {
             // A job the client stopped waiting for is checked again, with a fresh time-out.
-            let _ = store.update(&job.id, |j| j.check_again(Utc::now()));
+            let id = job.id.clone();
+            let _ = on_store(&store, move |s| {
+                s.update(&id, |j| j.check_again(Utc::now()))
+            })
+            .await;
             if let (Phase::Done, Some(file), Some(out)) = (&job.phase, &job.file, &job.out_path) {
                 let (file, out) = (file.clone(), out.clone());
                 let _ = tokio::task::spawn_blocking(move || copy_atomically(&file, &out)).await;
-                return store.get(&job.id);
+                let id = job.id.clone();
+                return on_store(&store, move |s| s.get(&id)).await.ok().flatten();
             }
             tracker.run(&job.id).await
         }));
