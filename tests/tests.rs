@@ -10,6 +10,7 @@ mod corpus;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;
+mod history;
 mod model;
 mod tracker;
 mod ui;

@@ -587,3 +587,41 @@ fn a_job_that_cannot_be_recorded_puts_its_prompt_and_image_back_in_the_form() {
     assert!(machine.emulator.jobs().is_empty(), "nothing was sent");
     drop(blocker);
 }
+
+#[test]
+fn the_window_lists_a_job_another_process_runs_and_sees_it_finish() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    // The CLI, beside the open window, on the same history.
+    let out = machine.files.path().join("elsewhere.stl");
+    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_makistry"))
+        .env("MAKISTRY_BASE_URL", machine.emulator.base_url())
+        .env("MAKISTRY_API_KEY", machine.emulator.api_key())
+        .env("MAKISTRY_DATA_DIR", machine.data.path())
+        .args([
+            "generate",
+            "a gear made in a terminal",
+            "--format",
+            "stl",
+            "--out",
+        ])
+        .arg(&out)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_text(&mut harness, "a gear made in a terminal");
+    assert!(cli.wait().unwrap().success());
+    // Its end reaches the window too: the job is shown as done, with its credits.
+    step_until(&mut harness, "the CLI's job shown as done", |h| {
+        screen_text(h).contains("a gear made in a terminal")
+            && h.query_all_by_label_contains("credits").next().is_some()
+    });
+    assert_eq!(
+        machine.emulator.jobs().len(),
+        1,
+        "the window did not run it again"
+    );
+}

@@ -565,6 +565,12 @@ fn open_database(path: &Path) -> Result<Connection, Refusal> {
     connection
         .pragma_update(None, "synchronous", "FULL")
         .map_err(|e| refusal(path, e))?;
+    // rusqlite_migration reads the schema version outside its transaction, so two processes
+    // starting at once could both migrate: a file lock lets one at a time through.
+    let lock_path = path.with_file_name("jobs.migrate.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .and_then(|file| file.lock().map(|()| file))
+        .map_err(|e| Refusal::Failed(io("locked", &lock_path, e)))?;
     let migrations = rusqlite_migration::Migrations::new(
         MIGRATIONS
             .iter()
@@ -581,6 +587,7 @@ fn open_database(path: &Path) -> Result<Connection, Refusal> {
         rusqlite_migration::Error::RusqliteError { err, .. } => refusal(path, err),
         other => Refusal::Failed(io("set up", path, other)),
     })?;
+    drop(lock);
     // A damaged file can open and migrate and still fail on its first real read.
     connection
         .query_row("SELECT count(*) FROM jobs", [], |row| row.get::<_, i64>(0))
