@@ -625,3 +625,46 @@ fn the_window_lists_a_job_another_process_runs_and_sees_it_finish() {
         "the window did not run it again"
     );
 }
+
+#[test]
+fn a_demo_job_killed_mid_way_finishes_after_a_restart() {
+    let machine = Machine::new();
+    // The first run of the app has its own runtime, so it can be stopped like a killed
+    // process: every task of it, the demo's server included, ends mid-way.
+    let first_run = makistry::background_runtime().unwrap();
+    let slow_demo = |runtime: &tokio::runtime::Runtime| AppConfig {
+        runtime: runtime.handle().clone(),
+        demo: true,
+        demo_timing: Timing::Fixed {
+            queued: Duration::from_secs(1),
+            processing: Duration::from_secs(1),
+        },
+        // Polls every 0.5 s: the job's few polls stay within the key's 20 a minute.
+        time_scale: 0.1,
+        ..machine.config()
+    };
+    let config = slow_demo(&first_run);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config));
+    wait_for_text(&mut harness, "OFFLINE DEMO");
+    type_into(&mut harness, "Prompt", "A lens cap for a 52 mm lens");
+    click(&mut harness, "Generate");
+    wait_for_text(&mut harness, "Waiting for a Makistry worker");
+    drop(harness);
+    first_run.shutdown_background();
+
+    let config = slow_demo(&machine.runtime);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config));
+    wait_for_text(&mut harness, "A lens cap for a 52 mm lens");
+    wait_for_text(&mut harness, "Design summary");
+    let saved = std::fs::read_to_string(machine.data.path().join("demo/emulator.json")).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        saved["jobs"].as_array().map(Vec::len),
+        Some(1),
+        "the same job, not a second"
+    );
+}

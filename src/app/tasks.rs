@@ -389,8 +389,10 @@ async fn connect_inner(
             (key, Some(source), note, None, base_url, data_dir.clone())
         }
         ConnectTo::Demo => {
+            // The demo's server keeps its jobs across restarts, beside the demo's history.
             let emulator = Emulator::start_with(EmulatorConfig {
                 timing: settings.demo_timing,
+                state_file: Some(data_dir.join("demo").join("emulator.json")),
                 ..EmulatorConfig::default()
             })
             .await
@@ -405,8 +407,12 @@ async fn connect_inner(
             (key, None, None, Some(emulator), base, data_dir.join("demo"))
         }
     };
+    let demo_base = demo.as_ref().map(|_| base_url.clone());
     let opened = blocking(move || {
         let (store, notice) = JobStore::open(&store_dir)?;
+        if let Some(base) = demo_base {
+            adopt_demo_jobs(&store, &base)?;
+        }
         let all = store.all()?;
         Ok::<_, crate::jobs::StoreError>((store, notice, all))
     })
@@ -440,6 +446,18 @@ async fn connect_inner(
         jobs,
         notice,
     }))
+}
+
+/// Every job in the demo's history is the demo server's: when that server came back on another
+/// port, unfinished jobs follow it (their ids are in its saved state), so they resume.
+fn adopt_demo_jobs(store: &JobStore, base: &str) -> Result<(), crate::jobs::StoreError> {
+    for job in store.all()?.jobs {
+        let moved = job.api_base.as_deref().is_some_and(|b| b != base);
+        if moved && !job.phase.is_settled() {
+            store.update(&job.id, |j| j.api_base = Some(base.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks images (dropped, picked) one by one, keeping accepted ones in `images_dir`.

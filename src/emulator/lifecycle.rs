@@ -75,7 +75,7 @@ fn token_range(mode: DesignMode) -> RangeInclusive<u64> {
 }
 
 /// How a job ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// `success`, charging `tokens_used` credits.
     Success {
@@ -92,7 +92,7 @@ pub enum Outcome {
 }
 
 /// A job's future, drawn at creation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JobPlan {
     /// Time spent `queued` after submission.
     pub queued_for: Duration,

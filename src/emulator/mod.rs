@@ -20,6 +20,7 @@ mod error;
 mod faults;
 mod lifecycle;
 mod parts;
+mod persist;
 mod rate_limit;
 mod requests;
 mod routes;
@@ -67,6 +68,10 @@ pub struct EmulatorConfig {
     pub idempotency_retention: Duration,
     /// Faults injected from the start.
     pub faults: Faults,
+    /// Where to keep the state across restarts (the offline demo): keys, balances, jobs and
+    /// idempotency records are read from it at start and written after each submission. The
+    /// port it last used is tried first (then `addr`).
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// Default credit balance per key: 20 standard jobs at their full reservation.
@@ -84,6 +89,7 @@ impl Default for EmulatorConfig {
             download_url_lifetime: Duration::from_secs(15 * 60),
             idempotency_retention: Duration::from_secs(24 * 3600),
             faults: Faults::default(),
+            state_file: None,
         }
     }
 }
@@ -106,12 +112,24 @@ impl Emulator {
 
     /// Starts an emulator with `config`.
     pub async fn start_with(config: EmulatorConfig) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.addr).await?;
+        let saved = config
+            .state_file
+            .as_deref()
+            .and_then(persist::Snapshot::load);
+        let listener = match saved.as_ref().filter(|s| s.port != 0) {
+            Some(saved) => match TcpListener::bind((config.addr.ip(), saved.port)).await {
+                Ok(listener) => listener,
+                Err(_) => TcpListener::bind(config.addr).await?,
+            },
+            None => TcpListener::bind(config.addr).await?,
+        };
         let addr = listener.local_addr()?;
-        let api_keys = if config.api_keys.is_empty() {
-            vec![generate_key()]
-        } else {
-            config.api_keys.clone()
+        let api_keys = match &saved {
+            Some(saved) if !saved.accounts.is_empty() => {
+                saved.accounts.iter().map(|a| a.key.clone()).collect()
+            }
+            _ if config.api_keys.is_empty() => vec![generate_key()],
+            _ => config.api_keys.clone(),
         };
         if let Some(bad) = api_keys.iter().find(|k| !is_well_formed_key(k)) {
             return Err(std::io::Error::new(
@@ -129,13 +147,19 @@ impl Emulator {
             download_url_lifetime: config.download_url_lifetime,
             idempotency_retention: config.idempotency_retention,
         };
-        let state = Arc::new(ServerState::new(
+        let mut state = ServerState::new(
             settings,
             format!("http://{addr}"),
             &api_keys,
             config.credits,
             config.faults,
-        ));
+        );
+        state.state_file = config.state_file.clone();
+        if let Some(saved) = saved {
+            state.restore(saved);
+        }
+        state.save();
+        let state = Arc::new(state);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = routes::router(state.clone());
         let task = tokio::spawn(async move {

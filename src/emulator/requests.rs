@@ -47,7 +47,7 @@ pub struct ImageInfo {
 }
 
 /// A valid submission.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Submission {
     /// Where it came from.
     pub endpoint: Endpoint,

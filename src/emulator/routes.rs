@@ -96,12 +96,17 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&s
 }
 
 fn submit_response(
-    state: &ServerState,
+    state: &AppState,
     key: &str,
     idempotency_key: Option<&str>,
     parsed: Result<Submission, ApiError>,
 ) -> Response {
-    match state.submit(key, idempotency_key, parsed) {
+    let submitted = state.submit(key, idempotency_key, parsed);
+    if submitted.is_ok() && state.state_file.is_some() {
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || state.save());
+    }
+    match submitted {
         Ok((accepted, false)) => (StatusCode::ACCEPTED, Json(accepted)).into_response(),
         Ok((_, true)) => ApiError::server_error(StatusCode::BAD_GATEWAY).into_response(),
         Err(error) => error.into_response(),

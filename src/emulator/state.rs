@@ -108,33 +108,33 @@ pub enum DownloadRefusal {
     OutputExpired,
 }
 
-struct Account {
-    key_id: String,
-    credits: u64,
-    revoked: bool,
-    signing_secret_rotated_at: Option<DateTime<Utc>>,
-    window: SlidingWindow,
+pub(super) struct Account {
+    pub(super) key_id: String,
+    pub(super) credits: u64,
+    pub(super) revoked: bool,
+    pub(super) signing_secret_rotated_at: Option<DateTime<Utc>>,
+    pub(super) window: SlidingWindow,
 }
 
-struct Job {
-    id: String,
-    owner: String,
-    submission: Submission,
-    idempotency_key: Option<String>,
-    created_at: DateTime<Utc>,
-    plan: JobPlan,
-    part: &'static Part,
+pub(super) struct Job {
+    pub(super) id: String,
+    pub(super) owner: String,
+    pub(super) submission: Submission,
+    pub(super) idempotency_key: Option<String>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) plan: JobPlan,
+    pub(super) part: &'static Part,
 }
 
 #[derive(Default)]
-struct Inner {
-    accounts: HashMap<String, Account>,
+pub(super) struct Inner {
+    pub(super) accounts: HashMap<String, Account>,
     /// In creation order.
-    jobs: Vec<Job>,
+    pub(super) jobs: Vec<Job>,
     /// (API key, Idempotency-Key) → (job id, first seen).
-    idempotency: HashMap<(String, String), (String, DateTime<Utc>)>,
+    pub(super) idempotency: HashMap<(String, String), (String, DateTime<Utc>)>,
     /// (API key, prompt) → jobs already failed by a `[fail:CODE*N]` trigger.
-    trigger_counts: HashMap<(String, String), u32>,
+    pub(super) trigger_counts: HashMap<(String, String), u32>,
     faults: Faults,
     stats: Stats,
 }
@@ -149,6 +149,8 @@ pub struct ServerState {
     pub origin: String,
     url_secret: [u8; 32],
     inner: Mutex<Inner>,
+    /// Where the state is kept across restarts (the offline demo), if anywhere.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -222,10 +224,11 @@ impl ServerState {
                 faults,
                 ..Inner::default()
             }),
+            state_file: None,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere must not take the whole emulator down with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
