@@ -185,16 +185,13 @@ impl MeshFormat {
         }
     }
 
-    /// By the file's content where it says (STEP's header), else by its extension.
+    /// By the file's content where it says (STEP's header), else by its extension. A file
+    /// that cannot be read is judged by its extension (reading it then says why it failed).
     pub fn of_file(path: &Path) -> Option<Self> {
-        let mut start = [0u8; 64];
-        let read = std::fs::File::open(path)
-            .and_then(|mut file| file.read(&mut start))
-            .unwrap_or(0);
-        if step::is_step(&start[..read]) {
-            return Some(Self::Step);
+        match step_header(path) {
+            Some(true) => Some(Self::Step),
+            _ => Self::from_path(path),
         }
-        Self::from_path(path).filter(|format| *format != Self::Step)
     }
 
     /// Name for messages.
@@ -208,11 +205,30 @@ impl MeshFormat {
     }
 }
 
+/// A file that could not be read, in words (no OS error numbers).
+fn io_error(error: &std::io::Error) -> LoadError {
+    LoadError::Io(match error.kind() {
+        std::io::ErrorKind::NotFound => "it is not there any more (moved or deleted)".into(),
+        std::io::ErrorKind::PermissionDenied => "this account is not allowed to read it".into(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".into(),
+        kind => kind.to_string(),
+    })
+}
+
+/// Whether the file starts like a STEP file; `None` when it cannot be read.
+fn step_header(path: &Path) -> Option<bool> {
+    let mut start = [0u8; 64];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| file.read(&mut start))
+        .ok()?;
+    Some(step::is_step(&start[..read]))
+}
+
 /// Why a file could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
     /// The extension is not one the viewer reads.
-    #[error("{0} files cannot be previewed; open a STEP, GLB, STL or 3MF file")]
+    #[error("{0} files cannot be previewed (STEP, GLB, STL and 3MF can)")]
     Unsupported(String),
     /// STEP needs the `makistry-step-mesher` program, and it is not there.
     #[error(
@@ -328,9 +344,19 @@ pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, Loa
         )
     })?;
     if format == MeshFormat::Step {
-        return step::load(path, progress);
+        return match step_header(path) {
+            Some(true) => step::load(path, progress),
+            Some(false) => Err(LoadError::malformed(
+                format,
+                "it does not start with ISO-10303-21, so it is not a STEP file",
+            )),
+            None => Err(std::fs::File::open(path).err().map_or_else(
+                || LoadError::Io("it could not be read".into()),
+                |e| io_error(&e),
+            )),
+        };
     }
-    let io = |e: std::io::Error| LoadError::Io(e.to_string());
+    let io = |e: std::io::Error| io_error(&e);
     let mut file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     progress.total.store(size, Ordering::Relaxed);
