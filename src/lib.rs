@@ -9,7 +9,7 @@
 //! - [`attachments`]: reference images checked by their bytes and size.
 //! - [`keychain`]: the API key in the OS credential store; the `Secret` type.
 //! - [`draft`]: the prompt form's draft on disk, so nothing typed or attached is lost.
-//! - [`model`]: GLB, STL and 3MF files into render-ready parts; no GL, no egui.
+//! - [`model`]: STEP, GLB, STL and 3MF files into render-ready parts; no GL, no egui.
 //! - [`viewer`]: the 3D viewport (three-d in an egui paint callback) and its camera math.
 //! - [`app`] and [`ui`]: the window (eframe/egui). Panels return intents; the app applies
 //!   them by spawning background tasks that report through channels and wake the window.

@@ -18,7 +18,7 @@ struct Args {
     /// Start the offline demo: a built-in copy of the API on this computer, no key needed.
     #[arg(long)]
     demo: bool,
-    /// A GLB, STL or 3MF file to open for viewing.
+    /// A STEP, GLB, STL or 3MF file to open for viewing.
     file: Option<PathBuf>,
 }
 

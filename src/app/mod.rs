@@ -46,7 +46,7 @@ pub struct AppConfig {
     pub base_url: String,
     /// Start the offline demo straight away (`--demo`).
     pub demo: bool,
-    /// A GLB, STL or 3MF file to open for viewing.
+    /// A STEP, GLB, STL or 3MF file to open for viewing.
     pub open_file: Option<PathBuf>,
     /// Job durations of the demo's emulator.
     pub demo_timing: Timing,
@@ -1134,7 +1134,7 @@ impl MakistryApp {
         painter.text(
             rect.center(),
             egui::Align2::CENTER_CENTER,
-            "Drop images to attach them (up to 3),\nor a GLB, STL or 3MF file to view it",
+            "Drop images to attach them (up to 3),\nor a STEP, GLB, STL or 3MF file to view it",
             egui::FontId::proportional(22.0),
             egui::Color32::WHITE,
         );

@@ -243,7 +243,7 @@ pub enum LoadError {
     /// The file is not a valid file of its format.
     #[error("this {format} file is broken: {reason}")]
     Malformed {
-        /// GLB, STL or 3MF.
+        /// GLB, STL, 3MF or STEP.
         format: &'static str,
         /// What is wrong.
         reason: String,

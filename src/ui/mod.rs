@@ -82,7 +82,7 @@ pub enum Intent {
         /// Parts the ray passes through.
         hidden: std::collections::HashSet<usize>,
     },
-    /// Choose a GLB, STL or 3MF file to view.
+    /// Choose a STEP, GLB, STL or 3MF file to view.
     PickModelFile,
     /// Dismiss a message.
     DismissMessage(usize),

@@ -252,8 +252,8 @@ pub fn result_ui(
                 ui.add_space(40.0);
                 ui.heading("Your part appears here");
                 ui.weak(
-                    "Describe it on the left and press Generate. You can also drop a GLB, STL \
-                     or 3MF file here to look at it.",
+                    "Describe it on the left and press Generate. You can also drop a STEP, GLB, \
+                     STL or 3MF file here to look at it.",
                 );
                 if ui.button("Open a 3D file…").clicked() {
                     intents.push(Intent::PickModelFile);
