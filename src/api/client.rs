@@ -3,7 +3,7 @@
 //! it.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,7 @@ use url::Url;
 
 use super::budget::RequestBudget;
 use super::error::ApiError;
+use super::partial_file::PartialFile;
 use super::retry::RetryPolicy;
 use super::wire::{
     Accepted, DesignMode, ErrorBody, JobOut, JobStatus, OutputFormat, TextToCadBody,
@@ -474,42 +475,6 @@ impl Client {
         }
         partial.persist().await.map_err(file_error)?;
         Ok(received)
-    }
-}
-
-/// A download in progress: removed when dropped unless persisted.
-struct PartialFile {
-    path: PathBuf,
-    destination: PathBuf,
-    persisted: bool,
-}
-
-impl PartialFile {
-    fn new(directory: &Path, destination: &Path) -> Self {
-        let name = destination
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = directory.join(format!(".{name}.{}.part", uuid::Uuid::new_v4().simple()));
-        Self {
-            path,
-            destination: destination.to_path_buf(),
-            persisted: false,
-        }
-    }
-
-    async fn persist(mut self) -> std::io::Result<()> {
-        tokio::fs::rename(&self.path, &self.destination).await?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            let _ = std::fs::remove_file(&self.path);
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod budget;
 mod client;
 mod error;
+mod partial_file;
 mod retry;
 mod whole_file;
 mod wire;

@@ -1,8 +1,11 @@
 //! One driver per job. A process drives a job (polls, downloads, re-submits it) only while it
-//! holds the job's lease in the store; a heartbeat renews it, and a lease whose owner died
-//! (kill -9, a crash, a laptop that never woke) runs out and is taken by the next process that
-//! looks. Store calls run on blocking threads, never on a tokio worker.
+//! holds the job's lease in the store; a heartbeat renews it. A lease whose owner died (kill -9,
+//! a crash) is taken by the next process that looks: each store holds a lock on its own owner
+//! file while it lives, and the OS lets go of it when the process dies. A lease whose owner
+//! stalled (a laptop that never woke) runs out. Store calls run on blocking threads, never on
+//! a tokio worker.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -96,5 +99,41 @@ impl Drop for Driving {
             Ok(runtime) => drop(runtime.spawn_blocking(release)),
             Err(_) => release(),
         }
+    }
+}
+
+pub(super) fn owner_file(dir: &Path, owner: &str) -> PathBuf {
+    dir.join("owners").join(format!("{owner}.lock"))
+}
+
+/// Creates and locks this store's owner file. Without one (a read-only folder), leases still
+/// work: they just wait for the lease to run out when this process dies.
+pub(super) fn lock_owner_file(dir: &Path, owner: &str) -> Option<std::fs::File> {
+    let path = owner_file(dir, owner);
+    let file = std::fs::create_dir_all(dir.join("owners"))
+        .and_then(|()| std::fs::File::create(&path))
+        .and_then(|file| {
+            file.try_lock()
+                .map(|()| file)
+                .map_err(std::io::Error::other)
+        });
+    file.map_err(|e| tracing::warn!("no owner lock at {}: {e}", path.display()))
+        .ok()
+}
+
+/// Whether the process that owns `owner`'s lock file is alive: its lock is held. A missing
+/// file, or one that can be locked, means it is gone (its file is then removed).
+pub(super) fn owner_alive(dir: &Path, owner: &str) -> bool {
+    let path = owner_file(dir, owner);
+    let Ok(file) = std::fs::File::open(&path) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&path);
+            false
+        }
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
     }
 }

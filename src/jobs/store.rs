@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::legacy;
 use super::record::JobRecord;
+use super::{lease, legacy};
 
 /// Version of the database schema this build reads and writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -166,7 +166,7 @@ impl JobStore {
         let store = Self {
             dir: dir.to_path_buf(),
             connection: Mutex::new(connection),
-            owner_lock: lock_owner_file(dir, &owner),
+            owner_lock: lease::lock_owner_file(dir, &owner),
             owner,
         };
         let legacy_notice = legacy::import_once(&store, dir)?;
@@ -384,7 +384,9 @@ impl JobStore {
         match owner {
             None => true,
             Some(owner) if owner == self.owner => true,
-            Some(owner) => expires.is_none_or(|e| e < now_ms()) || !owner_alive(&self.dir, owner),
+            Some(owner) => {
+                expires.is_none_or(|e| e < now_ms()) || !lease::owner_alive(&self.dir, owner)
+            }
         }
     }
 
@@ -463,44 +465,8 @@ impl JobStore {
 impl Drop for JobStore {
     fn drop(&mut self) {
         if self.owner_lock.take().is_some() {
-            let _ = std::fs::remove_file(owner_file(&self.dir, &self.owner));
+            let _ = std::fs::remove_file(lease::owner_file(&self.dir, &self.owner));
         }
-    }
-}
-
-fn owner_file(dir: &Path, owner: &str) -> PathBuf {
-    dir.join("owners").join(format!("{owner}.lock"))
-}
-
-/// Creates and locks this store's owner file. Without one (a read-only folder), leases still
-/// work: they just wait for the lease to run out when this process dies.
-fn lock_owner_file(dir: &Path, owner: &str) -> Option<std::fs::File> {
-    let path = owner_file(dir, owner);
-    let file = std::fs::create_dir_all(dir.join("owners"))
-        .and_then(|()| std::fs::File::create(&path))
-        .and_then(|file| {
-            file.try_lock()
-                .map(|()| file)
-                .map_err(std::io::Error::other)
-        });
-    file.map_err(|e| tracing::warn!("no owner lock at {}: {e}", path.display()))
-        .ok()
-}
-
-/// Whether the process that owns `owner`'s lock file is alive: its lock is held. A missing
-/// file, or one that can be locked, means it is gone (its file is then removed).
-fn owner_alive(dir: &Path, owner: &str) -> bool {
-    let path = owner_file(dir, owner);
-    let Ok(file) = std::fs::File::open(&path) else {
-        return false;
-    };
-    match file.try_lock() {
-        Ok(()) => {
-            let _ = std::fs::remove_file(&path);
-            false
-        }
-        Err(std::fs::TryLockError::WouldBlock) => true,
-        Err(std::fs::TryLockError::Error(_)) => false,
     }
 }
 
