@@ -288,3 +288,65 @@ fn edges_draw_the_triangles_outlines_over_the_surface() {
         "edges should draw dark lines: {plain} dark pixels without, {edged} with"
     );
 }
+
+/// What users meet in every standard view, in both projections: the part framed at a
+/// sensible size (the orthographic view once drew it as a one-pixel dot), and about the same
+/// size in orthographic as in perspective. Pixels on screen, not the camera's arithmetic.
+#[test]
+fn every_standard_view_in_both_projections_frames_the_part() {
+    use makistry::viewer::camera::StandardView;
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts");
+    let (width, height) = (320u32, 240u32);
+    let background = [255, 255, 255, 255];
+    for name in [
+        "enclosure_assembly.glb",
+        "lens_cap.stl",
+        "l_bracket.3mf",
+        "gear.step",
+    ] {
+        let path = assets.join(name);
+        let model = makistry::model::load_path(&path).unwrap();
+        for view in [
+            StandardView::Front,
+            StandardView::Right,
+            StandardView::Top,
+            StandardView::Iso,
+        ] {
+            let mut covered = [0f32; 2];
+            for (slot, orthographic) in [false, true].into_iter().enumerate() {
+                let mut camera = makistry::viewer::opening_view(&path, &model);
+                camera.set_view(view);
+                camera.orthographic = orthographic;
+                let image =
+                    makistry::viewer::headless::render(&model, &camera, width, height, background)
+                        .expect("EGL renders (Mesa: libegl1, libgl1-mesa-dri)");
+                let (mut left, mut right, mut top, mut bottom) = (width, 0, height, 0);
+                let mut drawn = 0u32;
+                for (x, y, pixel) in image.enumerate_pixels() {
+                    if pixel.0 != background {
+                        drawn += 1;
+                        (left, right, top, bottom) =
+                            (left.min(x), right.max(x), top.min(y), bottom.max(y));
+                    }
+                }
+                let what = format!("{name} {view:?} (orthographic: {orthographic})");
+                assert!(drawn > 0, "{what}: nothing drawn");
+                // Framed: the part spans a good part of the view one way or the other.
+                let span = ((right - left) as f32 / width as f32)
+                    .max((bottom - top) as f32 / height as f32);
+                assert!(
+                    span > 0.25 && span <= 1.0,
+                    "{what}: spans {span:.2} of the view"
+                );
+                covered[slot] = drawn as f32 / (width * height) as f32;
+            }
+            let ratio = covered[1] / covered[0];
+            assert!(
+                (0.5..2.0).contains(&ratio),
+                "{name} {view:?}: orthographic covers {:.3}, perspective {:.3}",
+                covered[1],
+                covered[0]
+            );
+        }
+    }
+}

@@ -963,7 +963,10 @@ pub fn three_d_camera(orbit: &OrbitCamera, viewport: Viewport) -> Camera {
     let (near, far) = orbit.clip_planes();
     let (eye, target, up) = (v3(orbit.eye()), v3(orbit.target), v3(orbit.camera_up()));
     if orbit.orthographic {
-        Camera::new_orthographic(viewport, eye, target, up, orbit.view_height(), near, far)
+        // three-d-asset multiplies an orthographic camera's height by its distance to the
+        // target (so zooming by moving the eye works): pass the height per unit of distance.
+        let height = orbit.view_height() / orbit.distance.max(f32::MIN_POSITIVE);
+        Camera::new_orthographic(viewport, eye, target, up, height, near, far)
     } else {
         Camera::new_perspective(
             viewport,
