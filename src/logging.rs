@@ -58,6 +58,9 @@ pub fn init_with_files(dir: Option<PathBuf>) -> LogGuard {
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter());
     let appender = dir.as_ref().map(|dir| {
+        // The appender prunes old files before it creates the folder, and says "Error reading
+        // the log directory" on the first start if the folder is not there yet.
+        let _ = std::fs::create_dir_all(dir);
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("makistry-desktop")
