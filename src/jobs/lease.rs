@@ -109,14 +109,19 @@ pub(super) fn owner_file(dir: &Path, owner: &str) -> PathBuf {
 /// Creates and locks this store's owner file. Without one (a read-only folder), leases still
 /// work: they just wait for the lease to run out when this process dies.
 pub(super) fn lock_owner_file(dir: &Path, owner: &str) -> Option<std::fs::File> {
+    sweep_dead_owners(dir);
     let path = owner_file(dir, owner);
+    // Locked under a temporary name, then renamed into place: no other process ever sees the
+    // file unlocked (and takes it for a dead owner's).
+    let unready = path.with_extension("lock.new");
     let file = std::fs::create_dir_all(dir.join("owners"))
-        .and_then(|()| std::fs::File::create(&path))
+        .and_then(|()| std::fs::File::create(&unready))
         .and_then(|file| {
             file.try_lock()
                 .map(|()| file)
                 .map_err(std::io::Error::other)
-        });
+        })
+        .and_then(|file| std::fs::rename(&unready, &path).map(|()| file));
     file.map_err(|e| tracing::warn!("no owner lock at {}: {e}", path.display()))
         .ok()
 }
@@ -135,5 +140,19 @@ pub(super) fn owner_alive(dir: &Path, owner: &str) -> bool {
         }
         Err(std::fs::TryLockError::WouldBlock) => true,
         Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
+/// Removes the owner files of processes that died without cleaning up (a crash, kill -9), so
+/// the folder does not grow: a file whose lock can be taken belongs to nobody.
+fn sweep_dead_owners(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir.join("owners")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(owner) = name.strip_suffix(".lock") {
+            owner_alive(dir, owner);
+        }
     }
 }
