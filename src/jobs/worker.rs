@@ -204,12 +204,12 @@ impl Tracker {
                 && matches!(outcome, Outcome::RequestFailed(_));
             let before = job.clone();
             job.apply(outcome, Utc::now(), self.time_scale);
-            if job != before {
-                if self.save(&job, &mut said).await.is_err() {
-                    return Some(job);
-                }
-                self.emit(JobEvent::Updated(Box::new(job.clone())));
+            // Written only when something changed; reported after every step (the window
+            // clears a finished wait's countdown on it).
+            if job != before && self.save(&job, &mut said).await.is_err() {
+                return Some(job);
             }
+            self.emit(JobEvent::Updated(Box::new(job.clone())));
             if let (Phase::Done, Some(out)) = (&job.phase, job.out_path.clone())
                 && let Err(error) = self.copy_to_out_path(&job, &out).await
             {
