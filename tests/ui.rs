@@ -421,6 +421,22 @@ fn a_dropped_3d_file_opens_for_viewing_without_a_job() {
     assert!(machine.emulator.jobs().is_empty());
 }
 
+#[test]
+fn an_empty_file_says_so_where_the_view_would_be() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    click_demo(&mut harness);
+    let mut empty = vec![0u8; 80];
+    empty.extend_from_slice(&0u32.to_le_bytes());
+    let file = machine.file("nothing.stl", &empty);
+    drop_files(&mut harness, &[file]);
+    wait_for_text(&mut harness, "This file holds no triangles");
+    assert!(
+        harness.query_by_label("3D view of nothing.stl").is_none(),
+        "no empty viewport"
+    );
+}
+
 fn click_demo(harness: &mut Harness<'_, MakistryApp>) {
     wait_for_text(harness, "Welcome to Makistry Desktop");
     click(harness, "Try the offline demo");

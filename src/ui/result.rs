@@ -121,7 +121,20 @@ fn model_ui(
     title: &str,
     intents: &mut Vec<Intent>,
 ) {
-    if let Some(ModelState::Loaded {
+    if let Some(ModelState::Loaded { model, .. }) = state
+        && model.triangles() == 0
+    {
+        // An empty view would look like a failed draw: say what the file holds instead.
+        egui::Frame::canvas(ui.style()).show(ui, |ui| {
+            ui.set_min_size(egui::vec2(ui.available_width(), 120.0));
+            ui.centered_and_justified(|ui| {
+                ui.label(
+                    "This file holds no triangles, so there is nothing to show. Open it in the \
+                     program that made it, or export it again.",
+                );
+            });
+        });
+    } else if let Some(ModelState::Loaded {
         model, stand_in, ..
     }) = state
     {
