@@ -453,3 +453,30 @@ async fn the_key_goes_only_to_the_api_origin_and_checking_it_costs_one_request()
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_network_error_says_what_happened_in_words() {
+    // Nothing listens on the discard port of this machine.
+    let client = Client::new(
+        "http://127.0.0.1:9/v1",
+        Secret::new("mk_pub_0123456789abcdef0123456789abcdef"),
+        Arc::new(RequestBudget::contract()),
+    )
+    .unwrap()
+    .with_retry_policy(RetryPolicy {
+        transient: vec![],
+        rate_limited: vec![],
+    });
+    let error = client
+        .get_job("pub_000000000000", &ignore_waits)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ApiError::Transport {
+            detail: "nothing answered at the API's address".into()
+        }
+    );
+    let sentence = error.sentence();
+    assert!(!sentence.contains("error (Connect)"), "{sentence}");
+}

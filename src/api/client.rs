@@ -162,20 +162,32 @@ impl std::fmt::Debug for Client {
 }
 
 fn transport(error: &reqwest::Error) -> ApiError {
-    // `{:#}`-style chain without the URL: links carry signatures, and the user needs the cause.
-    let mut detail = if error.is_timeout() {
-        "the request timed out".to_string()
-    } else if error.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "the connection failed".to_string()
-    };
+    // The whole chain goes to the log; the user reads the cause in words, without the URL
+    // (links carry signatures) or the HTTP stack's own error names.
+    let mut chain = String::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        detail = format!("{detail}: {cause}");
+        chain = format!("{chain}: {cause}");
         source = cause.source();
     }
-    ApiError::Transport { detail }
+    tracing::debug!("transport error{chain}");
+    let lower = chain.to_ascii_lowercase();
+    let detail = if error.is_timeout() {
+        "the request timed out"
+    } else if lower.contains("dns") || lower.contains("lookup address") {
+        "this computer could not look up the API's address (no network, or no DNS)"
+    } else if lower.contains("refused") {
+        "nothing answered at the API's address"
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        "a secure connection could not be set up (check the computer's clock, or a proxy)"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "the connection was cut"
+    };
+    ApiError::Transport {
+        detail: detail.to_string(),
+    }
 }
 
 fn retry_after(response: &Response) -> Option<Duration> {
