@@ -6,6 +6,7 @@
 //! while a job shows a running clock, and once when the draft is due to be saved.
 
 mod history_watch;
+mod spawn;
 pub mod tasks;
 
 use std::collections::{HashMap, HashSet};
@@ -209,7 +210,7 @@ impl MakistryApp {
     /// Every background task goes through here: one that panics still ends in exactly one
     /// event ([`Event::TaskPanicked`]), so no screen waits for an answer that cannot come.
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        tasks::spawn_reporting_panics(&self.config.runtime, &self.report, task);
+        spawn::spawn_reporting_panics(&self.config.runtime, &self.report, task);
     }
 
     fn images_dir(&self) -> PathBuf {
