@@ -24,6 +24,7 @@
 pub mod api;
 pub mod app;
 pub mod attachments;
+pub mod clipboard;
 pub mod draft;
 pub mod emulator;
 pub mod jobs;

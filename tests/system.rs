@@ -169,29 +169,116 @@ fn the_cli_stores_and_uses_the_key_from_the_secret_service() {
     );
 }
 
-/// Paste: an image on the real X clipboard (put there by xclip, as an image viewer would)
-/// reaches the form through arboard, and is checked like a file.
-#[test]
-fn an_image_on_the_clipboard_is_attached_with_paste() {
-    use crate::ui::{Machine, click, shows, sign_in, wait_for_text};
+/// The X clipboard is one per display: tests that fill it take turns.
+static CLIPBOARD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-    let machine = Machine::new();
-    let png = machine.file(
-        "copied.png",
-        &crate::support::images::encoded(image::ImageFormat::Png),
-    );
+/// Puts `file` on the real X clipboard as `mime`, as an image viewer or file manager would
+/// (xclip stays in the background to answer, in INCR steps for large files).
+fn copy_to_clipboard(file: &std::path::Path, mime: &str) {
     let status = Command::new("xclip")
-        .args(["-selection", "clipboard", "-t", "image/png", "-i"])
-        .arg(&png)
+        .args(["-selection", "clipboard", "-t", mime, "-i"])
+        .arg(file)
         .status()
         .expect("xclip runs (apt-get install xclip)");
     assert!(status.success(), "xclip could not take the clipboard");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Paste: an image on the real X clipboard reaches the form as the very file the copying app
+/// offered (not decoded and re-encoded): the app keeps those bytes, and sends them.
+#[test]
+fn an_image_on_the_clipboard_is_attached_with_paste_as_the_same_bytes() {
+    use crate::ui::{Machine, click, shows, sign_in, wait_for_text};
+    let _turn = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
+
+    for (format, mime, label, extension) in [
+        (image::ImageFormat::Png, "image/png", "Image 1: PNG", "png"),
+        (
+            image::ImageFormat::Jpeg,
+            "image/jpeg",
+            "Image 1: JPEG",
+            "jpg",
+        ),
+    ] {
+        let machine = Machine::new();
+        let bytes = crate::support::images::encoded(format);
+        let copied = machine.file(&format!("copied.{extension}"), &bytes);
+        copy_to_clipboard(&copied, mime);
+
+        let mut harness = machine.open();
+        sign_in(&machine, &mut harness);
+        click(&mut harness, "Paste");
+        wait_for_text(&mut harness, label);
+        assert!(!shows(&harness, "on the clipboard"));
+        let kept = machine
+            .data_dir()
+            .join("images")
+            .join(format!("{}.{extension}", sha256_hex(&bytes)));
+        assert_eq!(
+            std::fs::read(&kept).expect("the pasted image is kept under its own SHA-256"),
+            bytes
+        );
+    }
+}
+
+/// A PNG over 10 MiB on the clipboard is refused with the same sentence as the same file
+/// dropped on the window: the limit is judged on what would be sent.
+#[test]
+fn a_pasted_image_over_10_mib_is_refused_like_a_dropped_one() {
+    use crate::ui::{Machine, click, drop_files, sign_in, wait_for_text};
+    use egui_kittest::kittest::{NodeT, Queryable};
+    let _turn = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
+
+    let machine = Machine::new();
+    let size = (10.4 * 1024.0 * 1024.0) as usize;
+    let big = machine.file("big.png", &crate::support::images::png_of_size(size));
+    copy_to_clipboard(&big, "image/png");
 
     let mut harness = machine.open();
     sign_in(&machine, &mut harness);
     click(&mut harness, "Paste");
-    wait_for_text(&mut harness, "Image 1: PNG");
-    assert!(!shows(&harness, "no image on the clipboard"));
+    let refusal = "is 10.4 MiB; images must be at most 10 MiB.";
+    wait_for_text(&mut harness, refusal);
+    drop_files(&mut harness, &[big]);
+    crate::ui::step_until(&mut harness, "both refusals", |h| {
+        h.query_all_by_label_contains(refusal).count() == 2
+    });
+    let sentences: Vec<String> = harness
+        .query_all_by_label_contains(refusal)
+        .filter_map(|node| {
+            let node = node.accesskit_node();
+            node.value().or_else(|| node.label())
+        })
+        .map(|text| text.split_once(' ').unwrap().1.to_string())
+        .collect();
+    assert_eq!(sentences[0], sentences[1], "pasted and dropped read alike");
+    assert!(!crate::ui::shows(&harness, "Image 1:"));
+}
+
+/// A file copied in the file manager (a `text/uri-list` on the clipboard) is attached by Paste,
+/// as if it had been dropped.
+#[test]
+fn a_file_copied_in_the_file_manager_is_attached_with_paste() {
+    use crate::ui::{Machine, click, sign_in, wait_for_text};
+    let _turn = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
+
+    let machine = Machine::new();
+    let webp = machine.file(
+        "front view.webp",
+        &crate::support::images::encoded(image::ImageFormat::WebP),
+    );
+    let uri = url::Url::from_file_path(&webp).unwrap();
+    let list = machine.file("copied-files.txt", format!("{uri}\r\n").as_bytes());
+    copy_to_clipboard(&list, "text/uri-list");
+
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    click(&mut harness, "Paste");
+    wait_for_text(&mut harness, "Image 1: WEBP");
 }
 
 /// The headless renderer (EGL, no display) draws the part where the camera says it is: every

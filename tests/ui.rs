@@ -96,6 +96,11 @@ impl Machine {
             .build_eframe(move |cc| MakistryApp::new(cc, config))
     }
 
+    /// Where the app keeps its data (history, draft, kept images).
+    pub(crate) fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
     /// A file in the user's folders.
     pub(crate) fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.files.path().join(name);
@@ -108,7 +113,14 @@ impl Machine {
 pub(crate) fn screen_text(harness: &Harness<'_, MakistryApp>) -> String {
     harness
         .query_all(egui_kittest::kittest::By::new())
-        .filter_map(|node| node.accesskit_node().label())
+        .filter_map(|node| {
+            // Plain labels keep their text as the node's value (and again in text runs).
+            let node = node.accesskit_node();
+            let run = node.role() == accesskit::Role::TextRun;
+            (!run)
+                .then(|| node.label().or_else(|| node.value()))
+                .flatten()
+        })
         .filter(|label| !label.is_empty())
         .collect::<Vec<_>>()
         .join(" | ")

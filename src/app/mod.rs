@@ -435,6 +435,11 @@ impl MakistryApp {
                 }
             }
             Event::Picked(paths) => self.open_paths(paths),
+            Event::PastedFiles(paths) => {
+                // The paste's own place is taken by the files it found.
+                self.checking_images = self.checking_images.saturating_sub(1);
+                self.open_paths(paths);
+            }
             Event::SurfacePoint { path, hit } => self.viewer.picked(&path, hit),
             Event::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {

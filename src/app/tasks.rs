@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
-use bytes::Bytes;
-
 use crate::api::{ApiError, Client, RequestBudget};
 use crate::attachments::{self, Attachment};
+use crate::clipboard::{ClipboardError, Pasted};
 use crate::draft::{self, Draft};
 use crate::emulator::{Emulator, EmulatorConfig, Timing};
 use crate::jobs::{ImageRef, JobEvent, JobRecord, JobStore, StoreNotice, Tracker};
@@ -77,6 +76,8 @@ pub enum Event {
     Attached(Result<AttachedImage, Message>),
     /// Images to check, chosen in the file picker.
     Picked(Vec<PathBuf>),
+    /// Paste found files (copied in a file manager): they go where dropped files go.
+    PastedFiles(Vec<PathBuf>),
     /// The surface point under a click in the 3D view, if the click met the part.
     SurfacePoint {
         /// The model's file.
@@ -143,8 +144,14 @@ impl Reporter {
 }
 
 /// Runs blocking IO off the runtime's async threads.
+/// Runs `f` on the blocking pool. A panic there goes on in the calling task, so the spawn
+/// around it reports it ([`Event::TaskPanicked`]); `None` only when the runtime shuts down.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(f).await.ok()
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => Some(value),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => None,
+    }
 }
 
 fn thumbnail_of(attachment: &Attachment) -> Option<egui::ColorImage> {
@@ -452,40 +459,44 @@ pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, report: Repo
     }
 }
 
-/// Reads an image from the clipboard and checks it like a file.
+/// Attaches what is on the clipboard, held to the same rules as a dropped file: an image is
+/// checked on the bytes that will be sent (the clipboard's own PNG, JPEG, WebP or GIF where it
+/// has one); copied files go where dropped files go ([`Event::PastedFiles`]).
 pub async fn attach_clipboard(images_dir: PathBuf, report: Reporter) {
     let checked = blocking(move || {
-        let mut clipboard = arboard::Clipboard::new().map_err(|e| {
-            Message::error(
-                format!("The clipboard could not be read: {e}."),
-                "Save the image to a file and drop it on the window.",
-            )
-        })?;
-        let image = clipboard.get_image().map_err(|_| {
-            Message::error(
-                "There is no image on the clipboard.",
-                "Copy an image first (in an image viewer or browser), then press Paste.",
-            )
-        })?;
-        let png =
-            encode_png(image.width as u32, image.height as u32, &image.bytes).ok_or_else(|| {
-                Message::error("The clipboard image could not be read.", "Copy it again.")
-            })?;
-        let attachment = attachments::check(PathBuf::new(), "pasted.png".into(), png)
-            .map_err(|e| attachment_message(&e))?;
-        keep(&attachment, &images_dir)
+        let (name, bytes) = match crate::clipboard::read() {
+            Ok(Pasted::Encoded { bytes, mime }) => {
+                let extension = mime.trim_start_matches("image/").replace("jpeg", "jpg");
+                (format!("pasted.{extension}"), bytes)
+            }
+            Ok(Pasted::Pixels { png }) => ("pasted.png".to_string(), png),
+            Ok(Pasted::Files(files)) => return Ok(Err(files)),
+            Err(ClipboardError::NoImage) => {
+                return Err(Message::error(
+                    "There is no image or file on the clipboard.",
+                    "Copy an image (in an image viewer or browser) or an image file (in the \
+                     file manager) first, then press Paste.",
+                ));
+            }
+            Err(e @ ClipboardError::Unavailable(_)) => {
+                tracing::warn!("{e}");
+                return Err(Message::error(
+                    "The clipboard could not be read.",
+                    "Save the image to a file and drop it on the window.",
+                ));
+            }
+        };
+        let attachment =
+            attachments::check(PathBuf::new(), name, bytes).map_err(|e| attachment_message(&e))?;
+        keep(&attachment, &images_dir).map(Ok)
     })
     .await;
-    if let Some(result) = checked {
-        report.send(Event::Attached(result));
+    match checked {
+        Some(Ok(Err(files))) => report.send(Event::PastedFiles(files)),
+        Some(Ok(Ok(image))) => report.send(Event::Attached(Ok(image))),
+        Some(Err(message)) => report.send(Event::Attached(Err(message))),
+        None => {}
     }
-}
-
-fn encode_png(width: u32, height: u32, rgba: &[u8]) -> Option<Bytes> {
-    let buffer = image::RgbaImage::from_raw(width, height, rgba.to_vec())?;
-    let mut out = std::io::Cursor::new(Vec::new());
-    buffer.write_to(&mut out, image::ImageFormat::Png).ok()?;
-    Some(Bytes::from(out.into_inner()))
 }
 
 fn keep(attachment: &Attachment, dir: &Path) -> Result<AttachedImage, Message> {

@@ -202,7 +202,7 @@ fn images_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>, out: &
         }
         if ui
             .add_enabled(room, egui::Button::new("Paste"))
-            .on_hover_text("Attach the image on the clipboard")
+            .on_hover_text("Attach the image, or the image file, on the clipboard")
             .clicked()
         {
             out.intents.push(Intent::PasteImage);
