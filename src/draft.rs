@@ -23,6 +23,8 @@ pub struct Draft {
     pub format: OutputFormat,
     /// Attached images (checked, kept copies), in the order they are sent.
     pub images: Vec<ImageRef>,
+    /// The job whose follow-up idea started this prompt, by id (shown on the new job's card).
+    pub follow_up_of: Option<String>,
 }
 
 impl Default for Draft {
@@ -32,6 +34,7 @@ impl Default for Draft {
             mode: DesignMode::Standard,
             format: OutputFormat::Step,
             images: Vec::new(),
+            follow_up_of: None,
         }
     }
 }
@@ -116,6 +119,7 @@ mod tests {
                 mime: "image/png".into(),
                 label: Some("front".into()),
             }],
+            follow_up_of: Some("parent-job".into()),
         };
         save(dir.path(), &draft).unwrap();
         assert_eq!(load(dir.path()).unwrap(), draft);

@@ -327,6 +327,37 @@ fn a_failing_job_says_why_and_retry_makes_a_new_job() {
     let mut harness = machine.open();
     sign_in(&machine, &mut harness);
 
+    // Fails twice: the app submits it again once by itself (the contract's rule for this
+    // code), then leaves Retry to the user.
+    type_into(
+        &mut harness,
+        "Prompt",
+        "A 40x20x10 mm block [fail:code_generation_failed*2]",
+    );
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.step();
+    wait_for_text(&mut harness, "Submitted again once by the app");
+    step_until(&mut harness, "Retry", |h| {
+        h.query_all_by_role_and_label(accesskit::Role::Button, "Retry")
+            .next()
+            .is_some()
+    });
+
+    click(&mut harness, "Retry");
+    wait_for_text(&mut harness, "Design summary");
+    assert_eq!(
+        machine.emulator.jobs().len(),
+        3,
+        "Retry is a new submission"
+    );
+}
+
+#[test]
+fn an_error_that_needs_a_new_prompt_offers_edit_not_retry() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+
     type_into(
         &mut harness,
         "Prompt",
@@ -335,15 +366,24 @@ fn a_failing_job_says_why_and_retry_makes_a_new_job() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     harness.step();
     wait_for_text(&mut harness, "The design failed its geometry checks");
-    assert!(shows(&harness, "failed"));
-
-    click(&mut harness, "Retry");
-    wait_for_text(&mut harness, "Design summary");
-    assert_eq!(
-        machine.emulator.jobs().len(),
-        2,
-        "Retry is a new submission"
+    for _ in 0..5 {
+        harness.step();
+    }
+    assert!(
+        harness
+            .query_all_by_role_and_label(accesskit::Role::Button, "Retry")
+            .next()
+            .is_none(),
+        "the same prompt would fail the same way"
     );
+    click(&mut harness, "Edit and re-run");
+    harness.step();
+    assert!(
+        field(&harness, "Prompt")
+            .value()
+            .is_some_and(|v| v.starts_with("A 40x20x10 mm block"))
+    );
+    assert_eq!(machine.emulator.jobs().len(), 1);
 }
 
 #[test]

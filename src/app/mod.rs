@@ -6,6 +6,7 @@
 //! while a job shows a running clock, and once when the draft is due to be saved.
 
 mod history_watch;
+mod layout;
 mod spawn;
 pub mod tasks;
 
@@ -23,10 +24,10 @@ use crate::api::MAX_IMAGES;
 use crate::draft::Draft;
 use crate::emulator::Timing;
 use crate::jobs::{JobEvent, JobRecord, Phase};
-use crate::keychain::{KeySource, parse_api_key};
-use crate::ui::jobs::{JobsView, LiveJob};
-use crate::ui::prompt::PromptView;
-use crate::ui::result::{ModelState, Shown};
+use crate::keychain::parse_api_key;
+use crate::ui::jobs::LiveJob;
+use crate::ui::messages::MessageList;
+use crate::ui::result::ModelState;
 use crate::ui::welcome::KeyForm;
 use crate::ui::{self, Intent, Message};
 use crate::viewer::ViewerState;
@@ -124,13 +125,15 @@ pub struct MakistryApp {
     draft_changed_at: Option<Instant>,
     thumbnails: HashMap<String, egui::TextureHandle>,
     checking_images: usize,
-    attachment_messages: Vec<Message>,
+    attachment_messages: MessageList,
     jobs: Vec<JobRecord>,
     live: HashMap<String, LiveJob>,
     running: HashSet<String>,
     selection: Option<Selection>,
     models: HashMap<PathBuf, ModelState>,
-    messages: Vec<Message>,
+    messages: MessageList,
+    /// Side panels the user showed or hid.
+    panels: layout::PanelChoice,
     focused: bool,
     /// The 3D viewport's camera, tools and part visibility (kept without a GL context too:
     /// kittest drives it; only the drawing needs GL).
@@ -173,13 +176,14 @@ impl MakistryApp {
             draft_changed_at: None,
             thumbnails: HashMap::new(),
             checking_images: 0,
-            attachment_messages: Vec::new(),
+            attachment_messages: MessageList::default(),
             jobs: Vec::new(),
             live: HashMap::new(),
             running: HashSet::new(),
             selection: None,
             models: HashMap::new(),
-            messages: Vec::new(),
+            messages: MessageList::default(),
+            panels: layout::PanelChoice::default(),
             focused: true,
             viewer: ViewerState::default(),
             first_frame_drawn: false,
@@ -234,7 +238,7 @@ impl MakistryApp {
     // ----- events -----
 
     fn drain_events(&mut self, ctx: &egui::Context) {
-        let shown = (self.messages.len(), self.attachment_messages.len());
+        let shown = (self.messages.pushed(), self.attachment_messages.pushed());
         while let Ok(event) = self.events.try_recv() {
             self.apply_event(ctx, event);
         }
@@ -245,13 +249,12 @@ impl MakistryApp {
     }
 
     /// Keeps the errors that appeared since `shown` (message counts) for diagnostics.
-    fn remember_errors(&mut self, (messages, attachments): (usize, usize)) {
+    fn remember_errors(&mut self, (messages, attachments): (u64, u64)) {
         let now = chrono::Local::now().format("%H:%M:%S");
         let new = self
             .messages
-            .iter()
-            .skip(messages)
-            .chain(self.attachment_messages.iter().skip(attachments))
+            .newest_since(messages)
+            .chain(self.attachment_messages.newest_since(attachments))
             .filter(|m| m.is_error)
             .map(|m| format!("{now} {} {}", m.sentence, m.action))
             .collect::<Vec<_>>();
@@ -339,7 +342,9 @@ impl MakistryApp {
                 for (sha, image) in thumbnails {
                     self.add_thumbnail(ctx, sha, image);
                 }
-                self.attachment_messages.extend(problems);
+                for problem in problems {
+                    self.attachment_messages.push(problem);
+                }
                 self.draft_loaded = true;
             }
             Event::KeyFound(Ok(Some((key, source)))) => {
@@ -402,6 +407,7 @@ impl MakistryApp {
                         .map(|j| Selection::Job(j.id.clone()))
                 });
                 self.connection = Some(connection);
+                self.load_job_thumbnails();
                 self.resume_jobs();
                 self.load_selected_model();
             }
@@ -435,6 +441,11 @@ impl MakistryApp {
                 }
             }
             Event::Picked(paths) => self.open_paths(paths),
+            Event::Thumbnails(thumbnails) => {
+                for (sha, image) in thumbnails {
+                    self.add_thumbnail(ctx, sha, image);
+                }
+            }
             Event::PastedFiles(paths) => {
                 // The paste's own place is taken by the files it found.
                 self.checking_images = self.checking_images.saturating_sub(1);
@@ -551,7 +562,7 @@ impl MakistryApp {
         if !selected_other || job.phase == Phase::Done {
             self.selection = Some(Selection::Job(job.id.clone()));
             if let Some(file) = ui::result::job_file(job) {
-                self.load_model(file);
+                self.load_model(file, true);
             }
         }
         if self.config.notifications && !self.focused {
@@ -600,6 +611,22 @@ impl MakistryApp {
             ));
         } else {
             ctx.request_repaint_after(due - now);
+        }
+    }
+
+    /// Thumbnails for the job cards: the images of the newest jobs not shown yet.
+    fn load_job_thumbnails(&mut self) {
+        let mut wanted = HashSet::new();
+        let images: Vec<_> = self
+            .jobs
+            .iter()
+            .take(200)
+            .flat_map(|j| j.images.iter())
+            .filter(|i| !self.thumbnails.contains_key(&i.sha256) && wanted.insert(&i.sha256))
+            .cloned()
+            .collect();
+        if !images.is_empty() {
+            self.spawn(tasks::load_thumbnails(images, self.report.clone()));
         }
     }
 
@@ -669,16 +696,19 @@ impl MakistryApp {
                 .jobs
                 .iter()
                 .find(|j| j.id == *id)
-                .and_then(ui::result::job_file),
-            Some(Selection::File(path)) => Some(path.clone()),
+                .and_then(ui::result::job_file)
+                .map(|file| (file, true)),
+            Some(Selection::File(path)) => Some((path.clone(), false)),
             None => None,
         };
-        if let Some(file) = file {
-            self.load_model(file);
+        if let Some((file, from_api)) = file {
+            self.load_model(file, from_api);
         }
     }
 
-    fn load_model(&mut self, path: PathBuf) {
+    /// Starts reading a model; `from_api`: a job's file (Makistry's files are in millimetres,
+    /// whatever their format says).
+    fn load_model(&mut self, path: PathBuf, from_api: bool) {
         if !ui::result::previewable(&path) || self.models.contains_key(&path) {
             return;
         }
@@ -694,7 +724,12 @@ impl MakistryApp {
         let progress = Arc::new(crate::model::LoadProgress::default());
         self.models
             .insert(path.clone(), ModelState::Loading(progress.clone()));
-        self.spawn(tasks::load_model(path, progress, self.report.clone()));
+        self.spawn(tasks::load_model(
+            path,
+            from_api,
+            progress,
+            self.report.clone(),
+        ));
     }
 
     /// Routes files: 3D files open for viewing, anything else is checked as an image.
@@ -704,7 +739,7 @@ impl MakistryApp {
         if let Some(model) = models.last() {
             self.selection = Some(Selection::File(model.clone()));
             self.models.remove(model);
-            self.load_model(model.clone());
+            self.load_model(model.clone(), false);
         }
         self.attach_paths(images);
     }
@@ -821,6 +856,7 @@ impl MakistryApp {
                     self.draft.prompt = job.prompt.clone();
                     self.draft.mode = job.mode;
                     self.draft.format = job.format;
+                    self.draft.follow_up_of = job.follow_up_of.clone();
                     self.draft.images.clear();
                     let images = job.images.clone();
                     self.checking_images += images.len();
@@ -831,10 +867,15 @@ impl MakistryApp {
             Intent::FollowUp { job_id, suggestion } => {
                 if let Some(job) = self.jobs.iter().find(|j| j.id == job_id) {
                     self.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
+                    self.draft.follow_up_of = Some(job_id);
                     self.draft.mode = job.mode;
                     self.draft.format = job.format;
                     self.draft_changed();
                 }
+            }
+            Intent::DetachFollowUp => {
+                self.draft.follow_up_of = None;
+                self.draft_changed();
             }
             Intent::SaveAs { file, name } => {
                 self.spawn(tasks::save_as(file, name, self.report.clone()))
@@ -883,9 +924,7 @@ impl MakistryApp {
             }
             Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
             Intent::DismissMessage(index) => {
-                if index < self.attachment_messages.len() {
-                    self.attachment_messages.remove(index);
-                }
+                self.attachment_messages.dismiss(index);
             }
         }
     }
@@ -905,6 +944,7 @@ impl MakistryApp {
             Utc::now(),
         );
         job.api_base = Some(connection.base_url.clone());
+        job.follow_up_of = self.draft.follow_up_of.take();
         let tracker = connection.tracker.clone();
         self.running.insert(job.id.clone());
         self.selection = Some(Selection::Job(job.id.clone()));
@@ -921,6 +961,9 @@ impl MakistryApp {
     /// typed or attached since Generate: its prompt goes first, the newer text after it, and
     /// its images join the newer ones (up to the limit; a refused one is said).
     fn restore_unsent(&mut self, job: JobRecord) {
+        if self.draft.follow_up_of.is_none() {
+            self.draft.follow_up_of = job.follow_up_of.clone();
+        }
         let typed = std::mem::take(&mut self.draft.prompt);
         self.draft.prompt = if typed.trim().is_empty() {
             job.prompt
@@ -986,164 +1029,6 @@ impl MakistryApp {
             .map(|file| file.path().to_path_buf())
             .collect();
         self.open_paths(paths);
-    }
-
-    // ----- drawing -----
-
-    fn top_bar_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
-        ui.horizontal(|ui| {
-            ui.strong("Makistry Desktop");
-            ui.separator();
-            match &self.connection {
-                Some(c) if c.demo.is_some() => {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        "OFFLINE DEMO: a built-in copy of the API on this computer answers \
-                         with sample parts",
-                    );
-                    if ui.button("Use an API key…").clicked() {
-                        intents.push(Intent::ShowKeyForm);
-                    }
-                }
-                Some(c) => {
-                    let source = match c.source {
-                        Some(KeySource::Environment) => " (from MAKISTRY_API_KEY)",
-                        _ => "",
-                    };
-                    ui.label(format!("API key {}{source}", c.key_preview));
-                    if c.source != Some(KeySource::Environment) {
-                        if ui.button("Replace").clicked() {
-                            intents.push(Intent::ShowKeyForm);
-                        }
-                        if ui.button("Remove").clicked() {
-                            intents.push(Intent::RemoveKey);
-                        }
-                    }
-                }
-                None => {}
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui
-                    .button("About")
-                    .on_hover_text("Version and diagnostics")
-                    .clicked()
-                {
-                    self.about_open = !self.about_open;
-                }
-                if ui.button("Open 3D file…").clicked() {
-                    intents.push(Intent::PickModelFile);
-                }
-            });
-        });
-    }
-
-    fn messages_ui(&mut self, ui: &mut egui::Ui) {
-        let mut dismiss = None;
-        for (i, message) in self.messages.iter().enumerate() {
-            ui.horizontal(|ui| {
-                ui::message_ui(ui, message);
-                if ui.small_button("Dismiss").clicked() {
-                    dismiss = Some(i);
-                }
-            });
-        }
-        if let Some(i) = dismiss {
-            self.messages.remove(i);
-        }
-    }
-
-    fn main_ui(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
-        let mut intents = Vec::new();
-        egui::Panel::top("top-bar").show(ui, |ui| {
-            self.top_bar_ui(ui, &mut intents);
-        });
-        if !self.messages.is_empty() {
-            egui::Panel::bottom("messages").show(ui, |ui| self.messages_ui(ui));
-        }
-        egui::Panel::left("prompt-form")
-            .resizable(true)
-            .default_size(360.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    let blocked = (!self.draft_loaded).then_some("Restoring your draft…");
-                    let view = PromptView {
-                        thumbnails: &self.thumbnails,
-                        checking: self.checking_images,
-                        attachment_messages: &self.attachment_messages,
-                        blocked,
-                    };
-                    let out = ui::prompt::prompt_ui(ui, &mut self.draft, &view);
-                    if out.changed {
-                        self.draft_changed_at = Some(Instant::now());
-                    }
-                    intents.extend(out.intents);
-                });
-            });
-        egui::Panel::right("jobs")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                let running = |id: &str| self.running.contains(id);
-                let view = JobsView {
-                    live: &self.live,
-                    selected: match &self.selection {
-                        Some(Selection::Job(id)) => Some(id.as_str()),
-                        _ => None,
-                    },
-                    now: Utc::now(),
-                    instant: Instant::now(),
-                    running: &running,
-                };
-                intents.extend(ui::jobs::jobs_ui(ui, &self.jobs, &view));
-            });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                let (shown, file) = match &self.selection {
-                    Some(Selection::Job(id)) => match self.jobs.iter().find(|j| j.id == *id) {
-                        Some(job) => (Shown::Job(job), ui::result::job_file(job)),
-                        None => (Shown::Nothing, None),
-                    },
-                    Some(Selection::File(path)) => (Shown::File(path), Some(path.clone())),
-                    None => (Shown::Nothing, None),
-                };
-                let model = file.as_ref().and_then(|f| self.models.get(f));
-                intents.extend(ui::result::result_ui(
-                    ui,
-                    shown,
-                    model,
-                    &mut self.viewer,
-                    Utc::now(),
-                ));
-            });
-        });
-        intents
-    }
-
-    fn drop_overlay_ui(&self, ui: &egui::Ui) {
-        let hovering = ui.input(|i| !i.raw.hovered_files.is_empty());
-        if !hovering {
-            return;
-        }
-        let painter = ui.ctx().layer_painter(egui::LayerId::new(
-            egui::Order::Foreground,
-            egui::Id::unique("drop-overlay"),
-        ));
-        let rect = ui.ctx().content_rect();
-        let accent = ui.visuals().selection.stroke.color;
-        painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
-        painter.rect_stroke(
-            rect.shrink(8.0),
-            8.0,
-            egui::Stroke::new(3.0, accent),
-            egui::StrokeKind::Inside,
-        );
-        painter.text(
-            rect.center(),
-            egui::Align2::CENTER_CENTER,
-            "Drop images to attach them (up to 3),\nor a STEP, GLB, STL or 3MF file to view it",
-            egui::FontId::proportional(22.0),
-            egui::Color32::WHITE,
-        );
     }
 
     /// Repaint every 2 s while a job shows a running clock or countdown, and every 5 s when

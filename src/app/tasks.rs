@@ -76,6 +76,8 @@ pub enum Event {
     Attached(Result<AttachedImage, Message>),
     /// Images to check, chosen in the file picker.
     Picked(Vec<PathBuf>),
+    /// Thumbnails of the history's images, by SHA-256, for the job cards.
+    Thumbnails(Vec<(String, egui::ColorImage)>),
     /// Paste found files (copied in a file manager): they go where dropped files go.
     PastedFiles(Vec<PathBuf>),
     /// The surface point under a click in the 3D view, if the click met the part.
@@ -515,6 +517,24 @@ fn keep(attachment: &Attachment, dir: &Path) -> Result<AttachedImage, Message> {
     })
 }
 
+/// Thumbnails of the history's images (their kept copies), for the job cards. An image that
+/// cannot be read any more is left out: its card counts it instead.
+pub async fn load_thumbnails(images: Vec<ImageRef>, report: Reporter) {
+    let thumbnails = blocking(move || {
+        images
+            .iter()
+            .filter_map(|image| {
+                let attachment = attachments::load(&image.path).ok()?;
+                Some((image.sha256.clone(), thumbnail_of(&attachment)?))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    if let Some(thumbnails) = thumbnails {
+        report.send(Event::Thumbnails(thumbnails));
+    }
+}
+
 /// Re-checks a job's images for "Edit and re-run".
 pub async fn reload_images(images: Vec<ImageRef>, report: Reporter) {
     for image in images {
@@ -620,12 +640,16 @@ pub async fn pick_model(report: Reporter) {
 /// draws the progress. A cancelled load reports nothing: the window has moved on.
 pub async fn load_model(
     path: PathBuf,
+    from_api: bool,
     progress: Arc<crate::model::LoadProgress>,
     report: Reporter,
 ) {
     let (read, shared) = (path.clone(), progress.clone());
     let load = blocking(move || {
-        let model = crate::model::load_path_with(&read, &shared)?;
+        let mut model = crate::model::load_path_with(&read, &shared)?;
+        if from_api {
+            model.units = crate::model::Units::Millimetres;
+        }
         Ok((ModelSummary::of(&model), Arc::new(model)))
     });
     tokio::pin!(load);

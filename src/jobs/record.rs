@@ -118,6 +118,18 @@ impl RecordedError {
         }
     }
 
+    /// Whether submitting the same job again can end differently. Not for errors that need
+    /// the prompt or the images changed: those offer Edit and re-run only.
+    pub fn retry_helps(&self) -> bool {
+        !matches!(
+            self.code.as_str(),
+            "geometry_validation_failed"
+                | "prompt_too_ambiguous"
+                | "invalid_input"
+                | "image_parse_failed"
+        )
+    }
+
     /// A local file error (e.g. writing `--out`).
     pub fn file(error: &ApiError) -> Self {
         Self::from_api(error)
@@ -181,6 +193,9 @@ pub struct JobRecord {
     pub api_base: Option<String>,
     /// The last error, shown with the job (also while it is being retried).
     pub error: Option<RecordedError>,
+    /// The job whose follow-up idea this one came from, by id.
+    #[serde(default)]
+    pub follow_up_of: Option<String>,
     /// When the job was recorded.
     pub created_at: DateTime<Utc>,
     /// When the current submission was accepted; poll schedule and time-out count from here.
@@ -295,6 +310,7 @@ impl JobRecord {
             out_path: None,
             api_base: None,
             error: None,
+            follow_up_of: None,
             created_at: now,
             submitted_at: None,
             finished_at: None,

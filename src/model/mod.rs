@@ -133,6 +133,48 @@ pub struct Model {
     /// Surfaces the file has that could not be meshed, named for the user ("face 3 of lid"):
     /// shown beside the part, never dropped silently. Only STEP has any.
     pub unmeshed: Vec<String>,
+    /// The unit of the coordinates, as the format defines it.
+    pub units: Units,
+}
+
+/// The unit a file's coordinates are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Units {
+    /// Millimetres: STEP (OpenCascade reads it in mm), 3MF (converted from its `unit`), and
+    /// every file from Makistry (CadQuery writes its GLB in mm, against glTF's metres).
+    #[default]
+    Millimetres,
+    /// Metres: glTF's unit, for glTF files from elsewhere.
+    Metres,
+    /// STL stores no unit; millimetres by custom.
+    Unstated,
+}
+
+impl Units {
+    /// The unit a format defines.
+    pub fn of(format: MeshFormat) -> Self {
+        match format {
+            MeshFormat::Glb => Self::Metres,
+            MeshFormat::Stl => Self::Unstated,
+            _ => Self::Millimetres,
+        }
+    }
+
+    /// The symbol lengths are shown with.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Metres => "m",
+            Self::Millimetres | Self::Unstated => "mm",
+        }
+    }
+
+    /// Millimetres per unit.
+    pub fn in_mm(self) -> f32 {
+        match self {
+            Self::Metres => 1000.0,
+            Self::Millimetres | Self::Unstated => 1.0,
+        }
+    }
 }
 
 impl Model {
@@ -146,6 +188,7 @@ impl Model {
             parts,
             bounds,
             unmeshed: Vec::new(),
+            units: Units::Millimetres,
         }
     }
 
@@ -343,6 +386,12 @@ pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, Loa
                 .map_or_else(|| "These".into(), |e| e.to_string_lossy().to_uppercase()),
         )
     })?;
+    let mut model = read_as(path, format, progress)?;
+    model.units = Units::of(format);
+    Ok(model)
+}
+
+fn read_as(path: &Path, format: MeshFormat, progress: &LoadProgress) -> Result<Model, LoadError> {
     if format == MeshFormat::Step {
         return match step_header(path) {
             Some(true) => step::load(path, progress),

@@ -22,7 +22,9 @@ pub fn simplified(model: &Model, target: usize) -> Option<Model> {
         .iter()
         .map(|part| reduce(part, ratio))
         .collect::<Option<Vec<_>>>()?;
-    Some(Model::new(parts))
+    let mut stand_in = Model::new(parts);
+    stand_in.units = model.units;
+    Some(stand_in)
 }
 
 /// Largest shape error allowed, relative to the part's size: past it the simplifier stops

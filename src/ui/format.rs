@@ -52,6 +52,28 @@ pub fn size_mm(size: [f32; 3]) -> String {
     )
 }
 
+/// A size in the model's units: "60.0 × 60.0 × 8.5 mm (2.36 × 2.36 × 0.33 in)", or
+/// "4.900 × 2.600 × 2.800 m (192.9 × 102.4 × 110.2 in)".
+pub fn size(size: [f32; 3], units: crate::model::Units) -> String {
+    if units != crate::model::Units::Metres {
+        return size_mm(size);
+    }
+    let m = size.map(|v| format!("{v:.3}"));
+    let inches = size.map(|v| format!("{:.1}", v * 1000.0 / 25.4));
+    format!(
+        "{} × {} × {} m ({} × {} × {} in)",
+        m[0], m[1], m[2], inches[0], inches[1], inches[2]
+    )
+}
+
+/// A measured length in the model's units: "42.31 mm (1.666 in)" or "1.250 m (49.21 in)".
+pub fn length(value: f32, units: crate::model::Units) -> String {
+    match units {
+        crate::model::Units::Metres => format!("{value:.3} m ({:.2} in)", value * 1000.0 / 25.4),
+        _ => length_mm(value),
+    }
+}
+
 /// "42.31 mm (1.666 in)": a measured length, to a hundredth of a millimetre.
 pub fn length_mm(mm: f32) -> String {
     format!("{mm:.2} mm ({:.3} in)", mm / 25.4)

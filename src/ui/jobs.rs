@@ -31,6 +31,8 @@ pub struct JobsView<'a> {
     pub instant: Instant,
     /// Jobs a worker is driving now.
     pub running: &'a dyn Fn(&str) -> bool,
+    /// Image thumbnails by SHA-256.
+    pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
 }
 
 /// One line of status, in the app's words.
@@ -80,6 +82,39 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
     }
 }
 
+/// What a job is called in lists: its project name once the API named it, else the start of
+/// its prompt.
+pub fn job_title(job: &JobRecord) -> String {
+    job.brainstorm
+        .as_ref()
+        .map(|b| b.project_name.trim())
+        .filter(|name| !name.is_empty())
+        .map_or_else(|| first_line(&job.prompt, 48), str::to_string)
+}
+
+/// The words that tell this job apart: for a follow-up, what was added to its parent's
+/// prompt; else the prompt (when the title is the project name) — at most `max` characters.
+fn excerpt(job: &JobRecord, parent: Option<&JobRecord>, max: usize) -> Option<String> {
+    let added = parent
+        .and_then(|p| job.prompt.strip_prefix(p.prompt.trim_end()))
+        .map(str::trim)
+        .filter(|rest| !rest.is_empty());
+    let text = match added {
+        Some(rest) => rest,
+        None if job.brainstorm.is_some() => job.prompt.trim(),
+        None => return None,
+    };
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.is_empty() {
+        return None;
+    }
+    Some(if flat.chars().count() > max {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    })
+}
+
 fn first_line(prompt: &str, max: usize) -> String {
     let line = prompt.lines().next().unwrap_or("").trim();
     if line.is_empty() {
@@ -105,87 +140,156 @@ pub fn jobs_ui(ui: &mut egui::Ui, jobs: &[JobRecord], view: &JobsView<'_>) -> Ve
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for job in jobs {
-                let selected = view.selected == Some(job.id.as_str());
-                let live = view.live.get(&job.id);
-                let frame = egui::Frame::group(ui.style()).fill(if selected {
-                    ui.visuals().selection.bg_fill.gamma_multiply(0.35)
-                } else {
-                    ui.visuals().panel_fill
-                });
-                frame.show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    let title = first_line(&job.prompt, 48);
-                    let heading = ui
-                        .add(egui::Button::selectable(
-                            selected,
-                            egui::RichText::new(&title).strong(),
-                        ))
-                        .on_hover_text(&job.prompt);
-                    if heading.clicked() {
-                        intents.push(Intent::SelectJob(job.id.clone()));
-                    }
-                    ui.weak(format!(
-                        "{} · {} · {}",
-                        job.mode.as_str(),
-                        job.format.as_str(),
-                        job.created_at
-                            .with_timezone(&chrono::Local)
-                            .format("%b %e, %H:%M")
-                    ));
-                    let status = status_line(job, live, view);
-                    let color = match job.phase {
-                        Phase::Failed | Phase::Expired => ui.visuals().error_fg_color,
-                        Phase::Done => ui.visuals().text_color(),
-                        _ => ui.visuals().warn_fg_color,
-                    };
-                    ui.colored_label(color, status);
-                    if let Some(error) = &job.error
-                        && !matches!(job.phase, Phase::Done)
-                    {
-                        message_ui(ui, &Message::error(&error.sentence, &error.action));
-                    }
-                    ui.horizontal(|ui| {
-                        let idle = !(view.running)(&job.id);
-                        let retry_label = if job.phase == Phase::Submitting {
-                            "Send"
-                        } else {
-                            "Retry"
-                        };
-                        if idle
-                            && matches!(
-                                job.phase,
-                                Phase::Failed | Phase::Expired | Phase::Submitting
-                            )
-                            && ui
-                                .button(retry_label)
-                                .on_hover_text("Submit this job again (a new job on the server)")
-                                .clicked()
-                        {
-                            intents.push(Intent::Retry(job.id.clone()));
-                        }
-                        if idle
-                            && job.phase == Phase::StillRunning
-                            && ui.button("Check again").clicked()
-                        {
-                            intents.push(Intent::CheckAgain(job.id.clone()));
-                        }
-                        if idle
-                            && job.phase == Phase::Downloading
-                            && ui.button("Download again").clicked()
-                        {
-                            intents.push(Intent::CheckAgain(job.id.clone()));
-                        }
-                        if ui
-                            .button("Edit and re-run")
-                            .on_hover_text("Load this prompt and its images into the form")
-                            .clicked()
-                        {
-                            intents.push(Intent::EditAndRerun(job.id.clone()));
-                        }
-                    });
-                });
+                let parent = job
+                    .follow_up_of
+                    .as_deref()
+                    .and_then(|id| jobs.iter().find(|j| j.id == id));
+                job_card_ui(ui, job, parent, view, &mut intents);
                 ui.add_space(4.0);
             }
         });
     intents
+}
+
+/// One job: what tells it apart (title, what its prompt adds, its images, its parent), where
+/// it is, and what can be done with it.
+fn job_card_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    parent: Option<&JobRecord>,
+    view: &JobsView<'_>,
+    intents: &mut Vec<Intent>,
+) {
+    let selected = view.selected == Some(job.id.as_str());
+    let live = view.live.get(&job.id);
+    let frame = egui::Frame::group(ui.style()).fill(if selected {
+        ui.visuals().selection.bg_fill.gamma_multiply(0.35)
+    } else {
+        ui.visuals().panel_fill
+    });
+    frame.show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        let heading = ui
+            .add(egui::Button::selectable(
+                selected,
+                egui::RichText::new(job_title(job)).strong(),
+            ))
+            .on_hover_text(&job.prompt);
+        if heading.clicked() {
+            intents.push(Intent::SelectJob(job.id.clone()));
+        }
+        if let Some(parent) = parent {
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(format!("↳ follow-up of “{}”", job_title(parent))).weak(),
+                )
+                .truncate(),
+            );
+        }
+        if let Some(excerpt) = excerpt(job, parent, 90) {
+            ui.add(egui::Label::new(egui::RichText::new(excerpt).italics()).wrap());
+        }
+        images_ui(ui, job, view);
+        ui.weak(format!(
+            "{} · {} · {}",
+            job.mode.as_str(),
+            job.format.as_str(),
+            job.created_at
+                .with_timezone(&chrono::Local)
+                .format("%b %e, %H:%M")
+        ));
+        let status = status_line(job, live, view);
+        let color = match job.phase {
+            Phase::Failed | Phase::Expired => ui.visuals().error_fg_color,
+            Phase::Done => ui.visuals().text_color(),
+            _ => ui.visuals().warn_fg_color,
+        };
+        ui.add(egui::Label::new(egui::RichText::new(status).color(color)).wrap());
+        if job.resubmissions > 0 {
+            ui.weak(resubmitted(job.resubmissions));
+        }
+        if let Some(error) = &job.error
+            && !matches!(job.phase, Phase::Done)
+        {
+            message_ui(ui, &Message::error(&error.sentence, &error.action));
+        }
+        ui.horizontal_wrapped(|ui| actions_ui(ui, job, view, intents));
+    });
+}
+
+/// "Submitted again once by the app" (after a server-side failure).
+pub fn resubmitted(times: u32) -> String {
+    match times {
+        1 => "Submitted again once by the app, after a failure on Makistry's side.".into(),
+        n => format!("Submitted again {n} times by the app, after failures on Makistry's side."),
+    }
+}
+
+/// The job's reference images, small; a count where a thumbnail is not loaded.
+fn images_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>) {
+    if job.images.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let mut missing = 0;
+        for (index, image) in job.images.iter().enumerate() {
+            match view.thumbnails.get(&image.sha256) {
+                Some(texture) => {
+                    let label = image.label.as_deref().unwrap_or("no view given");
+                    ui.add(
+                        egui::Image::new(texture)
+                            .max_size(egui::vec2(28.0, 28.0))
+                            .alt_text(format!("Job image {} ({label})", index + 1)),
+                    )
+                    .on_hover_text(label);
+                }
+                None => missing += 1,
+            }
+        }
+        if missing > 0 {
+            let n = job.images.len();
+            ui.weak(if n == 1 {
+                "1 image".into()
+            } else {
+                format!("{n} images")
+            });
+        }
+    });
+}
+
+fn actions_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>, intents: &mut Vec<Intent>) {
+    let idle = !(view.running)(&job.id);
+    // Only where the same job could end differently: an error that needs the prompt or the
+    // images changed offers Edit and re-run alone.
+    let retry_helps = job.error.as_ref().is_none_or(|e| e.retry_helps());
+    let retryable = matches!(
+        job.phase,
+        Phase::Failed | Phase::Expired | Phase::Submitting
+    );
+    if idle && retryable && retry_helps {
+        let (label, hover) = if job.phase == Phase::Submitting {
+            (
+                "Send",
+                "Send this job now (safely: it is made at most once)",
+            )
+        } else {
+            ("Retry", "Submit this job again (a new job on the server)")
+        };
+        if ui.button(label).on_hover_text(hover).clicked() {
+            intents.push(Intent::Retry(job.id.clone()));
+        }
+    }
+    if idle && job.phase == Phase::StillRunning && ui.button("Check again").clicked() {
+        intents.push(Intent::CheckAgain(job.id.clone()));
+    }
+    if idle && job.phase == Phase::Downloading && ui.button("Download again").clicked() {
+        intents.push(Intent::CheckAgain(job.id.clone()));
+    }
+    if ui
+        .button("Edit and re-run")
+        .on_hover_text("Load this prompt and its images into the form")
+        .clicked()
+    {
+        intents.push(Intent::EditAndRerun(job.id.clone()));
+    }
 }

@@ -3,8 +3,11 @@
 
 pub mod format;
 pub mod jobs;
+pub mod messages;
+pub mod model_view;
 pub mod prompt;
 pub mod result;
+pub mod summary;
 pub mod welcome;
 
 use std::path::PathBuf;
@@ -47,6 +50,8 @@ pub enum Intent {
         /// The suggestion.
         suggestion: String,
     },
+    /// The form's prompt is no longer a follow-up of another job.
+    DetachFollowUp,
     /// Save a file elsewhere (system dialog).
     SaveAs {
         /// The file.

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use super::Intent;
 use super::format;
-use super::{Intent, Message, message_ui};
+use super::messages::{MessageList, messages_ui};
 use crate::api::{DesignMode, MAX_IMAGES, MAX_PROMPT_CHARS, OutputFormat};
 use crate::draft::Draft;
 
@@ -15,9 +16,11 @@ pub struct PromptView<'a> {
     /// Images being checked.
     pub checking: usize,
     /// Why files were not attached (newest last).
-    pub attachment_messages: &'a [Message],
+    pub attachment_messages: &'a MessageList,
     /// Why Generate is unavailable, if it is (e.g. no key yet).
     pub blocked: Option<&'a str>,
+    /// The title of the job this prompt follows up, if it does.
+    pub follow_up_of: Option<String>,
 }
 
 /// What the form changed.
@@ -71,14 +74,33 @@ pub fn prompt_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>) ->
     let mut out = PromptOutput::default();
     ui.heading("Describe the part");
     ui.add_space(4.0);
+    if let Some(parent) = &view.follow_up_of {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!("Follow-up of “{parent}”"));
+            if ui
+                .small_button("Not a follow-up")
+                .on_hover_text("Keep the text, but do not link the new job to that one")
+                .clicked()
+            {
+                out.intents.push(Intent::DetachFollowUp);
+            }
+        });
+    }
 
     let prompt_label = ui.label("Prompt");
-    let editor = egui::TextEdit::multiline(&mut draft.prompt)
-        .hint_text("e.g. A 60 mm lens cap with a snap-fit lip, 2 mm walls")
-        .desired_rows(6)
-        .desired_width(f32::INFINITY);
-    let response = ui.add(editor).labelled_by(prompt_label.id);
-    out.changed |= response.changed();
+    // A long prompt scrolls inside its box instead of pushing Generate off the screen.
+    let rows_high = ui.text_style_height(&egui::TextStyle::Body) * 12.0;
+    egui::ScrollArea::vertical()
+        .id_salt("prompt-scroll")
+        .max_height(rows_high)
+        .show(ui, |ui| {
+            let editor = egui::TextEdit::multiline(&mut draft.prompt)
+                .hint_text("e.g. A 60 mm lens cap with a snap-fit lip, 2 mm walls")
+                .desired_rows(6)
+                .desired_width(f32::INFINITY);
+            let response = ui.add(editor).labelled_by(prompt_label.id);
+            out.changed |= response.changed();
+        });
     let chars = draft.prompt.chars().count();
     let counter = format!(
         "{} / {}",
@@ -282,12 +304,7 @@ fn images_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>, out: &
     if let Some(index) = move_up {
         out.intents.push(Intent::MoveImageUp(index));
     }
-    for (i, message) in view.attachment_messages.iter().enumerate() {
-        ui.horizontal(|ui| {
-            message_ui(ui, message);
-            if ui.small_button("Dismiss").clicked() {
-                out.intents.push(Intent::DismissMessage(i));
-            }
-        });
+    if let Some(index) = messages_ui(ui, view.attachment_messages, "attachment-message") {
+        out.intents.push(Intent::DismissMessage(index));
     }
 }

@@ -1,72 +1,56 @@
-//! The result view: the selected job's summary and file actions, or a file opened for viewing.
-//! The 3D viewport takes the area marked for it; until then the model's facts are shown there.
+//! The result view: the selected job (what it is, where it is or why it stopped, its part and
+//! its design summary) or a file opened for viewing. The 3D view sizes itself so that what
+//! matters below it (the follow-up ideas, the summary's start) shows without scrolling; on
+//! wide windows the summary sits beside it.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 
 use super::format;
+use super::jobs::{LiveJob, job_title, resubmitted};
+use super::model_view::{FACTS_HEIGHT, model_ui};
+pub use super::model_view::{ModelState, ModelSummary};
+use super::summary::{least_height, summary_ui};
 use super::{Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};
-use crate::model::Model;
-use crate::viewer::{ViewerAction, ViewerState};
+use crate::viewer::{MIN_VIEW_HEIGHT, ViewerState};
 
-/// What the result view knows of a file's model.
-#[derive(Debug, Clone)]
-pub enum ModelState {
-    /// Being read on a background task, this far.
-    Loading(std::sync::Arc<crate::model::LoadProgress>),
-    /// Read.
-    Loaded {
-        /// Its facts.
-        summary: ModelSummary,
-        /// The model, for the viewport.
-        model: std::sync::Arc<Model>,
-        /// A lighter copy of a large model, drawn while the view moves (made after the load).
-        stand_in: Option<std::sync::Arc<Model>>,
-    },
-    /// Could not be read.
-    Failed(Message),
-}
-
-/// The facts of a loaded model the view shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelSummary {
-    /// Part names with their triangle counts and colours.
-    pub parts: Vec<(String, usize, [f32; 4])>,
-    /// Triangles in all parts.
-    pub triangles: usize,
-    /// Vertices in all parts.
-    pub vertices: usize,
-    /// Bounding-box size in the file's units (mm for Makistry's parts).
-    pub size: [f32; 3],
-    /// Faces the file has that could not be meshed (STEP), named.
-    pub unmeshed: Vec<String>,
-}
-
-impl ModelSummary {
-    /// The summary of a loaded model.
-    pub fn of(model: &Model) -> Self {
-        Self {
-            parts: model
-                .parts
-                .iter()
-                .map(|p| (p.name.clone(), p.triangles(), p.color))
-                .collect(),
-            triangles: model.triangles(),
-            vertices: model.vertices(),
-            size: model.bounds.size(),
-            unmeshed: model.unmeshed.clone(),
-        }
-    }
-}
+/// Centre widths from which the design summary sits beside the 3D view.
+const SIDE_BY_SIDE_FROM: f32 = 860.0;
+/// The summary column's width then.
+const SUMMARY_COLUMN: f32 = 300.0;
+/// A prompt longer than this shows its start, and the rest on request.
+const PROMPT_SHOWN_CHARS: usize = 280;
 
 /// What is shown in the central area.
 pub enum Shown<'a> {
     /// Nothing selected.
     Nothing,
     /// A job.
-    Job(&'a JobRecord),
+    Job {
+        /// Its record.
+        job: &'a JobRecord,
+        /// What the app knows of it beyond the record (a wait, the download).
+        live: Option<&'a LiveJob>,
+        /// The job it follows up, if it does.
+        parent: Option<&'a JobRecord>,
+    },
     /// A file opened for viewing.
     File(&'a Path),
+}
+
+/// What the view needs besides what it shows.
+pub struct ResultView<'a> {
+    /// The shown file's model, if it has one.
+    pub model: Option<&'a ModelState>,
+    /// Now, for elapsed times.
+    pub now: DateTime<Utc>,
+    /// Now, for countdowns.
+    pub instant: Instant,
+    /// The height the centre shows without scrolling.
+    pub visible_height: f32,
 }
 
 /// A file name for saving a job's part: its project name, made safe for every file system.
@@ -92,7 +76,7 @@ pub fn suggested_name(job: &JobRecord) -> String {
 }
 
 fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut Vec<Intent>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui.button("Save As…").clicked() {
             intents.push(Intent::SaveAs {
                 file: file.to_path_buf(),
@@ -112,193 +96,211 @@ fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut V
     });
 }
 
-/// The model: the 3D viewport (when there is a GL context), then its facts.
-fn model_ui(
-    ui: &mut egui::Ui,
-    path: &Path,
-    state: Option<&ModelState>,
-    viewer: &mut ViewerState,
-    title: &str,
-    intents: &mut Vec<Intent>,
-) {
-    if let Some(ModelState::Loaded { model, .. }) = state
-        && model.triangles() == 0
-    {
-        // An empty view would look like a failed draw: say what the file holds instead.
-        egui::Frame::canvas(ui.style()).show(ui, |ui| {
-            ui.set_min_size(egui::vec2(ui.available_width(), 120.0));
-            ui.centered_and_justified(|ui| {
-                ui.label(
-                    "This file holds no triangles, so there is nothing to show. Open it in the \
-                     program that made it, or export it again.",
-                );
-            });
-        });
-    } else if let Some(ModelState::Loaded {
-        model, stand_in, ..
-    }) = state
-    {
-        let height = (ui.ctx().content_rect().height() * 0.55).max(280.0);
-        match viewer.ui(ui, path, model, stand_in.as_ref(), height) {
-            Some(ViewerAction::Screenshot { camera, look, size }) => {
-                intents.push(Intent::Screenshot {
-                    file: path.to_path_buf(),
-                    name: format!("{title} view.png"),
-                    camera,
-                    look,
-                    size,
-                });
-            }
-            Some(ViewerAction::Pick {
-                origin,
-                direction,
-                hidden,
-            }) => intents.push(Intent::PickSurfacePoint {
-                file: path.to_path_buf(),
-                origin,
-                direction,
-                hidden,
-            }),
-            None => {}
-        }
-    }
-    egui::Frame::canvas(ui.style()).show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        match state {
-            None => {
-                ui.weak("No preview for this file type.");
-            }
-            Some(ModelState::Loading(progress)) => loading_ui(ui, progress),
-            Some(ModelState::Failed(message)) => message_ui(ui, message),
-            Some(ModelState::Loaded { summary, model, .. }) => {
-                ui.label(format!(
-                    "Size: {}",
-                    if summary.triangles == 0 {
-                        "empty (no triangles)".to_string()
-                    } else {
-                        format::size_mm(summary.size)
-                    }
-                ));
-                ui.label(format!(
-                    "{} triangles, {} vertices",
-                    format::count(summary.triangles),
-                    format::count(summary.vertices)
-                ));
-                if !summary.unmeshed.is_empty() {
-                    unmeshed_ui(ui, &summary.unmeshed);
-                }
-                // The list shows and hides parts, and highlights the hovered one.
-                viewer.parts_ui(ui, model);
-            }
-        }
-    });
-}
-
-/// Faces of a STEP file that could not be meshed: named, never dropped silently.
-fn unmeshed_ui(ui: &mut egui::Ui, faces: &[String]) {
-    let count = faces.len();
-    let title = if count == 1 {
-        "1 face is not shown: it could not be meshed".to_string()
-    } else {
-        format!("{count} faces are not shown: they could not be meshed")
-    };
-    ui.colored_label(ui.visuals().warn_fg_color, title)
-        .on_hover_text(
-            "The file itself is unchanged; open it in a CAD program to see those faces.",
-        );
-    egui::CollapsingHeader::new("Which faces")
-        .id_salt("unmeshed faces")
-        .show(ui, |ui| {
-            for face in faces {
-                ui.label(face);
-            }
-        });
-}
-
-/// How far the model's load has got: a bar over the bytes read, then "building" (for STEP,
-/// the faces meshed).
-fn loading_ui(ui: &mut egui::Ui, progress: &crate::model::LoadProgress) {
-    let (read, total) = progress.bytes();
-    let (faces, all_faces) = progress.faces();
-    if all_faces > 0 {
-        ui.label(format!(
-            "Meshing {} of {} faces…",
-            format::count(faces as usize),
-            format::count(all_faces as usize)
-        ));
-        ui.add(egui::ProgressBar::new(faces as f32 / all_faces as f32).desired_width(320.0));
-        return;
-    }
-    let (text, fraction) = if progress.building() {
-        ("Building the mesh…".to_string(), 1.0)
-    } else if total > 0 {
-        (
-            format!(
-                "Reading the model… {} of {}",
-                format::bytes(read),
-                format::bytes(total)
-            ),
-            read as f32 / total as f32,
-        )
-    } else {
-        ("Reading the model…".to_string(), 0.0)
-    };
-    ui.label(&text);
-    // Large files only: a small one is done before the bar would mean anything.
-    if total > 8 << 20 {
-        ui.add(egui::ProgressBar::new(fraction).desired_width(320.0));
-    }
-}
-
 /// The central view.
 pub fn result_ui(
     ui: &mut egui::Ui,
     shown: Shown<'_>,
-    model: Option<&ModelState>,
+    view: &ResultView<'_>,
     viewer: &mut ViewerState,
-    now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
+    let top = ui.cursor().top();
     match shown {
-        Shown::Nothing => {
-            ui.vertical_centered(|ui| {
-                ui.add_space(40.0);
-                ui.heading("Your part appears here");
-                ui.weak(
-                    "Describe it on the left and press Generate. You can also drop a STEP, GLB, \
-                     STL or 3MF file here to look at it.",
-                );
-                if ui.button("Open a 3D file…").clicked() {
-                    intents.push(Intent::PickModelFile);
-                }
-            });
-        }
+        Shown::Nothing => nothing_ui(ui, &mut intents),
         Shown::File(path) => {
             let name = path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            ui.heading(name);
-            ui.weak(path.display().to_string());
-            let name = path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            ui.heading(&name);
+            ui.add(
+                egui::Label::new(egui::RichText::new(path.display().to_string()).weak()).truncate(),
+            );
             file_actions_ui(ui, path, name, &mut intents);
             let title = path
                 .file_stem()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            model_ui(ui, path, model, viewer, &title, &mut intents);
+            let height = view_height(ui, top, view, 0.0);
+            model_ui(ui, path, view.model, viewer, (&title, height), &mut intents);
         }
-        Shown::Job(job) => job_ui(ui, job, model, viewer, now, &mut intents),
+        Shown::Job { job, live, parent } => {
+            job_header_ui(ui, job, live, parent, view, &mut intents);
+            job_body_ui(ui, job, top, view, viewer, &mut intents);
+        }
     }
     intents
 }
 
-/// A job under way: where it is, time against the mode's typical duration, what happens next.
-fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, now: chrono::DateTime<chrono::Utc>) {
+/// The 3D view's height (toolbar included): what the centre shows without scrolling, less
+/// what is above it, the facts under it and `below`.
+fn view_height(ui: &egui::Ui, top: f32, view: &ResultView<'_>, below: f32) -> f32 {
+    let used = ui.cursor().top() - top;
+    (view.visible_height - used - FACTS_HEIGHT - below).max(MIN_VIEW_HEIGHT + 60.0)
+}
+
+fn nothing_ui(ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(40.0);
+        ui.heading("Your part appears here");
+        ui.weak(
+            "Describe it on the left and press Generate. You can also drop a STEP, GLB, STL or \
+             3MF file here to look at it.",
+        );
+        if ui.button("Open a 3D file…").clicked() {
+            intents.push(Intent::PickModelFile);
+        }
+    });
+}
+
+/// What the job is (title, parent, prompt, choices), and where it is or why it stopped.
+fn job_header_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    live: Option<&LiveJob>,
+    parent: Option<&JobRecord>,
+    view: &ResultView<'_>,
+    intents: &mut Vec<Intent>,
+) {
+    let title = match &job.brainstorm {
+        Some(b) if !b.project_name.trim().is_empty() => b.project_name.clone(),
+        _ if job.phase.is_settled() => "Job".into(),
+        _ => "New part".into(),
+    };
+    ui.heading(title);
+    if let Some(parent) = parent {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak("Follow-up of");
+            if ui
+                .link(format!("“{}”", job_title(parent)))
+                .on_hover_text("Show that job")
+                .clicked()
+            {
+                intents.push(Intent::SelectJob(parent.id.clone()));
+            }
+        });
+    }
+    prompt_ui(ui, &job.prompt);
+    let mut meta = format!(
+        "{} mode · {} · {}",
+        job.mode.as_str(),
+        job.format.as_str(),
+        job.phase.label()
+    );
+    if let Some(tokens) = job.tokens_used {
+        meta.push_str(&format!(" · {} credits", format::count(tokens as usize)));
+    }
+    ui.weak(meta);
+    if job.resubmissions > 0 {
+        ui.weak(resubmitted(job.resubmissions));
+    }
+    if let Some(error) = &job.error
+        && job.phase != Phase::Done
+    {
+        message_ui(ui, &Message::error(&error.sentence, &error.action));
+    }
+    ui.add_space(4.0);
+    progress_ui(ui, job, live, view);
+}
+
+/// The prompt in italics; a long one shows its start, and the whole on request.
+fn prompt_ui(ui: &mut egui::Ui, prompt: &str) {
+    if prompt.chars().count() <= PROMPT_SHOWN_CHARS {
+        ui.add(egui::Label::new(egui::RichText::new(prompt).italics()).wrap());
+        return;
+    }
+    let start: String = prompt.chars().take(PROMPT_SHOWN_CHARS).collect();
+    egui::CollapsingHeader::new(egui::RichText::new(format!("{}…", start.trim_end())).italics())
+        .id_salt("whole-prompt")
+        .show(ui, |ui| {
+            ui.add(egui::Label::new(egui::RichText::new(prompt).italics()).wrap());
+        });
+}
+
+/// The part and the design summary: beside each other on wide windows, else the summary
+/// under the view, which leaves it room.
+fn job_body_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    top: f32,
+    view: &ResultView<'_>,
+    viewer: &mut ViewerState,
+    intents: &mut Vec<Intent>,
+) {
+    let file = job_file(job);
+    if let Some(file) = &file {
+        file_actions_ui(ui, file, suggested_name(job), intents);
+    }
+    let name = suggested_name(job);
+    let title = name
+        .rsplit_once('.')
+        .map_or(name.as_str(), |(stem, _)| stem);
+    let brainstorm = job.brainstorm.as_ref();
+    match (file, brainstorm) {
+        (Some(file), Some(brainstorm)) if ui.available_width() >= SIDE_BY_SIDE_FROM => {
+            let height = view_height(ui, top, view, 0.0);
+            ui.horizontal_top(|ui| {
+                let width = ui.available_width() - SUMMARY_COLUMN - 12.0;
+                ui.allocate_ui_with_layout(
+                    egui::vec2(width, height + FACTS_HEIGHT),
+                    egui::Layout::top_down(egui::Align::Min),
+                    |ui| model_ui(ui, &file, view.model, viewer, (title, height), intents),
+                );
+                ui.vertical(|ui| {
+                    ui.set_width(SUMMARY_COLUMN);
+                    summary_ui(ui, &job.id, brainstorm, intents);
+                });
+            });
+        }
+        (file, brainstorm) => {
+            if let Some(file) = file {
+                let below = brainstorm.map_or(0.0, |b| least_height(b, ui.available_width()));
+                let height = view_height(ui, top, view, below);
+                model_ui(ui, &file, view.model, viewer, (title, height), intents);
+            }
+            if let Some(brainstorm) = brainstorm {
+                ui.add_space(6.0);
+                summary_ui(ui, &job.id, brainstorm, intents);
+            }
+        }
+    }
+}
+
+/// A job under way: where it is, time against the mode's typical duration, what happens next;
+/// a job waiting (rate limit, a retry, a re-submission) says what for and until when.
+fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view: &ResultView<'_>) {
+    if job.phase.is_settled() || job.phase == Phase::Done {
+        return;
+    }
+    let waiting = live
+        .and_then(|l| l.waiting.as_ref())
+        .filter(|(until, _, _)| *until > view.instant);
+    if let Some((until, reason, rate_limited)) = waiting {
+        let left = format::clock(*until - view.instant);
+        let headline = if *rate_limited {
+            "Waiting: too many requests to Makistry for now (its rate limit)".to_string()
+        } else {
+            format!("Waiting: {reason}")
+        };
+        waiting_ui(
+            ui,
+            &headline,
+            &format!("The app tries again in {left}, by itself."),
+        );
+        return;
+    }
+    if let Phase::Retrying { at } = job.phase {
+        let left = format::clock((at - view.now).to_std().unwrap_or_default());
+        waiting_ui(
+            ui,
+            &format!("Failed on Makistry's side; the app submits it again in {left}"),
+            "It goes as a new job with the same prompt and images, as Makistry advises for \
+             this error. You can close the window meanwhile.",
+        );
+        return;
+    }
     let (_, typical_max) = job.mode.typical_duration();
     let since = job.submitted_at.unwrap_or(job.created_at);
-    let elapsed = (now - since).to_std().unwrap_or_default();
+    let elapsed = (view.now - since).to_std().unwrap_or_default();
     let (headline, fraction) = match job.phase {
         Phase::Submitting => ("Sending the job to Makistry…", 0.0),
         Phase::Queued => ("Waiting for a Makistry worker…", 0.02),
@@ -307,9 +309,7 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, now: chrono::DateTime<chrono:
             // Never full: the typical time is not a promise.
             (elapsed.as_secs_f32() / typical_max.as_secs_f32()).min(0.95),
         ),
-        Phase::Downloading => ("Downloading the file…", 0.97),
-        Phase::Retrying { .. } => ("Trying again…", 0.0),
-        _ => return,
+        _ => ("Downloading the file…", 0.97),
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -330,93 +330,12 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, now: chrono::DateTime<chrono:
     });
 }
 
-fn job_ui(
-    ui: &mut egui::Ui,
-    job: &JobRecord,
-    model: Option<&ModelState>,
-    viewer: &mut ViewerState,
-    now: chrono::DateTime<chrono::Utc>,
-    intents: &mut Vec<Intent>,
-) {
-    let title = job
-        .brainstorm
-        .as_ref()
-        .map(|b| b.project_name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| {
-            if job.phase.is_settled() {
-                "Job".into()
-            } else {
-                "New part".into()
-            }
-        });
-    ui.heading(title);
-    ui.add(egui::Label::new(egui::RichText::new(&job.prompt).italics()).wrap());
-    ui.weak(format!(
-        "{} mode · {} · {}",
-        job.mode.as_str(),
-        job.format.as_str(),
-        job.phase.label()
-    ));
-    if let Some(tokens) = job.tokens_used {
-        ui.weak(format!("{} credits used", format::count(tokens as usize)));
-    }
-    if let Some(error) = &job.error
-        && job.phase != Phase::Done
-    {
-        message_ui(ui, &Message::error(&error.sentence, &error.action));
-    }
-    ui.add_space(6.0);
-    progress_ui(ui, job, now);
-    if let (Phase::Done, Some(file)) = (&job.phase, &job.file) {
-        file_actions_ui(ui, file, suggested_name(job), intents);
-        let title = suggested_name(job);
-        let title = title
-            .rsplit_once('.')
-            .map_or(title.as_str(), |(stem, _)| stem);
-        model_ui(ui, file, model, viewer, title, intents);
-    }
-    if let Some(brainstorm) = &job.brainstorm {
-        ui.add_space(6.0);
-        egui::CollapsingHeader::new("Design summary")
-            .default_open(true)
-            .show(ui, |ui| {
-                let list = |ui: &mut egui::Ui, title: &str, items: &[String]| {
-                    if !items.is_empty() {
-                        ui.strong(title);
-                        for item in items {
-                            ui.label(format!("• {item}"));
-                        }
-                    }
-                };
-                list(ui, "Key features", &brainstorm.key_features);
-                list(ui, "Components", &brainstorm.design_components);
-                if !brainstorm.optimal_geometry.is_empty() {
-                    ui.strong("Geometry");
-                    ui.label(&brainstorm.optimal_geometry);
-                }
-                if !brainstorm.material_recommendations.is_empty() {
-                    ui.strong("Materials");
-                    ui.label(&brainstorm.material_recommendations);
-                }
-            });
-        if !brainstorm.suggestions.is_empty() {
-            ui.add_space(6.0);
-            ui.strong("Follow-up ideas");
-            for suggestion in &brainstorm.suggestions {
-                if ui
-                    .button(suggestion)
-                    .on_hover_text("Put this into the form as a follow-up prompt")
-                    .clicked()
-                {
-                    intents.push(Intent::FollowUp {
-                        job_id: job.id.clone(),
-                        suggestion: suggestion.clone(),
-                    });
-                }
-            }
-        }
-    }
+fn waiting_ui(ui: &mut egui::Ui, headline: &str, detail: &str) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.add(egui::Label::new(egui::RichText::new(headline).strong()).wrap());
+        ui.add(egui::Label::new(egui::RichText::new(detail).weak()).wrap());
+    });
 }
 
 /// Whether a file has a preview (STEP, GLB, STL, 3MF).

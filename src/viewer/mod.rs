@@ -96,7 +96,12 @@ pub struct ViewerState {
     pub show_help: bool,
     /// When (egui time, seconds) the camera last moved.
     moved_at: Option<f64>,
+    /// The shown model's unit, for the measure readout and the grid.
+    units: crate::model::Units,
 }
+
+/// The smallest 3D view, in points, however little room the window leaves.
+pub const MIN_VIEW_HEIGHT: f32 = 160.0;
 
 /// Seconds without camera movement after which the full model replaces its light copy.
 const STILL_AFTER: f64 = 0.3;
@@ -113,6 +118,7 @@ impl Default for ViewerState {
             missed: false,
             show_help: false,
             moved_at: None,
+            units: crate::model::Units::default(),
         }
     }
 }
@@ -170,18 +176,19 @@ impl ViewerState {
         } else {
             ""
         };
+        let unit = self.units.symbol();
         Some(match self.measured.as_slice() {
             [] => format!("{miss}Click a point on the part to start measuring."),
             [a] => format!(
-                "{miss}First point at ({:.2}, {:.2}, {:.2}) mm. Click a second point.",
+                "{miss}First point at ({:.2}, {:.2}, {:.2}) {unit}. Click a second point.",
                 a.point[0], a.point[1], a.point[2]
             ),
             [a, b, ..] => {
                 let delta = [0, 1, 2].map(|i| b.point[i] - a.point[i]);
                 let distance = delta.iter().map(|d| d * d).sum::<f32>().sqrt();
                 format!(
-                    "{miss}Distance {} · ΔX {:.2} · ΔY {:.2} · ΔZ {:.2} mm",
-                    crate::ui::format::length_mm(distance),
+                    "{miss}Distance {} · ΔX {:.2} · ΔY {:.2} · ΔZ {:.2} {unit}",
+                    crate::ui::format::length(distance, self.units),
                     delta[0].abs(),
                     delta[1].abs(),
                     delta[2].abs()
@@ -231,7 +238,8 @@ impl ViewerState {
         }
     }
 
-    /// The toolbar and a viewport `height` points tall for `model`, read from `path`.
+    /// The toolbar and the viewport for `model`, read from `path`, `height` points tall
+    /// together.
     /// `stand_in`, a lighter copy of a large model, is drawn while the view moves.
     pub fn ui(
         &mut self,
@@ -242,6 +250,8 @@ impl ViewerState {
         height: f32,
     ) -> Option<ViewerAction> {
         let mut action = None;
+        let top = ui.cursor().top();
+        self.units = model.units;
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
@@ -272,7 +282,10 @@ impl ViewerState {
             let mut grid = !self.look.hide_grid;
             let step = grid_step_of(model, self.camera.up_axis);
             if ui
-                .checkbox(&mut grid, format!("Grid {}", format_step(step)))
+                .checkbox(
+                    &mut grid,
+                    format!("Grid {}", format_step(step, model.units)),
+                )
                 .on_hover_text(
                     "Floor grid under the part, and the X (red), Y (green), Z (blue) axes (G)",
                 )
@@ -304,7 +317,9 @@ impl ViewerState {
                 action = Some(self.screenshot());
             }
         });
-        let size = egui::vec2(ui.available_width(), height);
+        // `height` holds the toolbar too: the view takes what the toolbar left.
+        let canvas_height = (height - (ui.cursor().top() - top)).max(MIN_VIEW_HEIGHT);
+        let size = egui::vec2(ui.available_width(), canvas_height);
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
         self.last_size = rect.size();
         let camera_before = self.camera;
@@ -559,12 +574,13 @@ fn grid_step_of(model: &Model, up: UpAxis) -> f32 {
     grid::grid_step((max[a] - min[a]).max(max[b] - min[b]))
 }
 
-/// "10 mm", "0.5 mm".
-fn format_step(step: f32) -> String {
+/// "10 mm", "0.5 mm", "0.1 m".
+fn format_step(step: f32, units: crate::model::Units) -> String {
+    let unit = units.symbol();
     if step >= 1.0 {
-        format!("{step:.0} mm")
+        format!("{step:.0} {unit}")
     } else {
-        format!("{step} mm")
+        format!("{step} {unit}")
     }
 }
 

@@ -1,0 +1,265 @@
+//! The main screen's layout: a top bar; the form on the left and the jobs on the right, each as
+//! wide as the user makes it (a visible grip on the divider) and hidden on narrow windows
+//! unless the user shows it; messages at the bottom; the result in the centre, which keeps a
+//! useful size at 800×500.
+
+use chrono::Utc;
+
+use super::{MakistryApp, Selection};
+use crate::keychain::KeySource;
+use crate::ui::jobs::JobsView;
+use crate::ui::messages::messages_ui;
+use crate::ui::prompt::PromptView;
+use crate::ui::result::Shown;
+use crate::ui::{self, Intent};
+
+/// Window widths from which a side panel shows without being asked for.
+const FORM_SHOWN_FROM: f32 = 640.0;
+const JOBS_SHOWN_FROM: f32 = 1100.0;
+
+/// Which side panels the user showed or hid; `None` follows the window's width.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct PanelChoice {
+    form: Option<bool>,
+    jobs: Option<bool>,
+}
+
+impl PanelChoice {
+    fn form_shown(self, width: f32) -> bool {
+        self.form.unwrap_or(width >= FORM_SHOWN_FROM)
+    }
+
+    fn jobs_shown(self, width: f32) -> bool {
+        self.jobs.unwrap_or(width >= JOBS_SHOWN_FROM)
+    }
+}
+
+impl MakistryApp {
+    pub(super) fn main_ui(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let width = ui.available_width();
+        egui::Panel::top("top-bar").show(ui, |ui| {
+            self.top_bar_ui(ui, width, &mut intents);
+        });
+        if !self.messages.is_empty() {
+            egui::Panel::bottom("messages").show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(160.0)
+                    .show(ui, |ui| {
+                        if let Some(index) = messages_ui(ui, &self.messages, "message") {
+                            self.messages.dismiss(index);
+                        }
+                    });
+            });
+        }
+        if self.panels.form_shown(width) {
+            let panel = egui::Panel::left("prompt-form")
+                .resizable(true)
+                .default_size(330.0)
+                .size_range(260.0..=(width * 0.42).max(260.0))
+                .show(ui, |ui| self.form_ui(ui, &mut intents));
+            divider_grip(ui, panel.response.rect.right());
+        }
+        if self.panels.jobs_shown(width) {
+            let panel = egui::Panel::right("jobs")
+                .resizable(true)
+                .default_size(270.0)
+                .size_range(220.0..=(width * 0.32).max(220.0))
+                .show(ui, |ui| self.jobs_ui(ui, &mut intents));
+            divider_grip(ui, panel.response.rect.left());
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.centre_ui(ui, &mut intents));
+        intents
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let blocked = (!self.draft_loaded).then_some("Restoring your draft…");
+            let view = PromptView {
+                thumbnails: &self.thumbnails,
+                checking: self.checking_images,
+                attachment_messages: &self.attachment_messages,
+                blocked,
+                follow_up_of: self.draft.follow_up_of.as_deref().map(|id| {
+                    self.jobs
+                        .iter()
+                        .find(|j| j.id == id)
+                        .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
+                }),
+            };
+            let out = ui::prompt::prompt_ui(ui, &mut self.draft, &view);
+            if out.changed {
+                self.draft_changed();
+            }
+            intents.extend(out.intents);
+        });
+    }
+
+    fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+        let running = |id: &str| self.running.contains(id);
+        let view = JobsView {
+            live: &self.live,
+            selected: match &self.selection {
+                Some(Selection::Job(id)) => Some(id.as_str()),
+                _ => None,
+            },
+            now: Utc::now(),
+            instant: std::time::Instant::now(),
+            running: &running,
+            thumbnails: &self.thumbnails,
+        };
+        intents.extend(ui::jobs::jobs_ui(ui, &self.jobs, &view));
+    }
+
+    fn centre_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+        // What the centre can show without scrolling: the viewport sizes itself to leave room
+        // for the design summary and follow-ups below it.
+        let visible_height = ui.available_height();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let (shown, file) = match &self.selection {
+                Some(Selection::Job(id)) => match self.jobs.iter().find(|j| j.id == *id) {
+                    Some(job) => (
+                        Shown::Job {
+                            job,
+                            live: self.live.get(id),
+                            parent: job
+                                .follow_up_of
+                                .as_deref()
+                                .and_then(|parent| self.jobs.iter().find(|j| j.id == parent)),
+                        },
+                        ui::result::job_file(job),
+                    ),
+                    None => (Shown::Nothing, None),
+                },
+                Some(Selection::File(path)) => (Shown::File(path), Some(path.clone())),
+                None => (Shown::Nothing, None),
+            };
+            let model = file.as_ref().and_then(|f| self.models.get(f));
+            let view = ui::result::ResultView {
+                model,
+                now: Utc::now(),
+                instant: std::time::Instant::now(),
+                visible_height,
+            };
+            intents.extend(ui::result::result_ui(ui, shown, &view, &mut self.viewer));
+        });
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, width: f32, intents: &mut Vec<Intent>) {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("About")
+                .on_hover_text("Version and diagnostics")
+                .clicked()
+            {
+                self.about_open = !self.about_open;
+            }
+            if ui.button("Open 3D file…").clicked() {
+                intents.push(Intent::PickModelFile);
+            }
+            ui.separator();
+            let running = self.running.len();
+            let jobs_label = if running > 0 {
+                format!("Jobs ({running} running)")
+            } else {
+                "Jobs".to_string()
+            };
+            let jobs_shown = self.panels.jobs_shown(width);
+            if ui
+                .selectable_label(jobs_shown, jobs_label)
+                .on_hover_text("Show or hide the jobs list")
+                .clicked()
+            {
+                self.panels.jobs = Some(!jobs_shown);
+            }
+            let form_shown = self.panels.form_shown(width);
+            if ui
+                .selectable_label(form_shown, "Form")
+                .on_hover_text("Show or hide the prompt form")
+                .clicked()
+            {
+                self.panels.form = Some(!form_shown);
+            }
+            ui.separator();
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                self.connection_ui(ui, intents);
+            });
+        });
+    }
+
+    /// The app's name and the connection, shortened (never pushed off) on narrow windows.
+    fn connection_ui(&self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+        ui.strong("Makistry Desktop");
+        ui.separator();
+        match &self.connection {
+            Some(c) if c.demo.is_some() => {
+                if ui.button("Use an API key…").clicked() {
+                    intents.push(Intent::ShowKeyForm);
+                }
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(
+                            "OFFLINE DEMO: a built-in copy of the API answers with sample parts",
+                        )
+                        .color(ui.visuals().warn_fg_color),
+                    )
+                    .truncate(),
+                );
+            }
+            Some(c) => {
+                let source = match c.source {
+                    Some(KeySource::Environment) => " (from MAKISTRY_API_KEY)",
+                    _ => "",
+                };
+                ui.add(egui::Label::new(format!("API key {}{source}", c.key_preview)).truncate());
+                if c.source != Some(KeySource::Environment) {
+                    if ui.button("Replace").clicked() {
+                        intents.push(Intent::ShowKeyForm);
+                    }
+                    if ui.button("Remove").clicked() {
+                        intents.push(Intent::RemoveKey);
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn drop_overlay_ui(&self, ui: &egui::Ui) {
+        let hovering = ui.input(|i| !i.raw.hovered_files.is_empty());
+        if !hovering {
+            return;
+        }
+        let painter = ui.ctx().layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("drop-overlay"),
+        ));
+        let rect = ui.ctx().content_rect();
+        let accent = ui.visuals().selection.stroke.color;
+        painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+        painter.rect_stroke(
+            rect.shrink(8.0),
+            8.0,
+            egui::Stroke::new(3.0, accent),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop images to attach them (up to 3),\nor a STEP, GLB, STL or 3MF file to view it",
+            egui::FontId::proportional(22.0),
+            egui::Color32::WHITE,
+        );
+    }
+}
+
+/// A grip in the middle of a panel's divider, so users see it can be dragged.
+fn divider_grip(ui: &egui::Ui, x: f32) {
+    let rect = ui.max_rect();
+    let y = rect.center().y;
+    let color = ui.visuals().widgets.noninteractive.fg_stroke.color;
+    for dy in [-8.0, 0.0, 8.0] {
+        ui.painter()
+            .circle_filled(egui::pos2(x, y + dy), 1.8, color.gamma_multiply(0.8));
+    }
+}

@@ -1,0 +1,212 @@
+//! A model in the result view: the 3D viewport (toolbar, view, hint), then one line of facts
+//! (size in the file's unit, triangles), faces that could not be meshed, and the parts.
+//! Until the model is read, how far the read has got.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::format;
+use super::{Intent, Message, message_ui};
+use crate::model::{Model, Units};
+use crate::viewer::{ViewerAction, ViewerState};
+
+/// What the result view knows of a file's model.
+#[derive(Debug, Clone)]
+pub enum ModelState {
+    /// Being read on a background task, this far.
+    Loading(Arc<crate::model::LoadProgress>),
+    /// Read.
+    Loaded {
+        /// Its facts.
+        summary: ModelSummary,
+        /// The model, for the viewport.
+        model: Arc<Model>,
+        /// A lighter copy of a large model, drawn while the view moves (made after the load).
+        stand_in: Option<Arc<Model>>,
+    },
+    /// Could not be read.
+    Failed(Message),
+}
+
+/// The facts of a loaded model the view shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    /// Part names with their triangle counts and colours.
+    pub parts: Vec<(String, usize, [f32; 4])>,
+    /// Triangles in all parts.
+    pub triangles: usize,
+    /// Vertices in all parts.
+    pub vertices: usize,
+    /// Bounding-box size in the file's units.
+    pub size: [f32; 3],
+    /// Those units.
+    pub units: Units,
+    /// Faces the file has that could not be meshed (STEP), named.
+    pub unmeshed: Vec<String>,
+}
+
+impl ModelSummary {
+    /// The summary of a loaded model.
+    pub fn of(model: &Model) -> Self {
+        Self {
+            parts: model
+                .parts
+                .iter()
+                .map(|p| (p.name.clone(), p.triangles(), p.color))
+                .collect(),
+            triangles: model.triangles(),
+            vertices: model.vertices(),
+            size: model.bounds.size(),
+            units: model.units,
+            unmeshed: model.unmeshed.clone(),
+        }
+    }
+}
+
+/// Room the hint and the facts line take under the view.
+pub const FACTS_HEIGHT: f32 = 56.0;
+
+/// The model: the 3D viewport `height` points tall (toolbar included), then its facts.
+pub fn model_ui(
+    ui: &mut egui::Ui,
+    path: &Path,
+    state: Option<&ModelState>,
+    viewer: &mut ViewerState,
+    (title, height): (&str, f32),
+    intents: &mut Vec<Intent>,
+) {
+    match state {
+        None => {
+            ui.weak("No preview for this file type.");
+        }
+        Some(ModelState::Loading(progress)) => loading_ui(ui, progress),
+        Some(ModelState::Failed(message)) => message_ui(ui, message),
+        Some(ModelState::Loaded { model, .. }) if model.triangles() == 0 => {
+            // An empty view would look like a failed draw: say what the file holds instead.
+            egui::Frame::canvas(ui.style()).show(ui, |ui| {
+                ui.set_min_size(egui::vec2(ui.available_width(), 120.0));
+                ui.centered_and_justified(|ui| {
+                    ui.label(
+                        "This file holds no triangles, so there is nothing to show. Open it in \
+                         the program that made it, or export it again.",
+                    );
+                });
+            });
+        }
+        Some(ModelState::Loaded {
+            summary,
+            model,
+            stand_in,
+        }) => {
+            let action = viewer.ui(ui, path, model, stand_in.as_ref(), height);
+            if let Some(intent) = viewer_intent(action, path, title) {
+                intents.push(intent);
+            }
+            facts_ui(ui, summary);
+            // The list shows and hides parts, and highlights the hovered one.
+            viewer.parts_ui(ui, model);
+        }
+    }
+}
+
+fn viewer_intent(action: Option<ViewerAction>, path: &Path, title: &str) -> Option<Intent> {
+    Some(match action? {
+        ViewerAction::Screenshot { camera, look, size } => Intent::Screenshot {
+            file: path.to_path_buf(),
+            name: format!("{title} view.png"),
+            camera,
+            look,
+            size,
+        },
+        ViewerAction::Pick {
+            origin,
+            direction,
+            hidden,
+        } => Intent::PickSurfacePoint {
+            file: path.to_path_buf(),
+            origin,
+            direction,
+            hidden,
+        },
+    })
+}
+
+/// "61.2 × 61.2 × 10.0 mm (…) · 5,986 triangles", and which unit that is where the file
+/// could be read another way.
+fn facts_ui(ui: &mut egui::Ui, summary: &ModelSummary) {
+    let unit_note = match summary.units {
+        Units::Metres => Some("glTF files are in metres; files from Makistry are in millimetres."),
+        Units::Unstated => Some("STL files do not store a unit: read as millimetres."),
+        Units::Millimetres => None,
+    };
+    ui.horizontal_wrapped(|ui| {
+        let size = ui.label(format!(
+            "{} · {} triangles",
+            format::size(summary.size, summary.units),
+            format::count(summary.triangles)
+        ));
+        size.on_hover_text(format!("{} vertices", format::count(summary.vertices)));
+        if let Some(note) = unit_note {
+            ui.weak(note);
+        }
+    });
+    if !summary.unmeshed.is_empty() {
+        unmeshed_ui(ui, &summary.unmeshed);
+    }
+}
+
+/// Faces of a STEP file that could not be meshed: named, never dropped silently.
+fn unmeshed_ui(ui: &mut egui::Ui, faces: &[String]) {
+    let count = faces.len();
+    let title = if count == 1 {
+        "1 face is not shown: it could not be meshed".to_string()
+    } else {
+        format!("{count} faces are not shown: they could not be meshed")
+    };
+    ui.colored_label(ui.visuals().warn_fg_color, title)
+        .on_hover_text(
+            "The file itself is unchanged; open it in a CAD program to see those faces.",
+        );
+    egui::CollapsingHeader::new("Which faces")
+        .id_salt("unmeshed faces")
+        .show(ui, |ui| {
+            for face in faces {
+                ui.label(face);
+            }
+        });
+}
+
+/// How far the model's load has got: a bar over the bytes read, then "building" (for STEP,
+/// the faces meshed).
+fn loading_ui(ui: &mut egui::Ui, progress: &crate::model::LoadProgress) {
+    let (read, total) = progress.bytes();
+    let (faces, all_faces) = progress.faces();
+    if all_faces > 0 {
+        ui.label(format!(
+            "Meshing {} of {} faces…",
+            format::count(faces as usize),
+            format::count(all_faces as usize)
+        ));
+        ui.add(egui::ProgressBar::new(faces as f32 / all_faces as f32).desired_width(320.0));
+        return;
+    }
+    let (text, fraction) = if progress.building() {
+        ("Building the mesh…".to_string(), 1.0)
+    } else if total > 0 {
+        (
+            format!(
+                "Reading the model… {} of {}",
+                format::bytes(read),
+                format::bytes(total)
+            ),
+            read as f32 / total as f32,
+        )
+    } else {
+        ("Reading the model…".to_string(), 0.0)
+    };
+    ui.label(&text);
+    // Large files only: a small one is done before the bar would mean anything.
+    if total > 8 << 20 {
+        ui.add(egui::ProgressBar::new(fraction).desired_width(320.0));
+    }
+}
