@@ -440,6 +440,44 @@ fn a_restart_restores_the_draft_and_the_jobs() {
     );
 }
 
+/// A key that cannot be checked (nothing answers at the API's address) is not kept until the
+/// user says so, and the reason reads as a sentence.
+#[test]
+fn a_key_that_cannot_be_checked_is_kept_only_when_the_user_says_so() {
+    let machine = Machine::new();
+    let mut config = machine.config();
+    // A port nothing listens on: the check meets no API.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.base_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config));
+
+    wait_for_text(&mut harness, "Welcome to Makistry Desktop");
+    type_into(&mut harness, "API key", machine.emulator.api_key());
+    click(&mut harness, "Save key");
+    wait_for_text(&mut harness, "The key could not be checked.");
+    assert!(shows(&harness, "nothing answered at the API's address"));
+    assert!(
+        shows(&harness, "Welcome to Makistry Desktop"),
+        "still asking"
+    );
+    assert_eq!(machine.keychain.load().unwrap(), None, "not kept unasked");
+
+    click(&mut harness, "Save without checking");
+    let preview = makistry::emulator::key_preview(machine.emulator.api_key());
+    wait_for_text(&mut harness, &format!("API key {preview}"));
+    assert_eq!(
+        machine
+            .keychain
+            .load()
+            .unwrap()
+            .map(|k| k.expose().to_string()),
+        Some(machine.emulator.api_key().to_string())
+    );
+}
+
 #[test]
 fn the_offline_demo_runs_a_job_without_a_key() {
     let machine = Machine::new();

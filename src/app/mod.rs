@@ -370,6 +370,10 @@ impl MakistryApp {
                 ));
             }
             Event::KeyRefused(message) => self.connecting_failed(message),
+            Event::KeyUnchecked(message) => {
+                self.connecting_failed(message);
+                self.key_form.offer_unchecked = true;
+            }
             Event::KeyRemoved(result) => match result {
                 Ok(()) => {
                     self.connection = None;
@@ -775,26 +779,8 @@ impl MakistryApp {
 
     fn apply_intent(&mut self, intent: Intent) {
         match intent {
-            Intent::SaveKey(input) => match parse_api_key(&input) {
-                Ok(key) => {
-                    self.key_form.busy = true;
-                    self.key_form.problem = None;
-                    self.spawn(tasks::save_key(
-                        key,
-                        self.config.base_url.clone(),
-                        self.config.keychain.clone(),
-                        self.config.data_dir.clone(),
-                        self.settings.clone(),
-                        self.report.clone(),
-                    ));
-                }
-                Err(e) => {
-                    self.key_form.problem = Some(Message::error(
-                        format!("That is not a Makistry API key: {e}."),
-                        e.action(),
-                    ));
-                }
-            },
+            Intent::SaveKey(input) => self.save_key(&input, tasks::KeyCheck::Required),
+            Intent::SaveKeyUnchecked(input) => self.save_key(&input, tasks::KeyCheck::Skipped),
             Intent::ShowKeyForm => {
                 self.key_form = KeyForm::default();
                 self.key_form_open = true;
@@ -925,6 +911,31 @@ impl MakistryApp {
             Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
             Intent::DismissMessage(index) => {
                 self.attachment_messages.dismiss(index);
+            }
+        }
+    }
+
+    fn save_key(&mut self, input: &str, check: tasks::KeyCheck) {
+        match parse_api_key(input) {
+            Ok(key) => {
+                self.key_form.busy = true;
+                self.key_form.problem = None;
+                self.key_form.offer_unchecked = false;
+                self.spawn(tasks::save_key(
+                    key,
+                    check,
+                    self.config.base_url.clone(),
+                    self.config.keychain.clone(),
+                    self.config.data_dir.clone(),
+                    self.settings.clone(),
+                    self.report.clone(),
+                ));
+            }
+            Err(e) => {
+                self.key_form.problem = Some(Message::error(
+                    format!("That is not a Makistry API key: {e}."),
+                    e.action(),
+                ));
             }
         }
     }

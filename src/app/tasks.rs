@@ -68,6 +68,8 @@ pub enum Event {
     KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
     /// A pasted key was refused (by its format, the API or the keychain).
     KeyRefused(Message),
+    /// A pasted key could not be checked (no network): kept only if the user says so.
+    KeyUnchecked(Message),
     /// The stored key was removed.
     KeyRemoved(Result<(), Message>),
     /// Connected (or not) to an API, with its job history.
@@ -254,6 +256,7 @@ pub async fn find_key(keychain: KeychainChoice, report: Reporter) {
 /// this session, with a note saying so.
 pub async fn save_key(
     key: Secret,
+    check: KeyCheck,
     base_url: String,
     keychain: KeychainChoice,
     data_dir: PathBuf,
@@ -278,10 +281,18 @@ pub async fn save_key(
             )));
             return;
         }
-        Err(e) => notes.push(format!(
-            "The key could not be checked now ({}); it is used anyway.",
-            e.sentence().trim_end_matches('.')
-        )),
+        // Kept without a check only when the user says so.
+        Err(e) if check == KeyCheck::Required => {
+            report.send(Event::KeyUnchecked(Message::error(
+                format!("The key could not be checked. {}", e.sentence()),
+                "Check the connection and press Check again, or save the key without checking \
+                 it (a wrong key then shows when the first job is sent).",
+            )));
+            return;
+        }
+        Err(e) => {
+            tracing::info!("key saved unchecked, as the user asked: {}", e.sentence());
+        }
     }
     let stored = blocking({
         let key = key.clone();
@@ -306,6 +317,15 @@ pub async fn save_key(
         report,
     )
     .await;
+}
+
+/// Whether a key must be checked with the API before it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// Checked; a key that cannot be checked (no network) is not kept without asking.
+    Required,
+    /// The user chose to keep it without a check.
+    Skipped,
 }
 
 /// Removes the stored key.

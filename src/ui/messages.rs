@@ -80,7 +80,8 @@ pub fn messages_ui(ui: &mut egui::Ui, list: &MessageList, id_salt: &str) -> Opti
                 ui.set_width(ui.available_width());
                 let mut shown = message.clone();
                 if count > 1 {
-                    shown.sentence = format!("{} ({count} times)", shown.sentence);
+                    let sentence = shown.sentence.trim_end_matches('.');
+                    shown.sentence = format!("{sentence} ({count} times).");
                 }
                 super::message_ui(ui, &shown);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {

@@ -17,6 +17,8 @@ use std::path::PathBuf;
 pub enum Intent {
     /// Check a pasted API key, store it in the keychain and use it.
     SaveKey(String),
+    /// Store and use a pasted key that could not be checked, as the user chose.
+    SaveKeyUnchecked(String),
     /// Show the key form again (Replace, or leave the demo for a real key).
     ShowKeyForm,
     /// Close the key form without changes.

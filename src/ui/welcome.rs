@@ -12,6 +12,8 @@ pub struct KeyForm {
     pub problem: Option<Message>,
     /// A key is being checked and stored.
     pub busy: bool,
+    /// The last key could not be checked (no network): offer to keep it unchecked.
+    pub offer_unchecked: bool,
 }
 
 /// The welcome screen. `can_cancel` when a key or the demo is already in use (Replace).
@@ -33,7 +35,8 @@ pub fn welcome_ui(ui: &mut egui::Ui, form: &mut KeyForm, can_cancel: bool) -> Ve
     ui.horizontal(|ui| {
         ui.add_space(margin);
         ui.vertical(|ui| {
-            ui.set_max_width(520.0);
+            // Never wider than the window: messages wrap instead of being cut off.
+            ui.set_max_width(520.0_f32.min(ui.available_width()));
             ui.group(|ui| {
                 ui.set_width(ui.available_width());
                 ui.strong("Use your Makistry API key");
@@ -67,6 +70,20 @@ pub fn welcome_ui(ui: &mut egui::Ui, form: &mut KeyForm, can_cancel: bool) -> Ve
                 });
                 if let Some(problem) = &form.problem {
                     message_ui(ui, problem);
+                }
+                if form.offer_unchecked && !form.busy {
+                    ui.horizontal_wrapped(|ui| {
+                        if ui.button("Check again").clicked() {
+                            intents.push(Intent::SaveKey(form.input.clone()));
+                        }
+                        if ui
+                            .button("Save without checking")
+                            .on_hover_text("Keep the key in the keychain and use it as it is")
+                            .clicked()
+                        {
+                            intents.push(Intent::SaveKeyUnchecked(form.input.clone()));
+                        }
+                    });
                 }
             });
             ui.add_space(12.0);

@@ -360,7 +360,7 @@ impl ViewerState {
         let snapshot = self.camera;
         let look = self.look.clone();
         let model = model.clone();
-        let background = ui.visuals().extreme_bg_color;
+        paint_backdrop(ui, rect);
         let callback = egui_glow::CallbackFn::new(move |info, painter| {
             draw(
                 &info,
@@ -370,7 +370,6 @@ impl ViewerState {
                 moving,
                 &snapshot,
                 &look,
-                background,
             );
         });
         ui.painter().add(egui::PaintCallback {
@@ -758,7 +757,6 @@ pub(crate) fn upload(context: &Context, model: &Model) -> Vec<(usize, Gm<Mesh, P
 /// Draws `model` into the callback's rectangle (runs on the GL thread); while the view is
 /// `moving`, `stand_in` (its lighter copy) is drawn instead when there is one. Both stay
 /// uploaded.
-#[allow(clippy::too_many_arguments)]
 fn draw(
     info: &egui::PaintCallbackInfo,
     gl: &Arc<egui_glow::glow::Context>,
@@ -767,7 +765,6 @@ fn draw(
     moving: bool,
     orbit: &OrbitCamera,
     look: &Look,
-    background: egui::Color32,
 ) {
     SCENE.with(|cell| {
         let mut cell = cell.borrow_mut();
@@ -824,8 +821,8 @@ fn draw(
         let camera = three_d_camera(orbit, viewport);
         let [w, h] = info.screen_size_px;
         let target = RenderTarget::screen(&scene.context, w, h);
-        let [r, g, b, _] = background.to_normalized_gamma_f32();
-        target.clear_partially(scissor, ClearState::color_and_depth(r, g, b, 1.0, 1.0));
+        // Depth only: the backdrop egui painted under the view shows through.
+        target.clear_partially(scissor, ClearState::depth(1.0));
         let lights = Lights::new(&scene.context, orbit);
         let drawn = stand_in.filter(|_| moving).unwrap_or(model);
         scene.objects_of(drawn);
@@ -867,6 +864,31 @@ fn draw(
             &lights,
         );
     });
+}
+
+/// The view's backdrop: a vertical gradient a shade lighter at the top, in the theme's tones,
+/// so parts of any colour (dark ones too) stand out from it; painted by egui under the 3D
+/// drawing.
+fn paint_backdrop(ui: &egui::Ui, rect: egui::Rect) {
+    let (top, bottom) = if ui.visuals().dark_mode {
+        (
+            egui::Color32::from_rgb(72, 78, 88),
+            egui::Color32::from_rgb(30, 32, 37),
+        )
+    } else {
+        (
+            egui::Color32::from_rgb(250, 251, 253),
+            egui::Color32::from_rgb(200, 207, 217),
+        )
+    };
+    let mut mesh = egui::Mesh::default();
+    mesh.colored_vertex(rect.left_top(), top);
+    mesh.colored_vertex(rect.right_top(), top);
+    mesh.colored_vertex(rect.left_bottom(), bottom);
+    mesh.colored_vertex(rect.right_bottom(), bottom);
+    mesh.add_triangle(0, 1, 2);
+    mesh.add_triangle(1, 3, 2);
+    ui.painter().add(mesh);
 }
 
 /// Renders the shown parts and the floor grid with its axes into `target`; with
