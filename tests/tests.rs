@@ -14,6 +14,7 @@ mod history;
 mod model;
 mod tracker;
 mod ui;
+mod window_layout;
 
 #[cfg(feature = "system-tests")]
 mod system;

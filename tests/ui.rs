@@ -508,7 +508,16 @@ fn a_dropped_3d_file_opens_for_viewing_without_a_job() {
     drop_files(&mut harness, &[glb]);
     wait_for_text(&mut harness, "enclosure_assembly.glb");
     wait_for_text(&mut harness, "3 parts");
+    // CadQuery's GLB (OpenCascade's writer) holds millimetres, whatever glTF says.
+    assert!(shows(&harness, "70.0 × 27.0 × 45.0 mm"));
     assert!(machine.emulator.jobs().is_empty());
+
+    // A glTF from another writer is in metres, as glTF says: a 4.9 m truck, not 4.9 mm.
+    let truck =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/trimesh/CesiumMilkTruck.glb");
+    drop_files(&mut harness, &[truck]);
+    wait_for_text(&mut harness, "4.869 × 2.583 × 2.792 m (");
+    assert!(shows(&harness, "In metres, glTF's unit"));
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use gltf::mesh::Mode;
 use gltf::{Document, Glb};
 
+use super::Units;
 use super::normals::{normalize, smooth};
 use super::{LoadError, MAX_TRIANGLES, MeshFormat, Model, Part};
 
@@ -60,6 +61,12 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
     // Glb borrows the binary chunk; Gltf::from_slice would copy it (23 MB for 1.3 M triangles).
     let glb = Glb::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
     let root = gltf::json::Root::from_slice(&glb.json).map_err(|e| malformed(e.to_string()))?;
+    // glTF's unit is the metre, but OpenCascade's writer (CadQuery's, so Makistry's) writes
+    // the document's millimetres as they are.
+    let units = match root.asset.generator.as_deref() {
+        Some(g) if g.starts_with("Open CASCADE") => Units::Millimetres,
+        _ => Units::Metres,
+    };
     let gltf = Document::from_json(root).map_err(|e| malformed(e.to_string()))?;
     let blob = glb.bin.as_deref();
     let mut buffers: Vec<&[u8]> = Vec::new();
@@ -83,7 +90,9 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
     }
     let scene = gltf.default_scene().or_else(|| gltf.scenes().next());
     let Some(scene) = scene else {
-        return Ok(Model::new(Vec::new()));
+        let mut empty = Model::new(Vec::new());
+        empty.units = units;
+        return Ok(empty);
     };
     let identity: Mat4 = [
         [1.0, 0.0, 0.0, 0.0],
@@ -115,7 +124,9 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
     }
     // The stack visits nodes last-first; file order reads better in a parts list.
     parts.reverse();
-    Ok(Model::new(parts))
+    let mut model = Model::new(parts);
+    model.units = units;
+    Ok(model)
 }
 
 /// The accessor's elements as `T`, copied in one go when they are tightly packed little-endian

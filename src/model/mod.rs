@@ -140,39 +140,23 @@ pub struct Model {
 /// The unit a file's coordinates are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Units {
-    /// Millimetres: STEP (OpenCascade reads it in mm), 3MF (converted from its `unit`), and
-    /// every file from Makistry (CadQuery writes its GLB in mm, against glTF's metres).
+    /// Millimetres: STEP (OpenCascade reads it in mm), 3MF (converted from its `unit`), glTF
+    /// written by OpenCascade (CadQuery's, so Makistry's: mm, against glTF's metres), and every
+    /// file of a Makistry job.
     #[default]
     Millimetres,
-    /// Metres: glTF's unit, for glTF files from elsewhere.
+    /// Metres: glTF's unit, for glTF files from other writers.
     Metres,
     /// STL stores no unit; millimetres by custom.
     Unstated,
 }
 
 impl Units {
-    /// The unit a format defines.
-    pub fn of(format: MeshFormat) -> Self {
-        match format {
-            MeshFormat::Glb => Self::Metres,
-            MeshFormat::Stl => Self::Unstated,
-            _ => Self::Millimetres,
-        }
-    }
-
     /// The symbol lengths are shown with.
     pub fn symbol(self) -> &'static str {
         match self {
             Self::Metres => "m",
             Self::Millimetres | Self::Unstated => "mm",
-        }
-    }
-
-    /// Millimetres per unit.
-    pub fn in_mm(self) -> f32 {
-        match self {
-            Self::Metres => 1000.0,
-            Self::Millimetres | Self::Unstated => 1.0,
         }
     }
 }
@@ -387,7 +371,9 @@ pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, Loa
         )
     })?;
     let mut model = read_as(path, format, progress)?;
-    model.units = Units::of(format);
+    if format == MeshFormat::Stl {
+        model.units = Units::Unstated;
+    }
     Ok(model)
 }
 

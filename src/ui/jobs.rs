@@ -181,7 +181,7 @@ fn job_card_ui(
         if let Some(parent) = parent {
             ui.add(
                 egui::Label::new(
-                    egui::RichText::new(format!("↳ follow-up of “{}”", job_title(parent))).weak(),
+                    egui::RichText::new(format!("Follow-up of “{}”", job_title(parent))).weak(),
                 )
                 .truncate(),
             );

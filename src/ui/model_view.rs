@@ -135,7 +135,7 @@ fn viewer_intent(action: Option<ViewerAction>, path: &Path, title: &str) -> Opti
 /// could be read another way.
 fn facts_ui(ui: &mut egui::Ui, summary: &ModelSummary) {
     let unit_note = match summary.units {
-        Units::Metres => Some("glTF files are in metres; files from Makistry are in millimetres."),
+        Units::Metres => Some("In metres, glTF's unit (Makistry's files are in millimetres)."),
         Units::Unstated => Some("STL files do not store a unit: read as millimetres."),
         Units::Millimetres => None,
     };

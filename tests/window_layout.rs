@@ -1,0 +1,128 @@
+//! The window's layout as users meet it (egui_kittest, no GPU): at 800×500 the part keeps a
+//! useful view and its follow-up ideas show without scrolling; refused files do not widen the
+//! form and say each cause once; a follow-up job's card says whose follow-up it is.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use makistry::app::MakistryApp;
+
+use crate::ui::{Machine, click, drop_files, field, shows, sign_in, step_until, wait_for_text};
+
+fn open_at(machine: &Machine, width: f32, height: f32) -> Harness<'static, MakistryApp> {
+    let config = machine.config();
+    Harness::builder()
+        .with_size(egui::vec2(width, height))
+        .build_eframe(move |cc| MakistryApp::new(cc, config))
+}
+
+fn run_job(harness: &mut Harness<'_, MakistryApp>, prompt: &str) {
+    crate::ui::type_into(harness, "Prompt", prompt);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.step();
+    wait_for_text(harness, "Design summary");
+}
+
+fn view_rect(harness: &Harness<'_, MakistryApp>) -> egui::Rect {
+    harness
+        .query_all_by_label_contains("3D view of")
+        .next()
+        .expect("a 3D view")
+        .rect()
+}
+
+fn dismiss_buttons(harness: &Harness<'_, MakistryApp>) -> Vec<egui::Rect> {
+    harness
+        .query_all_by_role_and_label(accesskit::Role::Button, "Dismiss")
+        .map(|node| node.rect())
+        .collect()
+}
+
+#[test]
+fn at_800_by_500_the_part_keeps_its_view_and_refusals_do_not_move_the_layout() {
+    let machine = Machine::new();
+    let mut harness = open_at(&machine, 800.0, 500.0);
+    sign_in(&machine, &mut harness);
+    run_job(
+        &mut harness,
+        "A 60 mm lens cap with a snap-fit lip, 2 mm walls",
+    );
+    step_until(&mut harness, "the part's view", |h| {
+        h.query_all_by_label_contains("3D view of").next().is_some()
+    });
+
+    let view = view_rect(&harness);
+    assert!(
+        view.width() >= 380.0 && view.height() >= 150.0,
+        "the view keeps a useful size: {view:?}"
+    );
+    let ideas = harness.get_by_label("Follow-up ideas").rect();
+    assert!(ideas.bottom() <= 500.0, "ideas below the fold: {ideas:?}");
+    assert!(
+        harness
+            .query_all_by_label("Edit and re-run")
+            .next()
+            .is_none(),
+        "the jobs list gives way to the part on a small window"
+    );
+
+    // Three refused files: each cause said once, wrapped inside the form.
+    let form = field(&harness, "Prompt").rect();
+    let text = machine.file("notes.txt", b"not an image");
+    let bmp = machine.file("scan.bmp", b"BM\0\0\0\0");
+    let big = machine.file(
+        "huge.png",
+        &crate::support::images::png_of_size(11 * 1024 * 1024),
+    );
+    drop_files(&mut harness, &[text.clone(), bmp, big]);
+    step_until(&mut harness, "three refusals", |h| {
+        dismiss_buttons(h).len() == 3
+    });
+    drop_files(&mut harness, &[text]);
+    wait_for_text(&mut harness, "(2 times)");
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert_eq!(dismiss_buttons(&harness).len(), 3, "one message per cause");
+    assert_eq!(
+        field(&harness, "Prompt").rect(),
+        form,
+        "the form kept its width"
+    );
+    assert_eq!(
+        view_rect(&harness).width(),
+        view.width(),
+        "the view kept its width"
+    );
+    for dismiss in dismiss_buttons(&harness) {
+        assert!(
+            dismiss.right() <= form.right() + 1.0,
+            "Dismiss {dismiss:?} inside the form {form:?}"
+        );
+    }
+}
+
+#[test]
+fn a_follow_up_job_says_whose_follow_up_it_is() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    run_job(
+        &mut harness,
+        "A 60 mm lens cap with a snap-fit lip, 2 mm walls",
+    );
+
+    click(&mut harness, "Add a lanyard tab on the skirt");
+    wait_for_text(&mut harness, "Follow-up of “Lens Cap — 60mm OD”");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.step();
+    // The new card names its parent and what its prompt adds.
+    step_until(&mut harness, "the follow-up's card", |h| {
+        h.query_all_by_label("Follow-up of “Lens Cap — 60mm OD”")
+            .count()
+            >= 1
+            && h.query_all_by_label_contains("Add a lanyard tab").count() >= 2
+    });
+    // The result names the parent too, as a link to it.
+    wait_for_text(&mut harness, "“Lens Cap — 60mm OD”");
+    assert!(!shows(&harness, "Not a follow-up"), "the form starts fresh");
+}
