@@ -20,6 +20,11 @@ fn run_job(harness: &mut Harness<'_, MakistryApp>, prompt: &str) {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     harness.step();
     wait_for_text(harness, "Design summary");
+    // The part's view arrives after the summary and moves what is below it: wait, as a user
+    // would, before clicking there.
+    step_until(harness, "the part's view", |h| {
+        h.query_all_by_label_contains("3D view of").next().is_some()
+    });
 }
 
 fn view_rect(harness: &Harness<'_, MakistryApp>) -> egui::Rect {

@@ -306,6 +306,11 @@ impl MakistryApp {
             .resizable(true)
             .default_width(520.0)
             .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("Appearance:");
+                    egui::widgets::global_theme_preference_buttons(ui);
+                });
+                ui.separator();
                 ui.label("Paste this into a bug report; it holds no key or prompt.");
                 let mut shown = text.as_str();
                 let label = ui.label("Diagnostics");

@@ -64,7 +64,27 @@ impl ModelSummary {
 }
 
 /// Room the hint and the facts line take under the view.
-pub const FACTS_HEIGHT: f32 = 56.0;
+const FACTS_HEIGHT: f32 = 56.0;
+
+/// Room what `model_ui` shows under the view takes: the hint and facts, the faces that could
+/// not be meshed, and the parts list (up to 8 rows), so they show without scrolling too.
+pub fn height_under_view(state: Option<&ModelState>) -> f32 {
+    let Some(ModelState::Loaded { summary, .. }) = state else {
+        return FACTS_HEIGHT;
+    };
+    let parts = summary.parts.len();
+    let parts_list = if parts >= 2 {
+        22.0 + 22.0 * parts.min(8) as f32
+    } else {
+        0.0
+    };
+    let unmeshed = if summary.unmeshed.is_empty() {
+        0.0
+    } else {
+        44.0
+    };
+    FACTS_HEIGHT + parts_list + unmeshed
+}
 
 /// The model: the 3D viewport `height` points tall (toolbar included), then its facts.
 pub fn model_ui(

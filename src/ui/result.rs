@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::format;
 use super::jobs::{LiveJob, job_title, resubmitted};
-use super::model_view::{FACTS_HEIGHT, model_ui};
 pub use super::model_view::{ModelState, ModelSummary};
+use super::model_view::{height_under_view, model_ui};
 use super::summary::{least_height, summary_ui};
 use super::{Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};
@@ -135,7 +135,8 @@ pub fn result_ui(
 /// what is above it, the facts under it and `below`.
 fn view_height(ui: &egui::Ui, top: f32, view: &ResultView<'_>, below: f32) -> f32 {
     let used = ui.cursor().top() - top;
-    (view.visible_height - used - FACTS_HEIGHT - below).max(MIN_VIEW_HEIGHT + 60.0)
+    let under = height_under_view(view.model);
+    (view.visible_height - used - under - below).max(MIN_VIEW_HEIGHT + 60.0)
 }
 
 fn nothing_ui(ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
@@ -241,7 +242,7 @@ fn job_body_ui(
             ui.horizontal_top(|ui| {
                 let width = ui.available_width() - SUMMARY_COLUMN - 12.0;
                 ui.allocate_ui_with_layout(
-                    egui::vec2(width, height + FACTS_HEIGHT),
+                    egui::vec2(width, height + height_under_view(view.model)),
                     egui::Layout::top_down(egui::Align::Min),
                     |ui| model_ui(ui, &file, view.model, viewer, (title, height), intents),
                 );
