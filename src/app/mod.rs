@@ -308,7 +308,16 @@ impl MakistryApp {
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     ui.label("Appearance:");
-                    egui::widgets::global_theme_preference_buttons(ui);
+                    let mut theme = ui.ctx().options(|o| o.theme_preference);
+                    for (choice, label) in [
+                        (egui::ThemePreference::System, "As the system"),
+                        (egui::ThemePreference::Light, "Light"),
+                        (egui::ThemePreference::Dark, "Dark"),
+                    ] {
+                        if ui.selectable_value(&mut theme, choice, label).clicked() {
+                            ui.ctx().set_theme(theme);
+                        }
+                    }
                 });
                 ui.separator();
                 ui.label("Paste this into a bug report; it holds no key or prompt.");
