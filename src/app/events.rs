@@ -1,0 +1,372 @@
+//! What background work reports, applied to the window's state: start-up, connections, images
+//! checked, models read, job updates; and picking up jobs that need a driver.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::tasks::{self, ConnectTo, Event};
+use super::{MakistryApp, Screen, Selection};
+use crate::api::MAX_IMAGES;
+use crate::jobs::{JobEvent, JobRecord, Phase};
+use crate::ui::result::ModelState;
+use crate::ui::welcome::KeyForm;
+use crate::ui::{self, Message};
+
+impl MakistryApp {
+    pub(super) fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
+        match event {
+            Event::DraftLoaded {
+                draft,
+                thumbnails,
+                problems,
+            } => self.draft_loaded(ctx, draft, thumbnails, problems),
+            Event::KeyFound(Ok(Some((key, source)))) => {
+                self.screen = Screen::Connecting;
+                self.spawn(tasks::connect(
+                    ConnectTo::Key {
+                        key,
+                        source,
+                        note: None,
+                    },
+                    self.config.base_url.clone(),
+                    self.config.data_dir.clone(),
+                    self.settings.clone(),
+                    self.report.clone(),
+                ));
+            }
+            Event::KeyFound(Ok(None)) => self.screen = Screen::Welcome,
+            Event::KeyFound(Err(e)) => {
+                self.screen = Screen::Welcome;
+                self.key_form.problem = Some(Message::error(
+                    format!("The system keychain could not be read: {e}."),
+                    e.action(),
+                ));
+            }
+            Event::KeyRefused(message) => self.connecting_failed(message),
+            Event::KeyUnchecked(message) => {
+                self.connecting_failed(message);
+                self.key_form.offer_unchecked = true;
+            }
+            Event::KeyRemoved(result) => match result {
+                Ok(()) => {
+                    self.connection = None;
+                    self.jobs.clear();
+                    self.selection = None;
+                    self.screen = Screen::Welcome;
+                    self.key_form = KeyForm::default();
+                }
+                Err(message) => self.messages.push(message),
+            },
+            Event::Connected(Ok(connected)) => self.connected(*connected),
+            Event::Connected(Err(message)) => self.connecting_failed(message),
+            Event::Attached(result) => self.attached(ctx, result),
+            Event::Picked(paths) => self.open_paths(paths),
+            Event::Thumbnails(thumbnails) => {
+                for (sha, image) in thumbnails {
+                    self.add_thumbnail(ctx, sha, image);
+                }
+            }
+            Event::PastedFiles(paths) => {
+                // The paste's own place is taken by the files it found.
+                self.checking_images = self.checking_images.saturating_sub(1);
+                self.open_paths(paths);
+            }
+            Event::SurfacePoint { path, hit } => self.viewer.picked(&path, hit),
+            Event::StandIn { path, of, stand_in } => {
+                if let Some(ModelState::Loaded {
+                    model,
+                    stand_in: slot,
+                    ..
+                }) = self.models.get_mut(&path)
+                    && Arc::ptr_eq(model, &of)
+                {
+                    *slot = Some(stand_in);
+                }
+            }
+            Event::ModelLoaded { path, result } => {
+                let state = match result {
+                    Ok((summary, model)) => ModelState::Loaded {
+                        summary,
+                        model,
+                        stand_in: None,
+                    },
+                    Err(message) => ModelState::Failed(message),
+                };
+                self.models.insert(path, state);
+            }
+            Event::RecordFailed { job, message } => {
+                self.running.remove(&job.id);
+                self.restore_unsent(*job);
+                self.messages.push(message);
+            }
+            Event::Orphans(ids) => self.resume_orphans(&ids),
+            Event::TaskPanicked(what) => self.recover_from_panic(&what),
+            Event::WorkerStopped(id) => {
+                self.running.remove(&id);
+                self.live.remove(&id);
+            }
+            Event::Notice(message) => self.messages.push(message),
+        }
+    }
+
+    /// The stored draft arrived: anything typed before it wins over the stored text.
+    fn draft_loaded(
+        &mut self,
+        ctx: &egui::Context,
+        draft: crate::draft::Draft,
+        thumbnails: Vec<(String, egui::ColorImage)>,
+        problems: Vec<Message>,
+    ) {
+        // Anything typed before the draft arrived wins over the stored text.
+        if self.draft_changed_at.is_none() {
+            self.draft = draft;
+        } else {
+            for image in draft.images {
+                if self.draft.images.len() < MAX_IMAGES {
+                    self.draft.images.push(image);
+                }
+            }
+        }
+        for (sha, image) in thumbnails {
+            self.add_thumbnail(ctx, sha, image);
+        }
+        for problem in problems {
+            self.attachment_messages.push(problem);
+        }
+        self.draft_loaded = true;
+    }
+
+    /// Connected: the history shown, the key form closed, unfinished jobs resumed.
+    fn connected(&mut self, connected: tasks::Connected) {
+        let tasks::Connected {
+            connection,
+            mut jobs,
+            notice,
+        } = connected;
+        if let Some(notice) = notice {
+            self.messages.push(Message::error(
+                notice.sentence(),
+                "Older jobs are not shown.",
+            ));
+        }
+        if let Some(note) = &connection.note {
+            self.messages.push(note.clone());
+        }
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
+        self.jobs = jobs;
+        self.key_form = KeyForm::default();
+        self.key_form_open = false;
+        self.screen = Screen::Main;
+        self.selection = self.selection.take().or_else(|| {
+            self.jobs
+                .iter()
+                .find(|j| j.phase == Phase::Done)
+                .map(|j| Selection::Job(j.id.clone()))
+        });
+        self.connection = Some(connection);
+        self.load_job_thumbnails();
+        self.resume_jobs();
+        self.load_selected_model();
+    }
+
+    /// An image was checked: attached unless the form is full or has it already.
+    fn attached(&mut self, ctx: &egui::Context, result: Result<tasks::AttachedImage, Message>) {
+        self.checking_images = self.checking_images.saturating_sub(1);
+        match result {
+            Ok(attached) => {
+                if self.draft.images.len() >= MAX_IMAGES {
+                    self.attachment_messages.push(Message::error(
+                        format!("A job takes at most {MAX_IMAGES} images."),
+                        "Remove one to add another.",
+                    ));
+                } else if self
+                    .draft
+                    .images
+                    .iter()
+                    .any(|i| i.sha256 == attached.image.sha256)
+                {
+                    self.attachment_messages
+                        .push(Message::info("That image is already attached."));
+                } else {
+                    if let Some(thumbnail) = attached.thumbnail {
+                        self.add_thumbnail(ctx, attached.image.sha256.clone(), thumbnail);
+                    }
+                    self.draft.images.push(attached.image);
+                    self.draft_changed();
+                }
+            }
+            Err(message) => self.attachment_messages.push(message),
+        }
+    }
+
+    /// A key was refused or a connection (key or demo) failed: say so where the user looks.
+    /// With a connection still in use, the main screen stays (the old connection keeps
+    /// working); the reason goes into the key form if it is open, else into the messages.
+    pub(super) fn connecting_failed(&mut self, message: Message) {
+        self.key_form.busy = false;
+        if self.connection.is_none() {
+            self.screen = Screen::Welcome;
+            self.key_form.problem = Some(message);
+        } else {
+            self.screen = Screen::Main;
+            if self.key_form_open {
+                self.key_form.problem = Some(message);
+            } else {
+                self.messages.push(message);
+            }
+        }
+    }
+
+    pub(super) fn apply_job_event(&mut self, event: JobEvent) {
+        match event {
+            JobEvent::Updated(job) => {
+                let job = *job;
+                let live = self.live.entry(job.id.clone()).or_default();
+                live.waiting = None;
+                if job.phase != Phase::Downloading {
+                    live.download = None;
+                }
+                let was = self.jobs.iter().position(|j| j.id == job.id);
+                let settled_now =
+                    job.phase.is_settled() && was.is_some_and(|i| !self.jobs[i].phase.is_settled());
+                if settled_now {
+                    self.job_settled(&job);
+                }
+                let ours = self.connection.as_ref().is_some_and(|c| {
+                    job.api_base
+                        .as_deref()
+                        .is_none_or(|base| base == c.base_url)
+                });
+                match was {
+                    Some(index) => self.jobs[index] = job,
+                    // A job of an earlier connection (e.g. the demo before a key was pasted)
+                    // still reporting: it belongs to the other history.
+                    None if !ours => {}
+                    None => self.jobs.insert(0, job),
+                }
+            }
+            JobEvent::Waiting { job_id, waiting } => {
+                let rate_limited =
+                    matches!(waiting.error, crate::api::ApiError::QuotaExceeded { .. });
+                let reason = waiting.error.sentence().trim_end_matches('.').to_string();
+                self.live.entry(job_id).or_default().waiting =
+                    Some((Instant::now() + waiting.delay, reason, rate_limited));
+            }
+            JobEvent::Progress {
+                job_id,
+                received,
+                total,
+            } => {
+                self.live.entry(job_id).or_default().download = Some((received, total));
+            }
+            JobEvent::StoreFailed { message } => self.messages.push(Message::error(
+                format!("The job history could not be written: {message}."),
+                "Jobs go on, but would not survive a restart: check the disk has space.",
+            )),
+        }
+    }
+
+    /// A job just ended: show it if nothing else is shown, and notify when in the background.
+    pub(super) fn job_settled(&mut self, job: &JobRecord) {
+        let selected_other = matches!(&self.selection, Some(Selection::Job(id)) if *id != job.id);
+        if !selected_other || job.phase == Phase::Done {
+            self.selection = Some(Selection::Job(job.id.clone()));
+            if let Some(file) = ui::result::job_file(job) {
+                self.load_model(file, true);
+            }
+        }
+        if self.config.notifications && !self.focused {
+            let title = match job.phase {
+                Phase::Done => "Your part is ready",
+                Phase::StillRunning => "A job is taking longer than usual",
+                _ => "A job failed",
+            };
+            let body = job
+                .error
+                .as_ref()
+                .filter(|_| job.phase != Phase::Done)
+                .map_or_else(
+                    || job.prompt.chars().take(120).collect(),
+                    |e| e.sentence.clone(),
+                );
+            self.spawn(tasks::notify(title.into(), body));
+        }
+    }
+
+    /// Thumbnails for the job cards: the images of the newest jobs not shown yet.
+    pub(super) fn load_job_thumbnails(&mut self) {
+        let mut wanted = HashSet::new();
+        let images: Vec<_> = self
+            .jobs
+            .iter()
+            .take(200)
+            .flat_map(|j| j.images.iter())
+            .filter(|i| !self.thumbnails.contains_key(&i.sha256) && wanted.insert(&i.sha256))
+            .cloned()
+            .collect();
+        if !images.is_empty() {
+            self.spawn(tasks::load_thumbnails(images, self.report.clone()));
+        }
+    }
+
+    /// Picks up jobs that were under way when the app last stopped (on the same API).
+    pub(super) fn resume_jobs(&mut self) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        let base = connection.base_url.clone();
+        let tracker = connection.tracker.clone();
+        let to_resume: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|j| {
+                // Unsent submissions too: they go out with their recorded Idempotency-Key.
+                !j.phase.is_settled()
+                    && j.api_base.as_deref().is_none_or(|b| b == base)
+                    && !self.running.contains(&j.id)
+            })
+            .map(|j| j.id.clone())
+            .collect();
+        for id in to_resume {
+            self.running.insert(id.clone());
+            self.spawn(tasks::run(tracker.clone(), id, self.report.clone()));
+        }
+    }
+
+    /// A background task died: say so once, and stop waiting for what it would have said.
+    pub(super) fn recover_from_panic(&mut self, what: &str) {
+        tracing::error!("a background task panicked: {what}");
+        self.messages.push(Message::error(
+            "Something went wrong in the background, and that piece of work stopped.",
+            "The app carries on: try it again, and if it happens again, report it with Copy \
+             diagnostics (About).",
+        ));
+        self.draft_loaded = true;
+        self.checking_images = 0;
+        if matches!(self.screen, Screen::Starting)
+            || (matches!(self.screen, Screen::Connecting) && self.connection.is_none())
+        {
+            self.screen = Screen::Welcome;
+        }
+    }
+
+    /// Drives jobs whose process died (another window, a killed CLI), if they are ours.
+    pub(super) fn resume_orphans(&mut self, ids: &[String]) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        let tracker = connection.tracker.clone();
+        for id in ids {
+            let ours = self.jobs.iter().any(|j| {
+                j.id == *id
+                    && j.api_base
+                        .as_deref()
+                        .is_none_or(|b| b == connection.base_url)
+            });
+            if ours && self.running.insert(id.clone()) {
+                self.spawn(tasks::run(tracker.clone(), id.clone(), self.report.clone()));
+            }
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! What the user asked for in the last frame, applied: keys, images, Generate, Retry, Edit and
+//! re-run, follow-ups, files, the 3D view's requests; and which model the view loads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::tasks::{self};
+use super::{MakistryApp, Selection};
+use crate::api::MAX_IMAGES;
+use crate::jobs::{JobRecord, Phase};
+use crate::keychain::parse_api_key;
+use crate::ui::result::ModelState;
+use crate::ui::welcome::KeyForm;
+use crate::ui::{self, Intent, Message};
+
+impl MakistryApp {
+    pub(super) fn load_selected_model(&mut self) {
+        let file = match &self.selection {
+            Some(Selection::Job(id)) => self
+                .jobs
+                .iter()
+                .find(|j| j.id == *id)
+                .and_then(ui::result::job_file)
+                .map(|file| (file, true)),
+            Some(Selection::File(path)) => Some((path.clone(), false)),
+            None => None,
+        };
+        if let Some((file, from_api)) = file {
+            self.load_model(file, from_api);
+        }
+    }
+
+    /// Starts reading a model; `from_api`: a job's file (Makistry's files are in millimetres,
+    /// whatever their format says).
+    pub(super) fn load_model(&mut self, path: PathBuf, from_api: bool) {
+        if !ui::result::previewable(&path) || self.models.contains_key(&path) {
+            return;
+        }
+        // Opening another file abandons loads still under way: the user moved on, and a large
+        // file would hold memory and a core for nothing.
+        self.models.retain(|_, state| match state {
+            ModelState::Loading(progress) => {
+                progress.cancel();
+                false
+            }
+            _ => true,
+        });
+        let progress = Arc::new(crate::model::LoadProgress::default());
+        self.models
+            .insert(path.clone(), ModelState::Loading(progress.clone()));
+        self.spawn(tasks::load_model(
+            path,
+            from_api,
+            progress,
+            self.report.clone(),
+        ));
+    }
+
+    /// Routes files: 3D files open for viewing, anything else is checked as an image.
+    pub(super) fn open_paths(&mut self, paths: Vec<PathBuf>) {
+        let (models, images): (Vec<_>, Vec<_>) =
+            paths.into_iter().partition(|p| ui::result::previewable(p));
+        if let Some(model) = models.last() {
+            self.selection = Some(Selection::File(model.clone()));
+            self.models.remove(model);
+            self.load_model(model.clone(), false);
+        }
+        self.attach_paths(images);
+    }
+
+    pub(super) fn room_for_images(&self) -> usize {
+        MAX_IMAGES.saturating_sub(self.draft.images.len() + self.checking_images)
+    }
+
+    pub(super) fn attach_paths(&mut self, mut paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let room = self.room_for_images();
+        if paths.len() > room {
+            self.attachment_messages.push(Message::error(
+                format!(
+                    "{} of the files were not attached: a job takes at most {MAX_IMAGES} images.",
+                    paths.len() - room
+                ),
+                "Remove an image to make room, then add the others.",
+            ));
+            paths.truncate(room);
+        }
+        self.checking_images += paths.len();
+        self.spawn(tasks::attach_files(
+            paths,
+            self.images_dir(),
+            self.report.clone(),
+        ));
+    }
+
+    pub(super) fn apply_intent(&mut self, intent: Intent) {
+        match intent {
+            Intent::SaveKey(input) => self.save_key(&input, tasks::KeyCheck::Required),
+            Intent::SaveKeyUnchecked(input) => self.save_key(&input, tasks::KeyCheck::Skipped),
+            Intent::ShowKeyForm => {
+                self.key_form = KeyForm::default();
+                self.key_form_open = true;
+            }
+            Intent::CancelKeyForm => self.key_form_open = false,
+            Intent::RemoveKey => {
+                self.spawn(tasks::remove_key(
+                    self.config.keychain.clone(),
+                    self.report.clone(),
+                ));
+            }
+            Intent::StartDemo => {
+                self.key_form_open = false;
+                self.start_demo();
+            }
+            Intent::PickImages => self.spawn(tasks::pick_images(self.report.clone())),
+            Intent::PasteImage => {
+                if self.room_for_images() > 0 {
+                    self.checking_images += 1;
+                    self.spawn(tasks::attach_clipboard(
+                        self.images_dir(),
+                        self.report.clone(),
+                    ));
+                }
+            }
+            Intent::RemoveImage(index) => {
+                if index < self.draft.images.len() {
+                    self.draft.images.remove(index);
+                    self.draft_changed();
+                }
+            }
+            Intent::MoveImageUp(index) => {
+                if index > 0 && index < self.draft.images.len() {
+                    self.draft.images.swap(index - 1, index);
+                    self.draft_changed();
+                }
+            }
+            Intent::Generate => self.generate(),
+            Intent::SelectJob(id) => {
+                self.selection = Some(Selection::Job(id));
+                self.load_selected_model();
+            }
+            Intent::Retry(id) => self.retry(id),
+            Intent::CheckAgain(id) => self.rerun(id, |job| job.check_again(Utc::now())),
+            Intent::EditAndRerun(id) => self.edit_and_rerun(&id),
+            Intent::FollowUp { job_id, suggestion } => self.follow_up(job_id, &suggestion),
+            Intent::DetachFollowUp => {
+                self.draft.follow_up_of = None;
+                self.draft_changed();
+            }
+            Intent::SaveAs { file, name } => {
+                self.spawn(tasks::save_as(file, name, self.report.clone()))
+            }
+            Intent::OpenExternally(path) => {
+                self.spawn(tasks::open_externally(path, false, self.report.clone()))
+            }
+            Intent::ShowInFolder(path) => {
+                self.spawn(tasks::open_externally(path, true, self.report.clone()))
+            }
+            intent @ (Intent::Screenshot { .. } | Intent::PickSurfacePoint { .. }) => {
+                self.apply_view_intent(intent)
+            }
+            Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
+            Intent::DismissMessage(index) => {
+                self.attachment_messages.dismiss(index);
+            }
+        }
+    }
+
+    /// Retry: a job not known to have reached the server is sent again with the same
+    /// Idempotency-Key (a submission that did arrive is not made twice); any other starts anew.
+    fn retry(&mut self, id: String) {
+        let unsent = self
+            .jobs
+            .iter()
+            .any(|j| j.id == id && j.phase == Phase::Submitting);
+        if unsent {
+            // Not known to have reached the server: send it again with the same
+            // Idempotency-Key, so a submission that did arrive is not made twice.
+            self.rerun(id, |_| {});
+        } else {
+            self.rerun(id, |job| job.restart());
+        }
+    }
+
+    /// Edit and re-run: the job's prompt, choices and images back into the form.
+    fn edit_and_rerun(&mut self, id: &str) {
+        if let Some(job) = self.jobs.iter().find(|j| j.id == *id) {
+            self.draft.prompt = job.prompt.clone();
+            self.draft.mode = job.mode;
+            self.draft.format = job.format;
+            self.draft.follow_up_of = job.follow_up_of.clone();
+            self.draft.images.clear();
+            let images = job.images.clone();
+            self.checking_images += images.len();
+            self.draft_changed();
+            self.spawn(tasks::reload_images(images, self.report.clone()));
+        }
+    }
+
+    /// A follow-up idea into the form, after its job's prompt.
+    fn follow_up(&mut self, job_id: String, suggestion: &str) {
+        if let Some(job) = self.jobs.iter().find(|j| j.id == job_id) {
+            self.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
+            self.draft.follow_up_of = Some(job_id);
+            self.draft.mode = job.mode;
+            self.draft.format = job.format;
+            self.draft_changed();
+        }
+    }
+
+    /// The 3D view's requests: a screenshot, a surface point under a click.
+    fn apply_view_intent(&mut self, intent: Intent) {
+        match intent {
+            Intent::Screenshot {
+                file,
+                name,
+                camera,
+                look,
+                size,
+            } => {
+                if let Some(ModelState::Loaded { model, .. }) = self.models.get(&file) {
+                    self.spawn(tasks::screenshot(
+                        model.clone(),
+                        name,
+                        camera,
+                        look,
+                        size,
+                        self.config.data_dir.join("screenshots"),
+                        self.report.clone(),
+                    ));
+                }
+            }
+            Intent::PickSurfacePoint {
+                file,
+                origin,
+                direction,
+                hidden,
+            } => {
+                if let Some(ModelState::Loaded { model, .. }) = self.models.get(&file) {
+                    self.spawn(tasks::pick_surface_point(
+                        model.clone(),
+                        file,
+                        origin,
+                        direction,
+                        hidden,
+                        self.report.clone(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn save_key(&mut self, input: &str, check: tasks::KeyCheck) {
+        match parse_api_key(input) {
+            Ok(key) => {
+                self.key_form.busy = true;
+                self.key_form.problem = None;
+                self.key_form.offer_unchecked = false;
+                self.spawn(tasks::save_key(
+                    key,
+                    check,
+                    self.config.base_url.clone(),
+                    self.config.keychain.clone(),
+                    self.config.data_dir.clone(),
+                    self.settings.clone(),
+                    self.report.clone(),
+                ));
+            }
+            Err(e) => {
+                self.key_form.problem = Some(Message::error(
+                    format!("That is not a Makistry API key: {e}."),
+                    e.action(),
+                ));
+            }
+        }
+    }
+
+    pub(super) fn generate(&mut self) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        if ui::prompt::draft_problem(&self.draft).is_some() {
+            return;
+        }
+        let mut job = JobRecord::new(
+            self.draft.prompt.clone(),
+            self.draft.images.clone(),
+            self.draft.mode,
+            self.draft.format,
+            Utc::now(),
+        );
+        job.api_base = Some(connection.base_url.clone());
+        job.follow_up_of = self.draft.follow_up_of.take();
+        let tracker = connection.tracker.clone();
+        self.running.insert(job.id.clone());
+        self.selection = Some(Selection::Job(job.id.clone()));
+        // The job now holds the prompt and images ("Edit and re-run" brings them back);
+        // the form starts fresh, keeping the choices.
+        self.draft.prompt.clear();
+        self.draft.images.clear();
+        self.attachment_messages.clear();
+        self.draft_changed();
+        self.spawn(tasks::record_and_run(tracker, job, self.report.clone()));
+    }
+
+    /// Puts a job that could not be recorded back into the form without losing what was
+    /// typed or attached since Generate: its prompt goes first, the newer text after it, and
+    /// its images join the newer ones (up to the limit; a refused one is said).
+    pub(super) fn restore_unsent(&mut self, job: JobRecord) {
+        if self.draft.follow_up_of.is_none() {
+            self.draft.follow_up_of = job.follow_up_of.clone();
+        }
+        let typed = std::mem::take(&mut self.draft.prompt);
+        self.draft.prompt = if typed.trim().is_empty() {
+            job.prompt
+        } else {
+            format!("{}\n\n{typed}", job.prompt)
+        };
+        if self.draft.images.is_empty() {
+            self.draft.mode = job.mode;
+            self.draft.format = job.format;
+        }
+        let newer = std::mem::replace(&mut self.draft.images, job.images);
+        for image in newer {
+            if self.draft.images.iter().any(|i| i.sha256 == image.sha256) {
+                continue;
+            }
+            if self.draft.images.len() >= crate::api::MAX_IMAGES {
+                self.attachment_messages.push(Message::error(
+                    format!(
+                        "{} was taken out of the form to make room for the unsent job's images.",
+                        image.path.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                    "Add it again if you still want it.",
+                ));
+                continue;
+            }
+            self.draft.images.push(image);
+        }
+        self.draft_changed();
+    }
+
+    pub(super) fn rerun(
+        &mut self,
+        id: String,
+        change: impl FnOnce(&mut crate::jobs::JobRecord) + Send + 'static,
+    ) {
+        let Some(connection) = &self.connection else {
+            return;
+        };
+        if self.running.contains(&id) {
+            return;
+        }
+        self.running.insert(id.clone());
+        self.live.remove(&id);
+        self.selection = Some(Selection::Job(id.clone()));
+        self.spawn(tasks::change_and_run(
+            connection.tracker.clone(),
+            id,
+            change,
+            self.report.clone(),
+        ));
+    }
+}
