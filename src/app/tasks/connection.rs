@@ -1,0 +1,279 @@
+//! Keys and connections: the key found at start-up, a pasted key checked and kept, the key
+//! removed; connecting to the API (or starting the offline demo) with its job history.
+
+use super::*;
+use crate::api::{ApiError, Client, RequestBudget};
+use crate::emulator::{Emulator, EmulatorConfig, Timing};
+use crate::jobs::{JobEvent, JobRecord, JobStore, StoreNotice, Tracker};
+use crate::keychain::{KeySource, Keychain, KeychainError, Secret};
+use crate::ui::Message;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A live connection to an API (a real key, or the in-process demo).
+pub struct Connection {
+    /// Runs jobs with this connection's client.
+    pub tracker: Tracker,
+    /// The API base URL.
+    pub base_url: String,
+    /// `…last4` of the key.
+    pub key_preview: String,
+    /// Where the key came from; `None` for the demo.
+    pub source: Option<KeySource>,
+    /// The demo's emulator, kept alive as long as the connection.
+    pub demo: Option<Emulator>,
+    /// A note for the user (e.g. the key works but could not be stored).
+    pub note: Option<Message>,
+}
+
+/// A new connection with its job history.
+pub struct Connected {
+    /// The connection.
+    pub connection: Connection,
+    /// Its jobs, as stored.
+    pub jobs: Vec<JobRecord>,
+    /// Why the stored history could not be used, if so.
+    pub notice: Option<StoreNotice>,
+}
+
+/// Which credential store the app uses.
+#[derive(Clone)]
+pub enum KeychainChoice {
+    /// The OS keychain, opened when first needed, off the UI thread.
+    System,
+    /// A given store (tests use keyring's in-memory store).
+    Given(Keychain),
+}
+
+impl KeychainChoice {
+    /// Opens the store (blocking: call it on a blocking task).
+    fn open(&self) -> Result<Keychain, KeychainError> {
+        match self {
+            Self::System => Keychain::system(),
+            Self::Given(keychain) => Ok(keychain.clone()),
+        }
+    }
+}
+
+/// Finds the key: the environment first, then the keychain.
+pub async fn find_key(keychain: KeychainChoice, report: Reporter) {
+    let found = blocking(move || crate::keychain::resolve(keychain.open().as_ref())).await;
+    if let Some(found) = found {
+        report.send(Event::KeyFound(found));
+    }
+}
+
+/// Checks a pasted key with the API, stores it and connects. A key the API refuses is not
+/// stored; one that cannot be checked (no network) or stored (no keychain) is still used for
+/// this session, with a note saying so.
+pub async fn save_key(
+    key: Secret,
+    check: KeyCheck,
+    base_url: String,
+    keychain: KeychainChoice,
+    data_dir: PathBuf,
+    settings: TrackerSettings,
+    report: Reporter,
+) {
+    let budget = Arc::new(RequestBudget::contract());
+    let client = match Client::new(&base_url, key.clone(), budget) {
+        Ok(client) => client,
+        Err(e) => {
+            report.send(Event::KeyRefused(Message::error(e.sentence(), e.action())));
+            return;
+        }
+    };
+    let mut notes = Vec::new();
+    match client.check_key().await {
+        Ok(()) => {}
+        Err(e @ ApiError::InvalidApiKey { .. }) => {
+            report.send(Event::KeyRefused(Message::error(
+                e.sentence(),
+                "Check you copied the whole key, or make a new one in your Makistry dashboard.",
+            )));
+            return;
+        }
+        // Kept without a check only when the user says so.
+        Err(e) if check == KeyCheck::Required => {
+            report.send(Event::KeyUnchecked(Message::error(
+                format!("The key could not be checked. {}", e.sentence()),
+                "Check the connection and press Check again, or save the key without checking \
+                 it (a wrong key then shows when the first job is sent).",
+            )));
+            return;
+        }
+        Err(e) => {
+            tracing::info!("key saved unchecked, as the user asked: {}", e.sentence());
+        }
+    }
+    let stored = blocking({
+        let key = key.clone();
+        move || keychain.open().and_then(|k| k.save(&key))
+    })
+    .await;
+    if let Some(Err(e)) = stored {
+        notes.push(format!(
+            "It could not be stored in the keychain ({e}), so you will be asked again next time."
+        ));
+    }
+    let note = (!notes.is_empty()).then(|| Message::error(notes.join(" "), ""));
+    connect(
+        ConnectTo::Key {
+            key,
+            source: KeySource::Keychain,
+            note,
+        },
+        base_url,
+        data_dir,
+        settings,
+        report,
+    )
+    .await;
+}
+
+/// Whether a key must be checked with the API before it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// Checked; a key that cannot be checked (no network) is not kept without asking.
+    Required,
+    /// The user chose to keep it without a check.
+    Skipped,
+}
+
+/// Removes the stored key.
+pub async fn remove_key(keychain: KeychainChoice, report: Reporter) {
+    let removed = blocking(move || keychain.open().and_then(|k| k.clear())).await;
+    report.send(Event::KeyRemoved(match removed {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(Message::error(
+            format!("The key could not be removed from the keychain: {e}."),
+            e.action(),
+        )),
+        None => Err(Message::error(
+            "The key could not be removed.",
+            "Try again.",
+        )),
+    }));
+}
+
+/// How jobs run: the real schedule in the app; scaled down in tests.
+#[derive(Debug, Clone)]
+pub struct TrackerSettings {
+    /// Where the tracker reports job changes.
+    pub job_events: tokio::sync::mpsc::UnboundedSender<JobEvent>,
+    /// Multiplies every wait of the tracker.
+    pub time_scale: f64,
+    /// Job durations of the demo's emulator.
+    pub demo_timing: Timing,
+}
+
+/// What to connect to.
+pub enum ConnectTo {
+    /// The API with a key.
+    Key {
+        /// The key.
+        key: Secret,
+        /// Where it came from.
+        source: KeySource,
+        /// A note to show.
+        note: Option<Message>,
+    },
+    /// The offline demo.
+    Demo,
+}
+
+/// Opens the job history and builds the tracker; for the demo, starts the emulator first.
+/// Demo jobs have their own history (`demo/` in the data directory).
+pub async fn connect(
+    to: ConnectTo,
+    base_url: String,
+    data_dir: PathBuf,
+    settings: TrackerSettings,
+    report: Reporter,
+) {
+    let result = connect_inner(to, base_url, data_dir, settings, &report).await;
+    report.send(Event::Connected(result));
+}
+
+pub(super) async fn connect_inner(
+    to: ConnectTo,
+    base_url: String,
+    data_dir: PathBuf,
+    settings: TrackerSettings,
+    report: &Reporter,
+) -> Result<Box<Connected>, Message> {
+    let (key, source, note, demo, base_url, store_dir) = match to {
+        ConnectTo::Key { key, source, note } => {
+            (key, Some(source), note, None, base_url, data_dir.clone())
+        }
+        ConnectTo::Demo => {
+            // The demo's server keeps its jobs across restarts, beside the demo's history.
+            let emulator = Emulator::start_with(EmulatorConfig {
+                timing: settings.demo_timing,
+                state_file: Some(data_dir.join("demo").join("emulator.json")),
+                ..EmulatorConfig::default()
+            })
+            .await
+            .map_err(|e| {
+                Message::error(
+                    format!("The offline demo could not start: {e}."),
+                    "Close other copies of the app and try again.",
+                )
+            })?;
+            let key = Secret::new(emulator.api_key());
+            let base = emulator.base_url();
+            (key, None, None, Some(emulator), base, data_dir.join("demo"))
+        }
+    };
+    let demo_base = demo.as_ref().map(|_| base_url.clone());
+    let opened = blocking(move || {
+        let (store, notice) = JobStore::open(&store_dir)?;
+        if let Some(base) = demo_base {
+            adopt_demo_jobs(&store, &base)?;
+        }
+        let all = store.all()?;
+        Ok::<_, crate::jobs::StoreError>((store, notice, all))
+    })
+    .await;
+    let (store, notice, all) = match opened {
+        Some(Ok(opened)) => opened,
+        Some(Err(e)) => {
+            return Err(Message::error(
+                format!("The job history could not be opened: {e}."),
+                "Check the disk has space and the folder can be written.",
+            ));
+        }
+        None => return Err(Message::error("The job history could not be opened.", "")),
+    };
+    let client = Client::new(&base_url, key.clone(), Arc::new(RequestBudget::contract()))
+        .map_err(|e| Message::error(e.sentence(), e.action()))?;
+    let store = Arc::new(store);
+    crate::app::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
+    let jobs = all.jobs;
+    let tracker = Tracker::new(client, store, settings.job_events, report.waker())
+        .with_time_scale(settings.time_scale);
+    Ok(Box::new(Connected {
+        connection: Connection {
+            tracker,
+            base_url,
+            key_preview: key.preview(),
+            source,
+            demo,
+            note,
+        },
+        jobs,
+        notice,
+    }))
+}
+
+/// Every job in the demo's history is the demo server's: when that server came back on another
+/// port, unfinished jobs follow it (their ids are in its saved state), so they resume.
+pub(super) fn adopt_demo_jobs(store: &JobStore, base: &str) -> Result<(), crate::jobs::StoreError> {
+    for job in store.all()?.jobs {
+        let moved = job.api_base.as_deref().is_some_and(|b| b != base);
+        if moved && !job.phase.is_settled() {
+            store.update(&job.id, |j| j.api_base = Some(base.to_string()))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Reference images and the draft: files and pastes checked and kept, thumbnails, a job's
+//! images checked again for Edit and re-run, the draft read and written.
+
+use super::*;
+use crate::attachments::{self, Attachment};
+use crate::clipboard::{ClipboardError, Pasted};
+use crate::draft::{self, Draft};
+use crate::jobs::ImageRef;
+use crate::ui::Message;
+use std::path::{Path, PathBuf};
+
+/// Thumbnails are at most this many pixels on a side.
+pub(super) const THUMBNAIL_SIDE: u32 = 112;
+
+/// A checked image, ready for the form.
+pub struct AttachedImage {
+    /// What the draft keeps.
+    pub image: ImageRef,
+    /// Its thumbnail.
+    pub thumbnail: Option<egui::ColorImage>,
+}
+
+pub(super) fn thumbnail_of(attachment: &Attachment) -> Option<egui::ColorImage> {
+    let (w, h, rgba) = attachment.thumbnail(THUMBNAIL_SIDE)?;
+    Some(egui::ColorImage::from_rgba_unmultiplied(
+        [w as usize, h as usize],
+        &rgba,
+    ))
+}
+
+pub(super) fn attachment_message(e: &attachments::AttachmentError) -> Message {
+    Message::error(format!("{e}."), e.action())
+}
+
+/// Reads the draft, and checks its images again (they are the app's kept copies).
+pub async fn load_draft(dir: PathBuf, report: Reporter) {
+    let loaded = blocking(move || {
+        let mut problems = Vec::new();
+        let mut draft = draft::load(&dir).unwrap_or_else(|e| {
+            problems.push(Message::error(
+                format!("{e}."),
+                "The form starts empty; the old draft was kept beside it.",
+            ));
+            Draft::default()
+        });
+        let mut thumbnails = Vec::new();
+        draft
+            .images
+            .retain(|image| match attachments::load(&image.path) {
+                Ok(attachment) if attachment.sha256 == image.sha256 => {
+                    if let Some(thumbnail) = thumbnail_of(&attachment) {
+                        thumbnails.push((image.sha256.clone(), thumbnail));
+                    }
+                    true
+                }
+                Ok(_) | Err(_) => {
+                    problems.push(Message::error(
+                        format!(
+                            "An image of your draft ({}) is no longer readable.",
+                            image.path.display()
+                        ),
+                        "Attach it again.",
+                    ));
+                    false
+                }
+            });
+        (draft, thumbnails, problems)
+    })
+    .await;
+    if let Some((draft, thumbnails, problems)) = loaded {
+        report.send(Event::DraftLoaded {
+            draft,
+            thumbnails,
+            problems,
+        });
+    }
+}
+
+/// Writes the draft; reports only a failure.
+pub async fn save_draft(dir: PathBuf, draft: Draft, report: Reporter) {
+    if let Some(Err(e)) = blocking(move || draft::save(&dir, &draft)).await {
+        report.send(Event::Notice(Message::error(
+            format!("{e}."),
+            "Your text is still in the window; check the disk has space.",
+        )));
+    }
+}
+
+/// Checks images (dropped, picked) one by one, keeping accepted ones in `images_dir`.
+pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, report: Reporter) {
+    for path in paths {
+        let dir = images_dir.clone();
+        let checked = blocking(move || {
+            let attachment = attachments::load(&path).map_err(|e| attachment_message(&e))?;
+            keep(&attachment, &dir)
+        })
+        .await;
+        if let Some(result) = checked {
+            report.send(Event::Attached(result));
+        }
+    }
+}
+
+/// Attaches what is on the clipboard, held to the same rules as a dropped file: an image is
+/// checked on the bytes that will be sent (the clipboard's own PNG, JPEG, WebP or GIF where it
+/// has one); copied files go where dropped files go ([`Event::PastedFiles`]).
+pub async fn attach_clipboard(images_dir: PathBuf, report: Reporter) {
+    let checked = blocking(move || {
+        let (name, bytes) = match crate::clipboard::read() {
+            Ok(Pasted::Encoded { bytes, mime }) => {
+                let extension = mime.trim_start_matches("image/").replace("jpeg", "jpg");
+                (format!("pasted.{extension}"), bytes)
+            }
+            Ok(Pasted::Pixels { png }) => ("pasted.png".to_string(), png),
+            Ok(Pasted::Files(files)) => return Ok(Err(files)),
+            Err(ClipboardError::NoImage) => {
+                return Err(Message::error(
+                    "There is no image or file on the clipboard.",
+                    "Copy an image (in an image viewer or browser) or an image file (in the \
+                     file manager) first, then press Paste.",
+                ));
+            }
+            Err(e @ ClipboardError::Unavailable(_)) => {
+                tracing::warn!("{e}");
+                return Err(Message::error(
+                    "The clipboard could not be read.",
+                    "Save the image to a file and drop it on the window.",
+                ));
+            }
+        };
+        let attachment =
+            attachments::check(PathBuf::new(), name, bytes).map_err(|e| attachment_message(&e))?;
+        keep(&attachment, &images_dir).map(Ok)
+    })
+    .await;
+    match checked {
+        Some(Ok(Err(files))) => report.send(Event::PastedFiles(files)),
+        Some(Ok(Ok(image))) => report.send(Event::Attached(Ok(image))),
+        Some(Err(message)) => report.send(Event::Attached(Err(message))),
+        None => {}
+    }
+}
+
+pub(super) fn keep(attachment: &Attachment, dir: &Path) -> Result<AttachedImage, Message> {
+    let kept = attachment.keep_in(dir).map_err(|e| {
+        Message::error(
+            format!(
+                "{} could not be copied into the app's folder: {e}.",
+                attachment.file_name
+            ),
+            "Check the disk has space.",
+        )
+    })?;
+    Ok(AttachedImage {
+        image: kept.image_ref(),
+        thumbnail: thumbnail_of(&kept),
+    })
+}
+
+/// Thumbnails of the history's images (their kept copies), for the job cards. An image that
+/// cannot be read any more is left out: its card counts it instead.
+pub async fn load_thumbnails(images: Vec<ImageRef>, report: Reporter) {
+    let thumbnails = blocking(move || {
+        images
+            .iter()
+            .filter_map(|image| {
+                let attachment = attachments::load(&image.path).ok()?;
+                Some((image.sha256.clone(), thumbnail_of(&attachment)?))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    if let Some(thumbnails) = thumbnails {
+        report.send(Event::Thumbnails(thumbnails));
+    }
+}
+
+/// Re-checks a job's images for "Edit and re-run".
+pub async fn reload_images(images: Vec<ImageRef>, report: Reporter) {
+    for image in images {
+        let checked = blocking(move || {
+            let attachment = attachments::load(&image.path).map_err(|e| attachment_message(&e))?;
+            if attachment.sha256 != image.sha256 {
+                return Err(Message::error(
+                    format!("{} changed since the job was made.", image.path.display()),
+                    "Attach the image again.",
+                ));
+            }
+            Ok(AttachedImage {
+                thumbnail: thumbnail_of(&attachment),
+                image: ImageRef {
+                    label: image.label.clone(),
+                    ..attachment.image_ref()
+                },
+            })
+        })
+        .await;
+        if let Some(result) = checked {
+            report.send(Event::Attached(result));
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Jobs driven for the window: recorded and run, resumed, changed (Retry, Check again) and
+//! run; each ends in one event when its worker stops.
+
+use super::*;
+use crate::jobs::{JobRecord, Tracker};
+use crate::ui::Message;
+
+/// Records a job and drives it until it settles or needs the user.
+pub async fn record_and_run(tracker: Tracker, job: JobRecord, report: Reporter) {
+    let id = job.id.clone();
+    match tracker.record(job.clone()).await {
+        Ok(_) => run(tracker, id, report).await,
+        Err(e) => report.send(Event::RecordFailed {
+            job: Box::new(job),
+            message: Message::error(
+                format!("The job could not be recorded, so it was not sent: {e}."),
+                "Your prompt is back in the form; check the disk has space and try again.",
+            ),
+        }),
+    }
+}
+
+/// Drives a recorded job. The window hears `WorkerStopped` when it ends, however it ends (a
+/// panic included), so the job is never shown as running for ever.
+pub async fn run(tracker: Tracker, id: String, report: Reporter) {
+    struct Stopped(Option<(Reporter, String)>);
+    impl Drop for Stopped {
+        fn drop(&mut self) {
+            if let Some((report, id)) = self.0.take() {
+                report.send(Event::WorkerStopped(id));
+            }
+        }
+    }
+    let _stopped = Stopped(Some((report, id.clone())));
+    tracker.run(&id).await;
+}
+
+/// Changes a stored job (Retry, Check again), then drives it.
+pub async fn change_and_run(
+    tracker: Tracker,
+    id: String,
+    change: impl FnOnce(&mut JobRecord) + Send + 'static,
+    report: Reporter,
+) {
+    let store = tracker.store().clone();
+    let changed = blocking({
+        let id = id.clone();
+        move || store.update(&id, change)
+    })
+    .await;
+    match changed {
+        Some(Ok(Some(job))) => {
+            tracker.announce(job);
+            run(tracker, id, report).await;
+        }
+        Some(Err(e)) => {
+            report.send(Event::Notice(Message::error(
+                format!("The job could not be changed: {e}."),
+                "Check the disk has space and try again.",
+            )));
+            report.send(Event::WorkerStopped(id));
+        }
+        _ => report.send(Event::WorkerStopped(id)),
+    }
+}

@@ -1,0 +1,133 @@
+//! Background work the window asks for. Every function here runs on the tokio runtime (file
+//! and keychain IO inside `spawn_blocking`) and reports one [`Event`] through [`Reporter`],
+//! which also wakes the window. Nothing here touches the window's state.
+//!
+//! Grouped by concern: [`connection`] (keys, connecting), [`images`] (attachments, the draft),
+//! [`models`] (the 3D view's work), [`desktop`] (dialogs, opening files, notifications),
+//! [`jobs`] (driving jobs).
+
+mod connection;
+mod desktop;
+mod images;
+mod jobs;
+mod models;
+
+pub use connection::*;
+pub use desktop::*;
+pub use images::*;
+pub use jobs::*;
+pub use models::*;
+
+use crate::draft::Draft;
+use crate::jobs::JobRecord;
+use crate::keychain::{KeySource, KeychainError, Secret};
+use crate::ui::Message;
+use crate::ui::result::ModelSummary;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+/// What background work reports.
+pub enum Event {
+    /// The stored draft and its images' thumbnails.
+    DraftLoaded {
+        /// The draft (images that could not be read again are dropped).
+        draft: Draft,
+        /// Thumbnails by SHA-256.
+        thumbnails: Vec<(String, egui::ColorImage)>,
+        /// What could not be restored.
+        problems: Vec<Message>,
+    },
+    /// The key found at start-up (environment, then keychain).
+    KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
+    /// A pasted key was refused (by its format, the API or the keychain).
+    KeyRefused(Message),
+    /// A pasted key could not be checked (no network): kept only if the user says so.
+    KeyUnchecked(Message),
+    /// The stored key was removed.
+    KeyRemoved(Result<(), Message>),
+    /// Connected (or not) to an API, with its job history.
+    Connected(Result<Box<Connected>, Message>),
+    /// An image was checked.
+    Attached(Result<AttachedImage, Message>),
+    /// Images to check, chosen in the file picker.
+    Picked(Vec<PathBuf>),
+    /// Thumbnails of the history's images, by SHA-256, for the job cards.
+    Thumbnails(Vec<(String, egui::ColorImage)>),
+    /// Paste found files (copied in a file manager): they go where dropped files go.
+    PastedFiles(Vec<PathBuf>),
+    /// The surface point under a click in the 3D view, if the click met the part.
+    SurfacePoint {
+        /// The model's file.
+        path: PathBuf,
+        /// Where the click met the part.
+        hit: Option<crate::model::Hit>,
+    },
+    /// A lighter copy of a large model was made, for the view to draw while it moves.
+    StandIn {
+        /// The model's file.
+        path: PathBuf,
+        /// The model it stands in for.
+        of: Arc<crate::model::Model>,
+        /// The copy.
+        stand_in: Arc<crate::model::Model>,
+    },
+    /// A model file was read (or not).
+    ModelLoaded {
+        /// The file.
+        path: PathBuf,
+        /// Its summary and the model.
+        result: Result<(ModelSummary, Arc<crate::model::Model>), Message>,
+    },
+    /// A job could not be recorded; its prompt and images go back to the form.
+    RecordFailed {
+        /// The job.
+        job: Box<JobRecord>,
+        /// Why.
+        message: Message,
+    },
+    /// A job's worker stopped (settled, or waiting for the user).
+    WorkerStopped(String),
+    /// Something to tell the user once.
+    Notice(Message),
+    /// Unfinished jobs that no process drives any more (their driver died): resume them.
+    Orphans(Vec<String>),
+    /// A background task panicked (what it said): it will send nothing else.
+    TaskPanicked(String),
+}
+
+/// Sends events and wakes the window.
+#[derive(Clone)]
+pub struct Reporter {
+    events: Sender<Event>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Reporter {
+    /// A reporter that sends on `events` and calls `wake` after each.
+    pub fn new(events: Sender<Event>, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
+        Self { events, wake }
+    }
+
+    /// Reports one event.
+    pub fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.wake)();
+    }
+
+    /// The window's wake-up, for the job tracker.
+    pub fn waker(&self) -> Arc<dyn Fn() + Send + Sync> {
+        self.wake.clone()
+    }
+}
+
+/// Runs blocking IO off the runtime's async threads.
+/// Runs `f` on the blocking pool. A panic there goes on in the calling task, so the spawn
+/// around it reports it ([`Event::TaskPanicked`]); `None` only when the runtime shuts down.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => Some(value),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => None,
+    }
+}

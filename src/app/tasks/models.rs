@@ -1,0 +1,153 @@
+//! Models for the 3D view: read (with progress, cancel and a stand-in for large ones), a
+//! surface point under a click, a screenshot rendered off screen.
+
+use super::*;
+use crate::ui::Message;
+use crate::ui::result::ModelSummary;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Reads a model and summarises it, waking the window a few times a second meanwhile so it
+/// draws the progress. A cancelled load reports nothing: the window has moved on.
+pub async fn load_model(
+    path: PathBuf,
+    from_api: bool,
+    progress: Arc<crate::model::LoadProgress>,
+    report: Reporter,
+) {
+    let (read, shared) = (path.clone(), progress.clone());
+    let load = blocking(move || {
+        let mut model = crate::model::load_path_with(&read, &shared)?;
+        if from_api {
+            model.units = crate::model::Units::Millimetres;
+        }
+        Ok((ModelSummary::of(&model), Arc::new(model)))
+    });
+    tokio::pin!(load);
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(150));
+    let loaded = loop {
+        tokio::select! {
+            loaded = &mut load => break loaded,
+            _ = ticks.tick() => (report.waker())(),
+        }
+    };
+    let result = match loaded {
+        Some(Ok(loaded)) => Ok(loaded),
+        Some(Err(crate::model::LoadError::Cancelled)) => return,
+        Some(Err(e)) => Err(Message::error(format!("{e}."), load_error_action(&e))),
+        None => Err(Message::error("The file could not be read.", "")),
+    };
+    if progress.is_cancelled() {
+        return;
+    }
+    let large = match &result {
+        Ok((_, model)) if model.triangles() > STAND_IN_ABOVE => Some(model.clone()),
+        _ => None,
+    };
+    report.send(Event::ModelLoaded {
+        path: path.clone(),
+        result,
+    });
+    // Shown first, lightened after: the part appears as soon as it is read.
+    if let Some(model) = large {
+        let of = model.clone();
+        let started = std::time::Instant::now();
+        let stand_in = blocking(move || crate::model::simplified(&model, STAND_IN_TRIANGLES)).await;
+        if let Some(Some(stand_in)) = stand_in {
+            tracing::info!(
+                "a {}-triangle stand-in for moving the view, made in {} ms",
+                stand_in.triangles(),
+                started.elapsed().as_millis()
+            );
+            report.send(Event::StandIn {
+                path,
+                of,
+                stand_in: Arc::new(stand_in),
+            });
+        }
+    }
+}
+
+/// What to do about a file that could not be previewed.
+pub(super) fn load_error_action(error: &crate::model::LoadError) -> &'static str {
+    use crate::model::LoadError;
+    match error {
+        LoadError::NoStepKernel => {
+            "Reinstall Makistry Desktop; GLB, STL and 3MF files still preview."
+        }
+        LoadError::Unsupported(_) => "Open a STEP, GLB, STL or 3MF file.",
+        LoadError::TooLarge { .. } => "Open it in a CAD program, or export a lighter version.",
+        _ => "Check the file is complete: download or export it again.",
+    }
+}
+
+/// Models with more triangles than this get a lighter stand-in for moving the view: a
+/// software renderer (Mesa's llvmpipe) draws 1.3 M triangles in about 150 ms.
+pub(super) const STAND_IN_ABOVE: usize = 400_000;
+
+/// About how many triangles the stand-in has.
+pub(super) const STAND_IN_TRIANGLES: usize = 150_000;
+
+/// Finds where a ray from the eye meets the model (a pass over every triangle: off the UI
+/// thread).
+pub async fn pick_surface_point(
+    model: Arc<crate::model::Model>,
+    path: PathBuf,
+    origin: [f32; 3],
+    direction: [f32; 3],
+    hidden: std::collections::HashSet<usize>,
+    report: Reporter,
+) {
+    let hit = blocking(move || {
+        crate::model::pick(&model, origin, direction, |part| !hidden.contains(&part))
+    })
+    .await
+    .flatten();
+    report.send(Event::SurfacePoint { path, hit });
+}
+
+/// Renders the view off screen (the viewport's scene code over EGL) and saves it as a PNG.
+pub async fn screenshot(
+    model: Arc<crate::model::Model>,
+    name: String,
+    camera: crate::viewer::camera::OrbitCamera,
+    look: crate::viewer::Look,
+    size: [u32; 2],
+    dir: PathBuf,
+    report: Reporter,
+) {
+    let target = dir.join(&name);
+    let rendered = blocking(move || -> Result<PathBuf, String> {
+        #[cfg(target_os = "linux")]
+        {
+            let image = crate::viewer::headless::render_parts(
+                &model,
+                &camera,
+                &look,
+                size[0],
+                size[1],
+                [255, 255, 255, 255],
+            )
+            .map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            image
+                .save_with_format(&target, image::ImageFormat::Png)
+                .map_err(|e| e.to_string())?;
+            Ok(target)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (model, camera, look, size, dir, target);
+            Err("screenshots need EGL, which this build has only on Linux".into())
+        }
+    })
+    .await;
+    match rendered {
+        Some(Ok(png)) => save_as(png, name, report).await,
+        Some(Err(reason)) => report.send(Event::Notice(Message::error(
+            format!("The screenshot could not be made: {reason}."),
+            "Use your system's screenshot tool instead.",
+        ))),
+        None => {}
+    }
+}
