@@ -1,0 +1,279 @@
+//! Drawing a frame: the paint callback (backdrop, depth, the parts or their stand-in, the grid),
+//! the edge pass, the lights and the camera conversion, shared with the headless renderer.
+
+use std::sync::Arc;
+
+use camera::OrbitCamera;
+use three_d::{
+    AmbientLight, Axes, Camera, ClearState, ColorMaterial, Context, DirectionalLight, Gm, Mesh,
+    PhysicalMaterial, RenderTarget, ScissorBox, Srgba, Viewport,
+};
+
+use crate::model::Model;
+
+use super::scene::{SCENE, Scene, srgba, v3};
+use super::*;
+
+/// Draws `model` into the callback's rectangle (runs on the GL thread); while the view is
+/// `moving`, `stand_in` (its lighter copy) is drawn instead when there is one. Both stay
+/// uploaded.
+pub(super) fn draw(
+    info: &egui::PaintCallbackInfo,
+    gl: &Arc<egui_glow::glow::Context>,
+    model: &Arc<Model>,
+    stand_in: Option<&Arc<Model>>,
+    moving: bool,
+    orbit: &OrbitCamera,
+    look: &Look,
+) {
+    SCENE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            match Context::from_gl_context(gl.clone()) {
+                Ok(context) => {
+                    *cell = Some(Scene {
+                        context,
+                        meshes: Vec::new(),
+                        grid: None,
+                    })
+                }
+                Err(e) => {
+                    tracing::error!("the 3D view could not start: {e}");
+                    return;
+                }
+            }
+        }
+        let Some(scene) = cell.as_mut() else { return };
+        let kept: Vec<&Arc<Model>> = std::iter::once(model).chain(stand_in).collect();
+        scene.keep_only(&kept);
+        if !scene
+            .grid
+            .as_ref()
+            .is_some_and(|(m, _)| Arc::ptr_eq(m, model))
+        {
+            let grid = scene_grid(&scene.context, model, orbit.up_axis);
+            scene.grid = Some((model.clone(), grid));
+        }
+
+        let vp = info.viewport_in_pixels();
+        let clip = info.clip_rect_in_pixels();
+        let viewport = Viewport {
+            x: vp.left_px,
+            y: vp.from_bottom_px,
+            width: vp.width_px.max(1) as u32,
+            height: vp.height_px.max(1) as u32,
+        };
+        // Only the viewport's own pixels, and of those only the visible ones (the clip rect is
+        // the whole scrolled panel).
+        let left = vp.left_px.max(clip.left_px);
+        let bottom = vp.from_bottom_px.max(clip.from_bottom_px);
+        let right = (vp.left_px + vp.width_px).min(clip.left_px + clip.width_px);
+        let top = (vp.from_bottom_px + vp.height_px).min(clip.from_bottom_px + clip.height_px);
+        if right <= left || top <= bottom {
+            return;
+        }
+        let scissor = ScissorBox {
+            x: left,
+            y: bottom,
+            width: (right - left) as u32,
+            height: (top - bottom) as u32,
+        };
+        let camera = three_d_camera(orbit, viewport);
+        let [w, h] = info.screen_size_px;
+        let target = RenderTarget::screen(&scene.context, w, h);
+        // Depth only: the backdrop egui painted under the view shows through.
+        target.clear_partially(scissor, ClearState::depth(1.0));
+        let lights = Lights::new(&scene.context, orbit);
+        let drawn = stand_in.filter(|_| moving).unwrap_or(model);
+        scene.objects_of(drawn);
+        let Scene {
+            context,
+            meshes,
+            grid,
+        } = scene;
+        let Some((_, objects)) = meshes.iter_mut().find(|(m, _)| Arc::ptr_eq(m, drawn)) else {
+            return;
+        };
+        for (index, object) in objects.iter_mut() {
+            let base = model.parts[*index].color;
+            let color = if look.highlighted == Some(*index) {
+                // Toward the selection blue, so the part stands out whatever its colour.
+                [
+                    base[0] * 0.5 + 0.1,
+                    base[1] * 0.5 + 0.35,
+                    base[2] * 0.5 + 0.6,
+                    base[3],
+                ]
+            } else {
+                base
+            };
+            object.material.albedo = srgba(color);
+        }
+        let grid = grid
+            .as_ref()
+            .and_then(|(_, grid)| grid.as_ref())
+            .filter(|_| !look.hide_grid);
+        render_scene(
+            context,
+            &target,
+            scissor,
+            &camera,
+            objects,
+            grid.map(|(grid, axes)| (grid, axes)),
+            look,
+            &lights,
+        );
+    });
+}
+
+/// The view's backdrop: a vertical gradient a shade lighter at the top, in the theme's tones,
+/// so parts of any colour (dark ones too) stand out from it; painted by egui under the 3D
+/// drawing.
+pub(super) fn paint_backdrop(ui: &egui::Ui, rect: egui::Rect) {
+    let (top, bottom) = if ui.visuals().dark_mode {
+        (
+            egui::Color32::from_rgb(72, 78, 88),
+            egui::Color32::from_rgb(30, 32, 37),
+        )
+    } else {
+        (
+            egui::Color32::from_rgb(250, 251, 253),
+            egui::Color32::from_rgb(200, 207, 217),
+        )
+    };
+    let mut mesh = egui::Mesh::default();
+    mesh.colored_vertex(rect.left_top(), top);
+    mesh.colored_vertex(rect.right_top(), top);
+    mesh.colored_vertex(rect.left_bottom(), bottom);
+    mesh.colored_vertex(rect.right_bottom(), bottom);
+    mesh.add_triangle(0, 1, 2);
+    mesh.add_triangle(1, 3, 2);
+    ui.painter().add(mesh);
+}
+
+/// Renders the shown parts and the floor grid with its axes into `target`; with
+/// `look.edges`, the triangles' edges go over the surface in a second pass (GL's line polygon
+/// mode, with the surface pushed back a little so the lines win the depth test). The grid's
+/// thin quads are drawn as outlines too, so its lines stay one pixel wide and unbroken
+/// however flat the floor is seen. Shared by the window and the headless renderer, so
+/// screenshots look like the view.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render_scene(
+    context: &Context,
+    target: &RenderTarget,
+    scissor: ScissorBox,
+    camera: &Camera,
+    objects: &[(usize, Gm<Mesh, PhysicalMaterial>)],
+    grid: Option<(&Gm<Mesh, ColorMaterial>, &Axes)>,
+    look: &Look,
+    lights: &Lights,
+) {
+    let shown = || {
+        objects
+            .iter()
+            .filter(|(index, _)| !look.hidden.contains(index))
+            .map(|(_, object)| object)
+    };
+    let mut visible: Vec<&dyn three_d::Object> = shown()
+        .map(|object| object as &dyn three_d::Object)
+        .collect();
+    if let Some((_, axes)) = grid {
+        visible.extend(axes.into_iter().map(|o| o as &dyn three_d::Object));
+    }
+    if look.edges {
+        set_edge_pass(context, EdgePass::PushSurfaceBack);
+    }
+    target.render_partially(scissor, camera, visible, &lights.as_slice());
+    if let Some((grid, _)) = grid {
+        set_edge_pass(context, EdgePass::Lines);
+        target.render_partially(scissor, camera, [grid], &[]);
+        set_edge_pass(context, EdgePass::Done);
+    }
+    if look.edges {
+        set_edge_pass(context, EdgePass::Lines);
+        let material = ColorMaterial {
+            color: Srgba::new(24, 24, 28, 255),
+            ..Default::default()
+        };
+        target.render_partially_with_material(
+            scissor,
+            &material,
+            camera,
+            shown().map(|object| &object.geometry),
+            &[],
+        );
+        set_edge_pass(context, EdgePass::Done);
+    }
+}
+
+/// GL state around the edges pass (three-d's render states have no polygon mode or offset).
+enum EdgePass {
+    PushSurfaceBack,
+    Lines,
+    Done,
+}
+
+#[allow(unsafe_code)]
+fn set_edge_pass(context: &Context, pass: EdgePass) {
+    use three_d::context::{FILL, FRONT_AND_BACK, HasContext as _, LINE, POLYGON_OFFSET_FILL};
+    // SAFETY: plain state changes on the context current on this thread (the paint callback
+    // or the headless renderer); `Done` restores the defaults egui's painter expects.
+    unsafe {
+        match pass {
+            EdgePass::PushSurfaceBack => {
+                context.enable(POLYGON_OFFSET_FILL);
+                context.polygon_offset(1.0, 1.0);
+            }
+            EdgePass::Lines => {
+                context.disable(POLYGON_OFFSET_FILL);
+                context.polygon_mode(FRONT_AND_BACK, LINE);
+            }
+            EdgePass::Done => context.polygon_mode(FRONT_AND_BACK, FILL),
+        }
+    }
+}
+
+/// The scene's lights: a headlight from just above the eye, and soft ambient light, so every
+/// face the user turns toward them is lit.
+pub(crate) struct Lights {
+    headlight: DirectionalLight,
+    ambient: AmbientLight,
+}
+
+impl Lights {
+    pub(crate) fn new(context: &Context, orbit: &OrbitCamera) -> Self {
+        let forward = orbit.direction().map(|v| -v);
+        let up = orbit.camera_up();
+        let direction = v3([0, 1, 2].map(|i| forward[i] - 0.35 * up[i]));
+        Self {
+            headlight: DirectionalLight::new(context, 2.2, Srgba::WHITE, direction),
+            ambient: AmbientLight::new(context, 0.45, Srgba::WHITE),
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> [&dyn three_d::Light; 2] {
+        [&self.headlight, &self.ambient]
+    }
+}
+
+/// The three-d camera for an orbit camera in `viewport`.
+pub fn three_d_camera(orbit: &OrbitCamera, viewport: Viewport) -> Camera {
+    let (near, far) = orbit.clip_planes();
+    let (eye, target, up) = (v3(orbit.eye()), v3(orbit.target), v3(orbit.camera_up()));
+    if orbit.orthographic {
+        // three-d-asset multiplies an orthographic camera's height by its distance to the
+        // target (so zooming by moving the eye works): pass the height per unit of distance.
+        let height = orbit.view_height() / orbit.distance.max(f32::MIN_POSITIVE);
+        Camera::new_orthographic(viewport, eye, target, up, height, near, far)
+    } else {
+        Camera::new_perspective(
+            viewport,
+            eye,
+            target,
+            up,
+            three_d::radians(orbit.fov_y),
+            near,
+            far,
+        )
+    }
+}

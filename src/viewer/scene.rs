@@ -1,0 +1,186 @@
+//! What the GPU holds: each model's parts uploaded once (on the GL thread, kept in a
+//! thread-local scene), the floor grid and axes, and freeing them before the context goes.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use camera::UpAxis;
+use three_d::{
+    Axes, ColorMaterial, Context, CpuMaterial, CpuMesh, Gm, Indices, Mesh, PhysicalMaterial,
+    Positions, Srgba, Vec3,
+};
+
+use crate::model::{Model, linear_to_srgb};
+
+use super::*;
+
+/// The floor grid as thin quads (lines are not a three-d primitive), just under the part.
+fn grid_object(context: &Context, model: &Model, up: UpAxis) -> Option<Gm<Mesh, ColorMaterial>> {
+    if model.bounds.is_empty() {
+        return None;
+    }
+    let (min, max) = (model.bounds.min, model.bounds.max);
+    let (_, lines) = grid::grid_lines(min, max, up);
+    let size = model.bounds.size();
+    let radius = (size[0] * size[0] + size[1] * size[1] + size[2] * size[2]).sqrt() / 2.0;
+    let half_width = radius * 0.0025;
+    let (u, drop) = match up {
+        UpAxis::Z => (2, radius * 0.002),
+        UpAxis::Y => (1, radius * 0.002),
+    };
+    let mut positions = Vec::with_capacity(lines.len() * 4);
+    let mut indices = Vec::with_capacity(lines.len() * 6);
+    for (p, q) in lines {
+        let direction = [0, 1, 2].map(|i| q[i] - p[i]);
+        // Across the line, in the floor plane: the up axis crossed with the line.
+        let mut across = match up {
+            UpAxis::Z => [-direction[1], direction[0], 0.0],
+            UpAxis::Y => [direction[2], 0.0, -direction[0]],
+        };
+        let length = (across[0] * across[0] + across[1] * across[1] + across[2] * across[2]).sqrt();
+        if length == 0.0 {
+            continue;
+        }
+        across = across.map(|c| c / length * half_width);
+        let base = positions.len() as u32;
+        for (point, sign) in [(p, -1.0), (p, 1.0), (q, 1.0), (q, -1.0)] {
+            let mut v = [0, 1, 2].map(|i| point[i] + sign * across[i]);
+            v[u] -= drop;
+            positions.push(v3(v));
+        }
+        indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+    let mesh = CpuMesh {
+        positions: Positions::F32(positions),
+        indices: Indices::U32(indices),
+        ..Default::default()
+    };
+    let mut material = ColorMaterial::new_opaque(
+        context,
+        &CpuMaterial {
+            albedo: Srgba::new(128, 128, 128, 255),
+            ..Default::default()
+        },
+    );
+    // Seen from below too.
+    material.render_states.cull = three_d::Cull::None;
+    Some(Gm::new(Mesh::new(context, &mesh), material))
+}
+
+/// The floor grid and the file's axes for `model`.
+pub(crate) fn scene_grid(context: &Context, model: &Model, up: UpAxis) -> Option<GridObjects> {
+    grid_object(context, model, up).map(|grid| {
+        let size = model.bounds.size();
+        let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
+        (grid, Axes::new(context, length * 0.02, length))
+    })
+}
+
+/// Each part's index in its model, and its GL object.
+pub(super) type PartObjects = Vec<(usize, Gm<Mesh, PhysicalMaterial>)>;
+/// The floor grid and the file's axes.
+pub(super) type GridObjects = (Gm<Mesh, ColorMaterial>, Axes);
+
+/// GL objects of the model on screen.
+pub(super) struct Scene {
+    pub(super) context: Context,
+    /// GL objects of the shown model and of its lighter stand-in, by model (the `Arc`s are
+    /// kept, so their addresses stay unique); at most two.
+    pub(super) meshes: Vec<(Arc<Model>, PartObjects)>,
+    /// The model the grid was made for, the floor grid and the axes.
+    pub(super) grid: Option<(Arc<Model>, Option<GridObjects>)>,
+}
+
+impl Scene {
+    /// The GL objects of `model`, uploaded on first use.
+    pub(super) fn objects_of(&mut self, model: &Arc<Model>) -> &mut PartObjects {
+        let index = match self.meshes.iter().position(|(m, _)| Arc::ptr_eq(m, model)) {
+            Some(index) => index,
+            None => {
+                let started = std::time::Instant::now();
+                let objects = upload(&self.context, model);
+                tracing::info!(
+                    "uploaded {} triangles to the GPU in {} ms",
+                    model.triangles(),
+                    started.elapsed().as_millis()
+                );
+                if self.meshes.len() >= 2 {
+                    self.meshes.remove(0);
+                }
+                self.meshes.push((model.clone(), objects));
+                self.meshes.len() - 1
+            }
+        };
+        &mut self.meshes[index].1
+    }
+
+    /// Drops the GL objects of models other than these.
+    pub(super) fn keep_only(&mut self, models: &[&Arc<Model>]) {
+        self.meshes
+            .retain(|(m, _)| models.iter().any(|kept| Arc::ptr_eq(m, kept)));
+    }
+}
+
+thread_local! {
+    pub(super) static SCENE: RefCell<Option<Scene>> = const { RefCell::new(None) };
+}
+
+/// The GL renderer's name ("llvmpipe (LLVM 15.0.6, 256 bits)"), for diagnostics.
+#[allow(unsafe_code)]
+pub fn gl_renderer(gl: &egui_glow::glow::Context) -> String {
+    use egui_glow::glow::HasContext as _;
+    // SAFETY: called on the thread whose context is current (eframe's creation callback);
+    // RENDERER and VERSION are plain string queries.
+    let (renderer, version) = unsafe {
+        (
+            gl.get_parameter_string(egui_glow::glow::RENDERER),
+            gl.get_parameter_string(egui_glow::glow::VERSION),
+        )
+    };
+    format!("{renderer} (OpenGL {version})")
+}
+
+/// Drops the GL objects (call while the GL context is still current, e.g. in `on_exit`).
+pub fn free_gl() {
+    SCENE.with(|scene| scene.borrow_mut().take());
+}
+
+pub(super) fn v3(p: [f32; 3]) -> Vec3 {
+    Vec3::new(p[0], p[1], p[2])
+}
+
+pub(super) fn srgba(linear: [f32; 4]) -> Srgba {
+    let [r, g, b, a] = linear.map(|c| (linear_to_srgb(c.clamp(0.0, 1.0)) * 255.0).round() as u8);
+    Srgba::new(r, g, b, a.max(1))
+}
+
+/// GL meshes of a model's parts (with each part's index), with their colours.
+pub(crate) fn upload(context: &Context, model: &Model) -> Vec<(usize, Gm<Mesh, PhysicalMaterial>)> {
+    model
+        .parts
+        .iter()
+        .enumerate()
+        .filter(|(_, part)| !part.indices.is_empty())
+        .map(|(index, part)| {
+            let cpu_mesh = CpuMesh {
+                positions: Positions::F32(part.positions.iter().copied().map(v3).collect()),
+                indices: Indices::U32(part.indices.clone()),
+                normals: Some(part.normals.iter().copied().map(v3).collect()),
+                ..Default::default()
+            };
+            let [r, g, b, a] = part
+                .color
+                .map(|c| (linear_to_srgb(c) * 255.0).round() as u8);
+            let material = PhysicalMaterial::new_opaque(
+                context,
+                &CpuMaterial {
+                    albedo: Srgba::new(r, g, b, a.max(1)),
+                    roughness: 0.55,
+                    metallic: 0.05,
+                    ..Default::default()
+                },
+            );
+            (index, Gm::new(Mesh::new(context, &cpu_mesh), material))
+        })
+        .collect()
+}
