@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::RecordedError;
 use crate::api::{
     ApiError, Brainstorm, DesignMode, JobErrorCode, JobOut, JobStatus, OutputFormat, ResubmitRule,
 };
@@ -77,75 +78,6 @@ impl Phase {
             Self::StillRunning => "still running on the server",
             Self::Failed => "failed",
             Self::Expired => "expired",
-        }
-    }
-}
-
-/// An error as the history shows it: the code, the sentence and the action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordedError {
-    /// A job-level `error_code`, or a short name of the request-time error.
-    pub code: String,
-    /// What happened.
-    pub sentence: String,
-    /// What to do next.
-    pub action: String,
-}
-
-impl RecordedError {
-    fn from_api(error: &ApiError) -> Self {
-        let code = match error {
-            ApiError::InvalidRequest(_) => "invalid_request",
-            ApiError::InvalidApiKey { .. } => "invalid_api_key",
-            ApiError::PaymentRequired { .. } => "payment_required",
-            ApiError::NotFound => "not_found",
-            ApiError::OutputExpired { .. } => "output_expired",
-            ApiError::InvalidInput { .. } => "invalid_input",
-            ApiError::ImageParseFailed { .. } => "image_parse_failed",
-            ApiError::QuotaExceeded { .. } => "quota_exceeded",
-            ApiError::ServerError { .. } => "server_error",
-            ApiError::Unexpected { .. } => "unexpected_answer",
-            ApiError::Transport { .. } => "network_error",
-            ApiError::BadResponse { .. } => "bad_response",
-            ApiError::DownloadRefused { .. } => "download_refused",
-            ApiError::IncompleteDownload { .. } => "incomplete_download",
-            ApiError::File { .. } => "file_error",
-        };
-        Self {
-            code: code.into(),
-            sentence: error.sentence(),
-            action: error.action().into(),
-        }
-    }
-
-    /// Whether submitting the same job again can end differently. Not for errors that need
-    /// the prompt or the images changed: those offer Edit and re-run only.
-    pub fn retry_helps(&self) -> bool {
-        !matches!(
-            self.code.as_str(),
-            "geometry_validation_failed"
-                | "prompt_too_ambiguous"
-                | "invalid_input"
-                | "image_parse_failed"
-        )
-    }
-
-    /// A local file error (e.g. writing `--out`).
-    pub fn file(error: &ApiError) -> Self {
-        Self::from_api(error)
-    }
-
-    fn from_job(code: &JobErrorCode, server_message: Option<&str>) -> Self {
-        let sentence = match server_message {
-            Some(message) if !message.is_empty() => {
-                format!("{} Makistry says: {message}", code.sentence())
-            }
-            _ => code.sentence(),
-        };
-        Self {
-            code: code.as_str().into(),
-            sentence,
-            action: code.action().into(),
         }
     }
 }

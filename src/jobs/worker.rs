@@ -213,7 +213,7 @@ impl Tracker {
             if let (Phase::Done, Some(out)) = (&job.phase, job.out_path.clone())
                 && let Err(error) = self.copy_to_out_path(&job, &out).await
             {
-                job.error = Some(super::record::RecordedError::file(&error));
+                job.error = Some(super::RecordedError::file(&error));
                 let _ = self.save(&job, &mut said).await;
                 self.emit(JobEvent::Updated(Box::new(job.clone())));
             }

@@ -128,6 +128,17 @@ pub fn prompt_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>) ->
     });
     ui.add_space(6.0);
 
+    choices_ui(ui, draft, &mut out);
+    images_ui(ui, draft, view, &mut out);
+    ui.add_space(8.0);
+
+    generate_ui(ui, draft, view, &mut out);
+    out
+}
+
+/// Design mode (pro is off while images are attached, and says why) and output format, each
+/// with what it is for.
+fn choices_ui(ui: &mut egui::Ui, draft: &mut Draft, out: &mut PromptOutput) {
     // Design mode.
     let has_images = !draft.images.is_empty();
     ui.horizontal(|ui| {
@@ -181,10 +192,10 @@ pub fn prompt_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>) ->
     });
     ui.weak(format_note(draft.format));
     ui.add_space(6.0);
+}
 
-    images_ui(ui, draft, view, &mut out);
-    ui.add_space(8.0);
-
+/// Generate (Ctrl+Enter), enabled only when the draft can be sent, with the reason when not.
+fn generate_ui(ui: &mut egui::Ui, draft: &Draft, view: &PromptView<'_>, out: &mut PromptOutput) {
     // Generate.
     let problem = view
         .blocked
@@ -205,7 +216,6 @@ pub fn prompt_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>) ->
     } else if view.checking > 0 {
         ui.weak("Checking images…");
     }
-    out
 }
 
 fn images_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>, out: &mut PromptOutput) {

@@ -55,28 +55,8 @@ pub(super) fn draw(
             scene.grid = Some((model.clone(), grid));
         }
 
-        let vp = info.viewport_in_pixels();
-        let clip = info.clip_rect_in_pixels();
-        let viewport = Viewport {
-            x: vp.left_px,
-            y: vp.from_bottom_px,
-            width: vp.width_px.max(1) as u32,
-            height: vp.height_px.max(1) as u32,
-        };
-        // Only the viewport's own pixels, and of those only the visible ones (the clip rect is
-        // the whole scrolled panel).
-        let left = vp.left_px.max(clip.left_px);
-        let bottom = vp.from_bottom_px.max(clip.from_bottom_px);
-        let right = (vp.left_px + vp.width_px).min(clip.left_px + clip.width_px);
-        let top = (vp.from_bottom_px + vp.height_px).min(clip.from_bottom_px + clip.height_px);
-        if right <= left || top <= bottom {
+        let Some((viewport, scissor)) = viewport_and_scissor(info) else {
             return;
-        }
-        let scissor = ScissorBox {
-            x: left,
-            y: bottom,
-            width: (right - left) as u32,
-            height: (top - bottom) as u32,
         };
         let camera = three_d_camera(orbit, viewport);
         let [w, h] = info.screen_size_px;
@@ -124,6 +104,36 @@ pub(super) fn draw(
             &lights,
         );
     });
+}
+
+/// The callback's viewport, and the part of it to touch: only the viewport's own pixels, and
+/// of those only the visible ones (the clip rect is the whole scrolled panel). `None` when
+/// none shows.
+fn viewport_and_scissor(info: &egui::PaintCallbackInfo) -> Option<(Viewport, ScissorBox)> {
+    let vp = info.viewport_in_pixels();
+    let clip = info.clip_rect_in_pixels();
+    let viewport = Viewport {
+        x: vp.left_px,
+        y: vp.from_bottom_px,
+        width: vp.width_px.max(1) as u32,
+        height: vp.height_px.max(1) as u32,
+    };
+    // Only the viewport's own pixels, and of those only the visible ones (the clip rect is
+    // the whole scrolled panel).
+    let left = vp.left_px.max(clip.left_px);
+    let bottom = vp.from_bottom_px.max(clip.from_bottom_px);
+    let right = (vp.left_px + vp.width_px).min(clip.left_px + clip.width_px);
+    let top = (vp.from_bottom_px + vp.height_px).min(clip.from_bottom_px + clip.height_px);
+    if right <= left || top <= bottom {
+        return None;
+    }
+    let scissor = ScissorBox {
+        x: left,
+        y: bottom,
+        width: (right - left) as u32,
+        height: (top - bottom) as u32,
+    };
+    Some((viewport, scissor))
 }
 
 /// The view's backdrop: a vertical gradient a shade lighter at the top, in the theme's tones,

@@ -96,25 +96,9 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         FormatArg::Glb => OutputFormat::Glb,
         FormatArg::ThreeMf => OutputFormat::ThreeMf,
     };
-    // Images are checked here first: a file the API would refuse never reaches it.
-    let paths = args.images.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        paths
-            .iter()
-            .map(|p| attachments::load(p))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await;
-    let images = match loaded {
-        Ok(Ok(images)) => images,
-        Ok(Err(e)) => return fail(&e.to_string(), e.action(), exit::USER),
-        Err(e) => {
-            return fail(
-                &format!("the images could not be read: {e}"),
-                "",
-                exit::OTHER,
-            );
-        }
+    let images = match checked_images(args.images.clone()).await {
+        Ok(images) => images,
+        Err(code) => return code,
     };
     let request = JobRequest {
         prompt: args.prompt.clone(),
@@ -140,7 +124,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         Err(code) => return code,
     };
     let api_base = client.base_url().to_string();
-    let (tracker, mut events) = common::tracker(client, store);
+    let (tracker, events) = common::tracker(client, store);
     let mut job = JobRecord::new(
         args.prompt,
         images
@@ -172,33 +156,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
     );
 
     if args.no_wait {
-        // The worker owns the only tracker: when it ends, the event channel closes.
-        let worker = {
-            let id = id.clone();
-            tokio::spawn(async move { tracker.run(&id).await })
-        };
-        // Every event is sent after the store was written: stopping here loses nothing.
-        while let Some(event) = events.recv().await {
-            if let JobEvent::Updated(job) = event
-                && job.phase != Phase::Submitting
-            {
-                worker.abort();
-                eprintln!(
-                    "accepted as {}; `makistry jobs resume` downloads it to {}",
-                    job.remote_id.as_deref().unwrap_or("?"),
-                    out.display()
-                );
-                return ExitCode::SUCCESS;
-            }
-        }
-        return match worker.await {
-            Ok(Some(job)) => report(&job),
-            _ => fail(
-                "the job stopped unexpectedly",
-                "Run `makistry jobs resume`.",
-                exit::OTHER,
-            ),
-        };
+        return until_accepted(tracker, events, id, &out).await;
     }
 
     let progress = tokio::spawn(common::show_progress(
@@ -286,6 +244,65 @@ pub fn report(job: &JobRecord) -> ExitCode {
         phase => fail(
             &format!("the job stopped while {}", phase.label()),
             resume,
+            exit::OTHER,
+        ),
+    }
+}
+
+/// The images, checked here first: a file the API would refuse never reaches it.
+async fn checked_images(
+    paths: Vec<std::path::PathBuf>,
+) -> Result<Vec<attachments::Attachment>, ExitCode> {
+    let loaded = tokio::task::spawn_blocking(move || {
+        paths
+            .iter()
+            .map(|p| attachments::load(p))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await;
+    match loaded {
+        Ok(Ok(images)) => Ok(images),
+        Ok(Err(e)) => Err(fail(&e.to_string(), e.action(), exit::USER)),
+        Err(e) => Err(fail(
+            &format!("the images could not be read: {e}"),
+            "",
+            exit::OTHER,
+        )),
+    }
+}
+
+/// `--no-wait`: drives the job until the API accepted it, then leaves the rest to
+/// `makistry jobs resume`.
+async fn until_accepted(
+    tracker: makistry::jobs::Tracker,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
+    id: String,
+    out: &std::path::Path,
+) -> ExitCode {
+    // The worker owns the only tracker: when it ends, the event channel closes.
+    let worker = {
+        let id = id.clone();
+        tokio::spawn(async move { tracker.run(&id).await })
+    };
+    // Every event is sent after the store was written: stopping here loses nothing.
+    while let Some(event) = events.recv().await {
+        if let JobEvent::Updated(job) = event
+            && job.phase != Phase::Submitting
+        {
+            worker.abort();
+            eprintln!(
+                "accepted as {}; `makistry jobs resume` downloads it to {}",
+                job.remote_id.as_deref().unwrap_or("?"),
+                out.display()
+            );
+            return ExitCode::SUCCESS;
+        }
+    }
+    match worker.await {
+        Ok(Some(job)) => report(&job),
+        _ => fail(
+            "the job stopped unexpectedly",
+            "Run `makistry jobs resume`.",
             exit::OTHER,
         ),
     }

@@ -1,0 +1,104 @@
+//! An error as the job history keeps it: a stable code (the API's `error_code`, or a name for
+//! a request-time error), the sentence and the next step shown with the job, and whether a
+//! retry of the same job can help.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{ApiError, JobErrorCode};
+
+/// An error as the history shows it: the code, the sentence and the action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedError {
+    /// A job-level `error_code`, or a short name of the request-time error.
+    pub code: String,
+    /// What happened.
+    pub sentence: String,
+    /// What to do next.
+    pub action: String,
+}
+
+impl RecordedError {
+    pub(super) fn from_api(error: &ApiError) -> Self {
+        let code = match error {
+            ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::InvalidApiKey { .. } => "invalid_api_key",
+            ApiError::PaymentRequired { .. } => "payment_required",
+            ApiError::NotFound => "not_found",
+            ApiError::OutputExpired { .. } => "output_expired",
+            ApiError::InvalidInput { .. } => "invalid_input",
+            ApiError::ImageParseFailed { .. } => "image_parse_failed",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
+            ApiError::ServerError { .. } => "server_error",
+            ApiError::Unexpected { .. } => "unexpected_answer",
+            ApiError::Transport { .. } => "network_error",
+            ApiError::BadResponse { .. } => "bad_response",
+            ApiError::DownloadRefused { .. } => "download_refused",
+            ApiError::IncompleteDownload { .. } => "incomplete_download",
+            ApiError::File { .. } => "file_error",
+        };
+        Self {
+            code: code.into(),
+            sentence: error.sentence(),
+            action: error.action().into(),
+        }
+    }
+
+    /// Whether submitting the same job again can end differently. Not for errors that need
+    /// the prompt or the images changed: those offer Edit and re-run only.
+    pub fn retry_helps(&self) -> bool {
+        !matches!(
+            self.code.as_str(),
+            "geometry_validation_failed"
+                | "prompt_too_ambiguous"
+                | "invalid_input"
+                | "image_parse_failed"
+        )
+    }
+
+    /// A local file error (e.g. writing `--out`).
+    pub fn file(error: &ApiError) -> Self {
+        Self::from_api(error)
+    }
+
+    pub(super) fn from_job(code: &JobErrorCode, server_message: Option<&str>) -> Self {
+        let sentence = match server_message {
+            Some(message) if !message.is_empty() => {
+                format!("{} Makistry says: {message}", code.sentence())
+            }
+            _ => code.sentence(),
+        };
+        Self {
+            code: code.as_str().into(),
+            sentence,
+            action: code.action().into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_errors_the_same_job_could_escape_offer_a_retry() {
+        for code in [
+            "geometry_validation_failed",
+            "prompt_too_ambiguous",
+            "invalid_input",
+            "image_parse_failed",
+        ] {
+            let error = RecordedError::from_job(&JobErrorCode::parse(code), None);
+            assert!(!error.retry_helps(), "{code}");
+        }
+        for code in [
+            "code_generation_failed",
+            "sandbox_timeout",
+            "internal_error",
+        ] {
+            let error = RecordedError::from_job(&JobErrorCode::parse(code), None);
+            assert!(error.retry_helps(), "{code}");
+        }
+        let network = RecordedError::from_api(&ApiError::NotFound);
+        assert!(network.retry_helps());
+    }
+}
