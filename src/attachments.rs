@@ -11,7 +11,23 @@ use image::{ImageFormat, ImageReader};
 use sha2::{Digest, Sha256};
 
 use crate::api::{ImageUpload, MAX_IMAGE_BYTES};
-use crate::jobs::ImageRef;
+use serde::{Deserialize, Serialize};
+
+/// An attached image as the history and the draft keep it (the bytes stay in the kept copy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRef {
+    /// Where the image was read from.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes, hex: tells whether the file changed before a re-submission.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// MIME type judged from the bytes.
+    pub mime: String,
+    /// Which view the image shows ("front", "right side"), told to the API in the prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
 
 /// A checked image.
 #[derive(Debug, Clone, PartialEq, Eq)]

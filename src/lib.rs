@@ -27,6 +27,7 @@ pub mod attachments;
 pub mod clipboard;
 pub mod draft;
 pub mod emulator;
+pub mod format;
 pub mod jobs;
 pub mod keychain;
 pub mod logging;

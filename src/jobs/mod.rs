@@ -13,8 +13,9 @@ mod recorded_error;
 mod store;
 mod worker;
 
+pub use crate::attachments::ImageRef;
 pub use lease::{HEARTBEAT, LEASE, on_store};
-pub use record::{ImageRef, JobRecord, Outcome, Phase, Step, compose_prompt};
+pub use record::{JobRecord, Outcome, Phase, Step, compose_prompt};
 pub use recorded_error::RecordedError;
 pub use store::{
     Changes, DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir,

@@ -12,22 +12,7 @@ use super::RecordedError;
 use crate::api::{
     ApiError, Brainstorm, DesignMode, JobErrorCode, JobOut, JobStatus, OutputFormat, ResubmitRule,
 };
-
-/// An attached image as the history keeps it (the bytes stay in the user's file).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImageRef {
-    /// Where the image was read from.
-    pub path: PathBuf,
-    /// SHA-256 of its bytes, hex: tells whether the file changed before a re-submission.
-    pub sha256: String,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// MIME type judged from the bytes.
-    pub mime: String,
-    /// Which view the image shows ("front", "right side"), told to the API in the prompt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-}
+use crate::attachments::ImageRef;
 
 /// Where a job is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The window's panels. Each drawing function ends in `_ui`, does no IO, and returns what the
 //! user asked for as [`Intent`]s; [`crate::app`] applies them (spawning background work).
 
-pub mod format;
+pub use crate::format;
 pub mod jobs;
 pub mod messages;
 pub mod model_view;

@@ -124,7 +124,7 @@ pub fn model_ui(
             }
             facts_ui(ui, summary);
             // The list shows and hides parts, and highlights the hovered one.
-            viewer.parts_ui(ui, model);
+            parts_ui(ui, viewer, model);
         }
     }
 }
@@ -228,5 +228,37 @@ fn loading_ui(ui: &mut egui::Ui, progress: &crate::model::LoadProgress) {
     // Large files only: a small one is done before the bar would mean anything.
     if total > 8 << 20 {
         ui.add(egui::ProgressBar::new(fraction).desired_width(320.0));
+    }
+}
+
+/// The parts list of an assembly: show or hide each part; hovering one highlights it.
+pub fn parts_ui(ui: &mut egui::Ui, viewer: &mut ViewerState, model: &Model) {
+    viewer.look.highlighted = None;
+    if model.parts.len() < 2 {
+        return;
+    }
+    ui.label(format!("{} parts:", model.parts.len()));
+    for (index, part) in model.parts.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let mut shown = !viewer.look.hidden.contains(&index);
+            let name = if part.name.is_empty() {
+                format!("part {}", index + 1)
+            } else {
+                part.name.clone()
+            };
+            super::color_swatch_ui(ui, part.color);
+            let label = format!("{name}: {} triangles", format::count(part.triangles()));
+            let response = ui.checkbox(&mut shown, label);
+            if response.changed() {
+                if shown {
+                    viewer.look.hidden.remove(&index);
+                } else {
+                    viewer.look.hidden.insert(index);
+                }
+            }
+            if response.hovered() {
+                viewer.look.highlighted = Some(index);
+            }
+        });
     }
 }

@@ -177,7 +177,7 @@ impl ViewerState {
                 let distance = delta.iter().map(|d| d * d).sum::<f32>().sqrt();
                 format!(
                     "{miss}Distance {} · ΔX {:.2} · ΔY {:.2} · ΔZ {:.2} {unit}",
-                    crate::ui::format::length(distance, self.units),
+                    crate::format::length(distance, self.units),
                     delta[0].abs(),
                     delta[1].abs(),
                     delta[2].abs()
@@ -190,41 +190,6 @@ impl ViewerState {
         self.measuring = !self.measuring;
         self.measured.clear();
         self.missed = false;
-    }
-
-    /// The parts list of an assembly: show or hide each part; hovering one highlights it.
-    pub fn parts_ui(&mut self, ui: &mut egui::Ui, model: &Model) {
-        self.look.highlighted = None;
-        if model.parts.len() < 2 {
-            return;
-        }
-        ui.label(format!("{} parts:", model.parts.len()));
-        for (index, part) in model.parts.iter().enumerate() {
-            ui.horizontal(|ui| {
-                let mut shown = !self.look.hidden.contains(&index);
-                let name = if part.name.is_empty() {
-                    format!("part {}", index + 1)
-                } else {
-                    part.name.clone()
-                };
-                crate::ui::color_swatch_ui(ui, part.color);
-                let label = format!(
-                    "{name}: {} triangles",
-                    crate::ui::format::count(part.triangles())
-                );
-                let response = ui.checkbox(&mut shown, label);
-                if response.changed() {
-                    if shown {
-                        self.look.hidden.remove(&index);
-                    } else {
-                        self.look.hidden.insert(index);
-                    }
-                }
-                if response.hovered() {
-                    self.look.highlighted = Some(index);
-                }
-            });
-        }
     }
 
     /// The toolbar and the viewport for `model`, read from `path`, `height` points tall
