@@ -454,7 +454,15 @@ pub fn srgb_to_linear(c: f32) -> f32 {
     }
 }
 
-/// Linear to sRGB, for showing a part's colour as a swatch.
+/// A linear RGBA colour (as models store it) as 8-bit sRGB (as screens and GL's sRGB colours
+/// take it), each channel clamped to 0..1 first: the one conversion every view uses.
+pub fn linear_to_srgb8(linear: [f32; 4]) -> [u8; 4] {
+    let [r, g, b, a] = linear.map(|c| c.clamp(0.0, 1.0));
+    let [r, g, b] = [r, g, b].map(|c| (linear_to_srgb(c) * 255.0).round() as u8);
+    [r, g, b, (a * 255.0).round() as u8]
+}
+
+/// Linear to sRGB, one channel.
 pub fn linear_to_srgb(c: f32) -> f32 {
     if c <= 0.003_130_8 {
         c * 12.92

@@ -143,8 +143,7 @@ pub fn message_ui(ui: &mut egui::Ui, message: &Message) {
 
 /// A small square in a part's colour (given linear, as models store it).
 pub fn color_swatch_ui(ui: &mut egui::Ui, linear: [f32; 4]) {
-    let [r, g, b, _] =
-        linear.map(|c| (crate::model::linear_to_srgb(c.clamp(0.0, 1.0)) * 255.0).round() as u8);
+    let [r, g, b, _] = crate::model::linear_to_srgb8(linear);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
     ui.painter()
         .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));

@@ -190,15 +190,18 @@ impl OffscreenView {
             .as_ref()
             .filter(|_| !look.hide_grid)
             .map(|(grid, axes)| (grid, axes));
+        let view = super::SceneView {
+            camera: &three_d_camera,
+            objects: &self.objects,
+            grid,
+            look,
+            lights: &lights,
+        };
         super::render_scene(
             context,
             &target,
             ScissorBox::new_at_origo(self.width, self.height),
-            &three_d_camera,
-            &self.objects,
-            grid,
-            look,
-            &lights,
+            &view,
         );
         // SAFETY: a plain synchronisation call on the context current on this thread.
         unsafe { three_d::context::HasContext::finish(&***context) };

@@ -14,7 +14,7 @@ mod scene;
 
 use input::help_overlay;
 pub use render::three_d_camera;
-pub(crate) use render::{Lights, render_scene};
+pub(crate) use render::{Lights, SceneView, render_scene};
 use render::{draw, paint_backdrop};
 pub use scene::{free_gl, gl_renderer};
 pub(crate) use scene::{scene_grid, upload};

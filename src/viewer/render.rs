@@ -93,16 +93,14 @@ pub(super) fn draw(
             .as_ref()
             .and_then(|(_, grid)| grid.as_ref())
             .filter(|_| !look.hide_grid);
-        render_scene(
-            context,
-            &target,
-            scissor,
-            &camera,
+        let view = SceneView {
+            camera: &camera,
             objects,
-            grid.map(|(grid, axes)| (grid, axes)),
+            grid: grid.map(|(grid, axes)| (grid, axes)),
             look,
-            &lights,
-        );
+            lights: &lights,
+        };
+        render_scene(context, &target, scissor, &view);
     });
 }
 
@@ -161,23 +159,40 @@ pub(super) fn paint_backdrop(ui: &egui::Ui, rect: egui::Rect) {
     ui.painter().add(mesh);
 }
 
+/// What one frame shows, and from where.
+#[derive(Clone, Copy)]
+pub(crate) struct SceneView<'a> {
+    /// The camera, in three-d's terms.
+    pub camera: &'a Camera,
+    /// The parts' GL objects, with each part's index.
+    pub objects: &'a [(usize, Gm<Mesh, PhysicalMaterial>)],
+    /// The floor grid and the axes, when shown.
+    pub grid: Option<(&'a Gm<Mesh, ColorMaterial>, &'a Axes)>,
+    /// Hidden parts, edges.
+    pub look: &'a Look,
+    /// The headlight and ambient light.
+    pub lights: &'a Lights,
+}
+
 /// Renders the shown parts and the floor grid with its axes into `target`; with
 /// `look.edges`, the triangles' edges go over the surface in a second pass (GL's line polygon
 /// mode, with the surface pushed back a little so the lines win the depth test). The grid's
 /// thin quads are drawn as outlines too, so its lines stay one pixel wide and unbroken
 /// however flat the floor is seen. Shared by the window and the headless renderer, so
 /// screenshots look like the view.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn render_scene(
     context: &Context,
     target: &RenderTarget,
     scissor: ScissorBox,
-    camera: &Camera,
-    objects: &[(usize, Gm<Mesh, PhysicalMaterial>)],
-    grid: Option<(&Gm<Mesh, ColorMaterial>, &Axes)>,
-    look: &Look,
-    lights: &Lights,
+    scene: &SceneView<'_>,
 ) {
+    let SceneView {
+        camera,
+        objects,
+        grid,
+        look,
+        lights,
+    } = *scene;
     let shown = || {
         objects
             .iter()

@@ -10,7 +10,7 @@ use three_d::{
     Positions, Srgba, Vec3,
 };
 
-use crate::model::{Model, linear_to_srgb};
+use crate::model::{Model, linear_to_srgb8};
 
 use super::*;
 
@@ -150,7 +150,7 @@ pub(super) fn v3(p: [f32; 3]) -> Vec3 {
 }
 
 pub(super) fn srgba(linear: [f32; 4]) -> Srgba {
-    let [r, g, b, a] = linear.map(|c| (linear_to_srgb(c.clamp(0.0, 1.0)) * 255.0).round() as u8);
+    let [r, g, b, a] = linear_to_srgb8(linear);
     Srgba::new(r, g, b, a.max(1))
 }
 
@@ -168,13 +168,10 @@ pub(crate) fn upload(context: &Context, model: &Model) -> Vec<(usize, Gm<Mesh, P
                 normals: Some(part.normals.iter().copied().map(v3).collect()),
                 ..Default::default()
             };
-            let [r, g, b, a] = part
-                .color
-                .map(|c| (linear_to_srgb(c) * 255.0).round() as u8);
             let material = PhysicalMaterial::new_opaque(
                 context,
                 &CpuMaterial {
-                    albedo: Srgba::new(r, g, b, a.max(1)),
+                    albedo: srgba(part.color),
                     roughness: 0.55,
                     metallic: 0.05,
                     ..Default::default()
