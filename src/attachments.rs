@@ -193,9 +193,7 @@ impl Attachment {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(format!("{}.{extension}", self.sha256));
         if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(self.bytes.len() as u64) {
-            let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-            std::io::Write::write_all(&mut temp, &self.bytes)?;
-            temp.persist(&path).map_err(|e| e.error)?;
+            crate::atomic_file::write(&path, &self.bytes)?;
         }
         Ok(Attachment {
             path,

@@ -91,13 +91,8 @@ pub fn save(dir: &Path, draft: &Draft) -> Result<(), DraftError> {
         path: path.clone(),
         source,
     };
-    std::fs::create_dir_all(dir).map_err(fail)?;
     let json = serde_json::to_vec_pretty(draft).map_err(|e| fail(e.into()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    std::io::Write::write_all(&mut temp, &json).map_err(fail)?;
-    temp.as_file().sync_all().map_err(fail)?;
-    temp.persist(&path).map_err(|e| fail(e.error))?;
-    Ok(())
+    crate::atomic_file::write(&path, &json).map_err(fail)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 
 pub mod api;
 pub mod app;
+pub mod atomic_file;
 pub mod attachments;
 pub mod clipboard;
 pub mod draft;

@@ -3,7 +3,7 @@
 //! a [`JobEvent`]. Several jobs run at once; their polls slow down together so they share the
 //! key's request budget.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -381,23 +381,7 @@ impl Tracker {
 
 /// Copies `from` to `to` through a temporary file beside `to`, so `to` is never partial.
 pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
-    let dir = to
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    std::fs::create_dir_all(&dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(&dir)?;
-    // Temporary files are private (0600); a saved part is an ordinary document.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    std::io::copy(&mut std::fs::File::open(from)?, temp.as_file_mut())?;
-    temp.as_file().sync_all()?;
-    temp.persist(to).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic_file::copy(from, to)
 }
 
 #[cfg(test)]
