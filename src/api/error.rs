@@ -16,6 +16,19 @@ pub enum ErrorKind {
     Transport,
 }
 
+impl ErrorKind {
+    /// The one table of error classes, by the code the history keeps ([`ApiError::code`], or
+    /// a job-level `error_code`): the window, the CLI's exit codes and the job record read it.
+    pub fn of_code(code: &str) -> Self {
+        match code {
+            "invalid_request" | "invalid_api_key" | "payment_required" | "invalid_input"
+            | "image_parse_failed" | "file_error" => Self::User,
+            "network_error" => Self::Transport,
+            _ => Self::Api,
+        }
+    }
+}
+
 /// An error from a request to the API (or one refused before it was sent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -207,15 +220,28 @@ impl ApiError {
 
     /// Who can fix it.
     pub fn kind(&self) -> ErrorKind {
+        ErrorKind::of_code(self.code())
+    }
+
+    /// The code the job history keeps for this error: the API's `error_code` where it has
+    /// one, else a short name.
+    pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_)
-            | Self::InvalidApiKey { .. }
-            | Self::PaymentRequired { .. }
-            | Self::InvalidInput { .. }
-            | Self::ImageParseFailed { .. }
-            | Self::File { .. } => ErrorKind::User,
-            Self::Transport { .. } => ErrorKind::Transport,
-            _ => ErrorKind::Api,
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidApiKey { .. } => "invalid_api_key",
+            Self::PaymentRequired { .. } => "payment_required",
+            Self::NotFound => "not_found",
+            Self::OutputExpired { .. } => "output_expired",
+            Self::InvalidInput { .. } => "invalid_input",
+            Self::ImageParseFailed { .. } => "image_parse_failed",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::ServerError { .. } => "server_error",
+            Self::Unexpected { .. } => "unexpected_answer",
+            Self::Transport { .. } => "network_error",
+            Self::BadResponse { .. } => "bad_response",
+            Self::DownloadRefused { .. } => "download_refused",
+            Self::IncompleteDownload { .. } => "incomplete_download",
+            Self::File { .. } => "file_error",
         }
     }
 

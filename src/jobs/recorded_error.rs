@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, JobErrorCode};
+use crate::api::{ApiError, ErrorKind, JobErrorCode};
 
 /// An error as the history shows it: the code, the sentence and the action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,28 +19,17 @@ pub struct RecordedError {
 
 impl RecordedError {
     pub(super) fn from_api(error: &ApiError) -> Self {
-        let code = match error {
-            ApiError::InvalidRequest(_) => "invalid_request",
-            ApiError::InvalidApiKey { .. } => "invalid_api_key",
-            ApiError::PaymentRequired { .. } => "payment_required",
-            ApiError::NotFound => "not_found",
-            ApiError::OutputExpired { .. } => "output_expired",
-            ApiError::InvalidInput { .. } => "invalid_input",
-            ApiError::ImageParseFailed { .. } => "image_parse_failed",
-            ApiError::QuotaExceeded { .. } => "quota_exceeded",
-            ApiError::ServerError { .. } => "server_error",
-            ApiError::Unexpected { .. } => "unexpected_answer",
-            ApiError::Transport { .. } => "network_error",
-            ApiError::BadResponse { .. } => "bad_response",
-            ApiError::DownloadRefused { .. } => "download_refused",
-            ApiError::IncompleteDownload { .. } => "incomplete_download",
-            ApiError::File { .. } => "file_error",
-        };
+        let code = error.code();
         Self {
             code: code.into(),
             sentence: error.sentence(),
             action: error.action().into(),
         }
+    }
+
+    /// Who can fix it (the one table: [`ErrorKind::of_code`]).
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::of_code(&self.code)
     }
 
     /// Whether submitting the same job again can end differently. Not for errors that need

@@ -36,7 +36,12 @@ pub fn fail(sentence: &str, action: &str, code: u8) -> ExitCode {
 
 /// Exit code for an API error.
 pub fn exit_code_of(error: &ApiError) -> u8 {
-    match error.kind() {
+    exit_code_of_kind(error.kind())
+}
+
+/// The exit code for an error of `kind` (README, "Exit codes").
+pub fn exit_code_of_kind(kind: ErrorKind) -> u8 {
+    match kind {
         ErrorKind::User => exit::USER,
         ErrorKind::Api => exit::API,
         ErrorKind::Transport => exit::TRANSPORT,

@@ -215,7 +215,7 @@ pub fn report(job: &JobRecord) -> ExitCode {
                 |e| {
                     (
                         e.sentence.clone(),
-                        if e.code == "network_error" {
+                        if e.kind() == makistry::api::ErrorKind::Transport {
                             exit::TRANSPORT
                         } else {
                             exit::API
@@ -229,12 +229,7 @@ pub fn report(job: &JobRecord) -> ExitCode {
             let Some(error) = &job.error else {
                 return fail("the job failed", "", exit::API);
             };
-            let code = match error.code.as_str() {
-                "invalid_request" | "invalid_api_key" | "payment_required" | "invalid_input"
-                | "image_parse_failed" | "file_error" => exit::USER,
-                "network_error" => exit::TRANSPORT,
-                _ => exit::API,
-            };
+            let code = common::exit_code_of_kind(error.kind());
             fail(
                 &format!("{} [{}]", error.sentence.trim_end_matches('.'), error.code),
                 &error.action,
