@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use reqwest::{RequestBuilder, Response, StatusCode, header};
 use tokio::io::AsyncWriteExt;
 use url::Url;
@@ -15,10 +14,9 @@ use url::Url;
 use super::budget::RequestBudget;
 use super::error::ApiError;
 use super::partial_file::PartialFile;
+use super::request::JobRequest;
 use super::retry::RetryPolicy;
-use super::wire::{
-    Accepted, DesignMode, ErrorBody, JobOut, JobStatus, OutputFormat, TextToCadBody,
-};
+use super::wire::{Accepted, ErrorBody, JobOut, JobStatus, OutputFormat, TextToCadBody};
 use crate::keychain::Secret;
 
 /// The real API.
@@ -31,69 +29,6 @@ pub const MAX_IMAGES: usize = 3;
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 /// Time-out of one API request (the contract's safe-post pattern uses 30 s).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// An image to send, already checked by `crate::attachments`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageUpload {
-    /// File name sent with the part.
-    pub file_name: String,
-    /// MIME type judged from the bytes.
-    pub mime: &'static str,
-    /// The file.
-    pub bytes: Bytes,
-}
-
-/// A job to submit. With images it goes to `/image-to-cad` as multipart, otherwise to
-/// `/text-to-cad` as JSON.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobRequest {
-    /// The prompt (optional hint for image jobs).
-    pub prompt: String,
-    /// Design mode.
-    pub mode: DesignMode,
-    /// Output format (sent explicitly: the API's default is STEP).
-    pub format: OutputFormat,
-    /// 0–3 images.
-    pub images: Vec<ImageUpload>,
-    /// Echoed back on the job.
-    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl JobRequest {
-    /// The checks the API would make that can be made here, so a bad request is never sent.
-    pub fn check(&self) -> Result<(), ApiError> {
-        let chars = self.prompt.chars().count();
-        if chars > MAX_PROMPT_CHARS {
-            return Err(ApiError::InvalidRequest(format!(
-                "The prompt is {chars} characters long; the limit is {MAX_PROMPT_CHARS}"
-            )));
-        }
-        if self.images.is_empty() && self.prompt.trim().is_empty() {
-            return Err(ApiError::InvalidRequest(
-                "Write a prompt or attach at least one image".into(),
-            ));
-        }
-        if self.images.len() > MAX_IMAGES {
-            return Err(ApiError::InvalidRequest(format!(
-                "{} images are attached; a job takes at most {MAX_IMAGES}",
-                self.images.len()
-            )));
-        }
-        if !self.images.is_empty() && self.mode == DesignMode::Pro {
-            return Err(ApiError::InvalidRequest(
-                "Pro mode is not available for jobs with images; choose standard or assembly"
-                    .into(),
-            ));
-        }
-        if let Some(big) = self.images.iter().find(|i| i.bytes.len() > MAX_IMAGE_BYTES) {
-            return Err(ApiError::InvalidRequest(format!(
-                "{} is larger than 10 MiB",
-                big.file_name
-            )));
-        }
-        Ok(())
-    }
-}
 
 /// Why a request is waiting before its next attempt; reported so a UI can show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -493,6 +428,8 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{DesignMode, ImageUpload};
+    use bytes::Bytes;
 
     #[test]
     fn base_urls_are_normalised_and_plain_http_only_on_loopback() {

@@ -32,22 +32,24 @@ pub struct PromptOutput {
     pub changed: bool,
 }
 
-/// Why the draft cannot be submitted as it is, in the app's words.
+/// Why the draft cannot be submitted as it is, in the app's words (the API's rules, from
+/// [`crate::api::request_problem`]).
 pub fn draft_problem(draft: &Draft) -> Option<String> {
-    let chars = draft.prompt.chars().count();
-    if chars > MAX_PROMPT_CHARS {
-        return Some(format!(
-            "The prompt is {} characters too long.",
-            chars - MAX_PROMPT_CHARS
-        ));
-    }
-    if draft.prompt.trim().is_empty() && draft.images.is_empty() {
-        return Some("Describe the part, or attach an image of it.".into());
-    }
-    if draft.mode == DesignMode::Pro && !draft.images.is_empty() {
-        return Some("Pro mode takes text only: remove the images or pick another mode.".into());
-    }
-    None
+    let names: Vec<String> = draft
+        .images
+        .iter()
+        .map(|i| {
+            i.path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        })
+        .collect();
+    let images: Vec<(&str, u64)> = names
+        .iter()
+        .zip(&draft.images)
+        .map(|(name, image)| (name.as_str(), image.bytes))
+        .collect();
+    crate::api::request_problem(&draft.prompt, draft.mode, &images).map(|p| format!("{p}."))
 }
 
 fn mode_blurb(mode: DesignMode) -> &'static str {
