@@ -29,10 +29,7 @@ impl MakistryApp {
                         source,
                         note: None,
                     },
-                    self.config.base_url.clone(),
-                    self.config.data_dir.clone(),
-                    self.settings.clone(),
-                    self.report.clone(),
+                    self.connect_context(),
                 ));
             }
             Event::KeyFound(Ok(None)) => self.screen = Screen::Welcome,
@@ -49,13 +46,7 @@ impl MakistryApp {
                 self.key_form.offer_unchecked = true;
             }
             Event::KeyRemoved(result) => match result {
-                Ok(()) => {
-                    self.connection = None;
-                    self.jobs.clear();
-                    self.selection = None;
-                    self.screen = Screen::Welcome;
-                    self.key_form = KeyForm::default();
-                }
+                Ok(()) => self.forget_connection(),
                 Err(message) => self.messages.push(message),
             },
             Event::Connected(Ok(connected)) => self.connected(*connected),
@@ -198,6 +189,24 @@ impl MakistryApp {
             }
             Err(message) => self.attachment_messages.push(message),
         }
+    }
+
+    /// The key was removed: back to the welcome screen, with nothing of that history shown
+    /// (its jobs, their live state and their models). Workers still running finish their
+    /// step and stop; `running` keeps them until they say so, so none is started twice.
+    fn forget_connection(&mut self) {
+        self.connection = None;
+        self.jobs.clear();
+        self.live.clear();
+        for state in self.models.values() {
+            if let ModelState::Loading(progress) = state {
+                progress.cancel();
+            }
+        }
+        self.models.clear();
+        self.selection = None;
+        self.screen = Screen::Welcome;
+        self.key_form = KeyForm::default();
     }
 
     /// A key was refused or a connection (key or demo) failed: say so where the user looks.

@@ -264,11 +264,8 @@ impl MakistryApp {
                 self.spawn(tasks::save_key(
                     key,
                     check,
-                    self.config.base_url.clone(),
                     self.config.keychain.clone(),
-                    self.config.data_dir.clone(),
-                    self.settings.clone(),
-                    self.report.clone(),
+                    self.connect_context(),
                 ));
             }
             Err(e) => {

@@ -226,13 +226,17 @@ impl MakistryApp {
         if self.connection.is_none() {
             self.screen = Screen::Connecting;
         }
-        self.spawn(tasks::connect(
-            ConnectTo::Demo,
-            self.config.base_url.clone(),
-            self.config.data_dir.clone(),
-            self.settings.clone(),
-            self.report.clone(),
-        ));
+        self.spawn(tasks::connect(ConnectTo::Demo, self.connect_context()));
+    }
+
+    /// What a connecting task needs from the window.
+    fn connect_context(&self) -> tasks::ConnectContext {
+        tasks::ConnectContext {
+            base_url: self.config.base_url.clone(),
+            data_dir: self.config.data_dir.clone(),
+            settings: self.settings.clone(),
+            report: self.report.clone(),
+        }
     }
 
     // ----- events -----

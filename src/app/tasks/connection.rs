@@ -66,15 +66,13 @@ pub async fn find_key(keychain: KeychainChoice, report: Reporter) {
 /// Checks a pasted key with the API, stores it and connects. A key the API refuses is not
 /// stored; one that cannot be checked (no network) or stored (no keychain) is still used for
 /// this session, with a note saying so.
-pub async fn save_key(
-    key: Secret,
-    check: KeyCheck,
-    base_url: String,
-    keychain: KeychainChoice,
-    data_dir: PathBuf,
-    settings: TrackerSettings,
-    report: Reporter,
-) {
+pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to: ConnectContext) {
+    let ConnectContext {
+        base_url,
+        data_dir,
+        settings,
+        report,
+    } = to;
     let budget = Arc::new(RequestBudget::contract());
     let client = match Client::new(&base_url, key.clone(), budget) {
         Ok(client) => client,
@@ -123,10 +121,12 @@ pub async fn save_key(
             source: KeySource::Keychain,
             note,
         },
-        base_url,
-        data_dir,
-        settings,
-        report,
+        ConnectContext {
+            base_url,
+            data_dir,
+            settings,
+            report,
+        },
     )
     .await;
 }
@@ -138,6 +138,20 @@ pub enum KeyCheck {
     Required,
     /// The user chose to keep it without a check.
     Skipped,
+}
+
+/// What connecting needs from the window, cloned once per task: the API asked for, where
+/// the history lives, how jobs are tracked, and whom to tell.
+#[derive(Clone)]
+pub struct ConnectContext {
+    /// The API a key is used with (the demo starts its own).
+    pub base_url: String,
+    /// The data directory (history, draft, kept images; the demo's under `demo/`).
+    pub data_dir: PathBuf,
+    /// The job tracker's settings.
+    pub settings: TrackerSettings,
+    /// Where events go.
+    pub report: Reporter,
 }
 
 /// Removes the stored key.
@@ -184,13 +198,13 @@ pub enum ConnectTo {
 
 /// Opens the job history and builds the tracker; for the demo, starts the emulator first.
 /// Demo jobs have their own history (`demo/` in the data directory).
-pub async fn connect(
-    to: ConnectTo,
-    base_url: String,
-    data_dir: PathBuf,
-    settings: TrackerSettings,
-    report: Reporter,
-) {
+pub async fn connect(to: ConnectTo, context: ConnectContext) {
+    let ConnectContext {
+        base_url,
+        data_dir,
+        settings,
+        report,
+    } = context;
     let result = connect_inner(to, base_url, data_dir, settings, &report).await;
     report.send(Event::Connected(result));
 }
