@@ -182,7 +182,7 @@ async fn a_job_past_its_mode_time_out_is_still_running_and_can_be_checked_again(
         .update(&job.id, |j| j.check_again(chrono::Utc::now()))
         .unwrap();
     let done = setup.tracker.run(&job.id).await.unwrap();
-    assert_eq!(done.phase, Phase::Done);
+    assert_eq!(done.phase, Phase::Done, "{:?}", done.error);
     assert_eq!(emu.jobs().len(), 1, "checking again never re-submits");
 }
 
