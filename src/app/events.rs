@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use super::tasks::{self, ConnectTo, Event};
 use super::{MakistryApp, Screen, Selection};
-use crate::api::MAX_IMAGES;
 use crate::jobs::{JobEvent, JobRecord, Phase};
 use crate::ui::result::ModelState;
 use crate::ui::welcome::KeyForm;
@@ -60,7 +59,7 @@ impl MakistryApp {
             }
             Event::PastedFiles(paths) => {
                 // The paste's own place is taken by the files it found.
-                self.checking_images = self.checking_images.saturating_sub(1);
+                self.form.checking_images = self.form.checking_images.saturating_sub(1);
                 self.open_paths(paths);
             }
             Event::SurfacePoint { path, hit } => self.viewer.picked(&path, hit),
@@ -109,23 +108,10 @@ impl MakistryApp {
         thumbnails: Vec<(String, egui::ColorImage)>,
         problems: Vec<Message>,
     ) {
-        // Anything typed before the draft arrived wins over the stored text.
-        if self.draft_changed_at.is_none() {
-            self.draft = draft;
-        } else {
-            for image in draft.images {
-                if self.draft.images.len() < MAX_IMAGES {
-                    self.draft.images.push(image);
-                }
-            }
-        }
+        self.form.restore(draft, problems);
         for (sha, image) in thumbnails {
             self.add_thumbnail(ctx, sha, image);
         }
-        for problem in problems {
-            self.attachment_messages.push(problem);
-        }
-        self.draft_loaded = true;
     }
 
     /// Connected: the history shown, the key form closed, unfinished jobs resumed.
@@ -163,31 +149,19 @@ impl MakistryApp {
 
     /// An image was checked: attached unless the form is full or has it already.
     fn attached(&mut self, ctx: &egui::Context, result: Result<tasks::AttachedImage, Message>) {
-        self.checking_images = self.checking_images.saturating_sub(1);
         match result {
             Ok(attached) => {
-                if self.draft.images.len() >= MAX_IMAGES {
-                    self.attachment_messages.push(Message::error(
-                        format!("A job takes at most {MAX_IMAGES} images."),
-                        "Remove one to add another.",
-                    ));
-                } else if self
-                    .draft
-                    .images
-                    .iter()
-                    .any(|i| i.sha256 == attached.image.sha256)
+                let sha = attached.image.sha256.clone();
+                if self.form.attach(attached.image)
+                    && let Some(thumbnail) = attached.thumbnail
                 {
-                    self.attachment_messages
-                        .push(Message::info("That image is already attached."));
-                } else {
-                    if let Some(thumbnail) = attached.thumbnail {
-                        self.add_thumbnail(ctx, attached.image.sha256.clone(), thumbnail);
-                    }
-                    self.draft.images.push(attached.image);
-                    self.draft_changed();
+                    self.add_thumbnail(ctx, sha, thumbnail);
                 }
             }
-            Err(message) => self.attachment_messages.push(message),
+            Err(message) => {
+                self.form.checking_images = self.form.checking_images.saturating_sub(1);
+                self.form.messages.push(message);
+            }
         }
     }
 
@@ -351,8 +325,8 @@ impl MakistryApp {
             "The app carries on: try it again, and if it happens again, report it with Copy \
              diagnostics (About).",
         ));
-        self.draft_loaded = true;
-        self.checking_images = 0;
+        self.form.loaded = true;
+        self.form.checking_images = 0;
         if matches!(self.screen, Screen::Starting)
             || (matches!(self.screen, Screen::Connecting) && self.connection.is_none())
         {

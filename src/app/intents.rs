@@ -71,7 +71,7 @@ impl MakistryApp {
     }
 
     pub(super) fn room_for_images(&self) -> usize {
-        MAX_IMAGES.saturating_sub(self.draft.images.len() + self.checking_images)
+        self.form.room_for_images()
     }
 
     pub(super) fn attach_paths(&mut self, mut paths: Vec<PathBuf>) {
@@ -80,7 +80,7 @@ impl MakistryApp {
         }
         let room = self.room_for_images();
         if paths.len() > room {
-            self.attachment_messages.push(Message::error(
+            self.form.messages.push(Message::error(
                 format!(
                     "{} of the files were not attached: a job takes at most {MAX_IMAGES} images.",
                     paths.len() - room
@@ -89,7 +89,7 @@ impl MakistryApp {
             ));
             paths.truncate(room);
         }
-        self.checking_images += paths.len();
+        self.form.checking_images += paths.len();
         self.spawn(tasks::attach_files(
             paths,
             self.images_dir(),
@@ -119,7 +119,7 @@ impl MakistryApp {
             Intent::PickImages => self.spawn(tasks::pick_images(self.report.clone())),
             Intent::PasteImage => {
                 if self.room_for_images() > 0 {
-                    self.checking_images += 1;
+                    self.form.checking_images += 1;
                     self.spawn(tasks::attach_clipboard(
                         self.images_dir(),
                         self.report.clone(),
@@ -127,14 +127,14 @@ impl MakistryApp {
                 }
             }
             Intent::RemoveImage(index) => {
-                if index < self.draft.images.len() {
-                    self.draft.images.remove(index);
+                if index < self.form.draft.images.len() {
+                    self.form.draft.images.remove(index);
                     self.draft_changed();
                 }
             }
             Intent::MoveImageUp(index) => {
-                if index > 0 && index < self.draft.images.len() {
-                    self.draft.images.swap(index - 1, index);
+                if index > 0 && index < self.form.draft.images.len() {
+                    self.form.draft.images.swap(index - 1, index);
                     self.draft_changed();
                 }
             }
@@ -148,7 +148,7 @@ impl MakistryApp {
             Intent::EditAndRerun(id) => self.edit_and_rerun(&id),
             Intent::FollowUp { job_id, suggestion } => self.follow_up(job_id, &suggestion),
             Intent::DetachFollowUp => {
-                self.draft.follow_up_of = None;
+                self.form.draft.follow_up_of = None;
                 self.draft_changed();
             }
             Intent::SaveAs { file, name } => {
@@ -165,7 +165,7 @@ impl MakistryApp {
             }
             Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
             Intent::DismissMessage(index) => {
-                self.attachment_messages.dismiss(index);
+                self.form.messages.dismiss(index);
             }
         }
     }
@@ -189,13 +189,13 @@ impl MakistryApp {
     /// Edit and re-run: the job's prompt, choices and images back into the form.
     fn edit_and_rerun(&mut self, id: &str) {
         if let Some(job) = self.jobs.iter().find(|j| j.id == *id) {
-            self.draft.prompt = job.prompt.clone();
-            self.draft.mode = job.mode;
-            self.draft.format = job.format;
-            self.draft.follow_up_of = job.follow_up_of.clone();
-            self.draft.images.clear();
+            self.form.draft.prompt = job.prompt.clone();
+            self.form.draft.mode = job.mode;
+            self.form.draft.format = job.format;
+            self.form.draft.follow_up_of = job.follow_up_of.clone();
+            self.form.draft.images.clear();
             let images = job.images.clone();
-            self.checking_images += images.len();
+            self.form.checking_images += images.len();
             self.draft_changed();
             self.spawn(tasks::reload_images(images, self.report.clone()));
         }
@@ -204,10 +204,10 @@ impl MakistryApp {
     /// A follow-up idea into the form, after its job's prompt.
     fn follow_up(&mut self, job_id: String, suggestion: &str) {
         if let Some(job) = self.jobs.iter().find(|j| j.id == job_id) {
-            self.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
-            self.draft.follow_up_of = Some(job_id);
-            self.draft.mode = job.mode;
-            self.draft.format = job.format;
+            self.form.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
+            self.form.draft.follow_up_of = Some(job_id);
+            self.form.draft.mode = job.mode;
+            self.form.draft.format = job.format;
             self.draft_changed();
         }
     }
@@ -281,65 +281,33 @@ impl MakistryApp {
         let Some(connection) = &self.connection else {
             return;
         };
-        if ui::prompt::draft_problem(&self.draft).is_some() {
+        if ui::prompt::draft_problem(&self.form.draft).is_some() {
             return;
         }
         let mut job = JobRecord::new(
-            self.draft.prompt.clone(),
-            self.draft.images.clone(),
-            self.draft.mode,
-            self.draft.format,
+            self.form.draft.prompt.clone(),
+            self.form.draft.images.clone(),
+            self.form.draft.mode,
+            self.form.draft.format,
             Utc::now(),
         );
         job.api_base = Some(connection.base_url.clone());
-        job.follow_up_of = self.draft.follow_up_of.take();
+        job.follow_up_of = self.form.draft.follow_up_of.take();
         let tracker = connection.tracker.clone();
         self.running.insert(job.id.clone());
         self.selection = Some(Selection::Job(job.id.clone()));
         // The job now holds the prompt and images ("Edit and re-run" brings them back);
         // the form starts fresh, keeping the choices.
-        self.draft.prompt.clear();
-        self.draft.images.clear();
-        self.attachment_messages.clear();
+        self.form.draft.prompt.clear();
+        self.form.draft.images.clear();
+        self.form.messages.clear();
         self.draft_changed();
         self.spawn(tasks::record_and_run(tracker, job, self.report.clone()));
     }
 
-    /// Puts a job that could not be recorded back into the form without losing what was
-    /// typed or attached since Generate: its prompt goes first, the newer text after it, and
-    /// its images join the newer ones (up to the limit; a refused one is said).
+    /// Puts a job that could not be recorded back into the form (see `Form::restore_unsent`).
     pub(super) fn restore_unsent(&mut self, job: JobRecord) {
-        if self.draft.follow_up_of.is_none() {
-            self.draft.follow_up_of = job.follow_up_of.clone();
-        }
-        let typed = std::mem::take(&mut self.draft.prompt);
-        self.draft.prompt = if typed.trim().is_empty() {
-            job.prompt
-        } else {
-            format!("{}\n\n{typed}", job.prompt)
-        };
-        if self.draft.images.is_empty() {
-            self.draft.mode = job.mode;
-            self.draft.format = job.format;
-        }
-        let newer = std::mem::replace(&mut self.draft.images, job.images);
-        for image in newer {
-            if self.draft.images.iter().any(|i| i.sha256 == image.sha256) {
-                continue;
-            }
-            if self.draft.images.len() >= crate::api::MAX_IMAGES {
-                self.attachment_messages.push(Message::error(
-                    format!(
-                        "{} was taken out of the form to make room for the unsent job's images.",
-                        image.path.file_name().unwrap_or_default().to_string_lossy()
-                    ),
-                    "Add it again if you still want it.",
-                ));
-                continue;
-            }
-            self.draft.images.push(image);
-        }
-        self.draft_changed();
+        self.form.restore_unsent(job);
     }
 
     pub(super) fn rerun(

@@ -74,20 +74,20 @@ impl MakistryApp {
 
     fn form_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let blocked = (!self.draft_loaded).then_some("Restoring your draft…");
+            let blocked = (!self.form.loaded).then_some("Restoring your draft…");
             let view = PromptView {
                 thumbnails: &self.thumbnails,
-                checking: self.checking_images,
-                attachment_messages: &self.attachment_messages,
+                checking: self.form.checking_images,
+                attachment_messages: &self.form.messages,
                 blocked,
-                follow_up_of: self.draft.follow_up_of.as_deref().map(|id| {
+                follow_up_of: self.form.draft.follow_up_of.as_deref().map(|id| {
                     self.jobs
                         .iter()
                         .find(|j| j.id == id)
                         .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
                 }),
             };
-            let out = ui::prompt::prompt_ui(ui, &mut self.draft, &view);
+            let out = ui::prompt::prompt_ui(ui, &mut self.form.draft, &view);
             if out.changed {
                 self.draft_changed();
             }

@@ -7,6 +7,7 @@
 
 mod about;
 mod events;
+mod form;
 mod history_watch;
 mod intents;
 mod layout;
@@ -22,7 +23,6 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::draft::Draft;
 use crate::emulator::Timing;
 use crate::jobs::{JobEvent, JobRecord, Phase};
 use crate::ui::jobs::LiveJob;
@@ -120,12 +120,9 @@ pub struct MakistryApp {
     /// The key form is open over the main screen (Replace / use a real key).
     key_form_open: bool,
     connection: Option<Connection>,
-    draft: Draft,
-    draft_loaded: bool,
-    draft_changed_at: Option<Instant>,
+    /// The prompt form: draft, images being checked, refusals.
+    form: form::Form,
     thumbnails: HashMap<String, egui::TextureHandle>,
-    checking_images: usize,
-    attachment_messages: MessageList,
     jobs: Vec<JobRecord>,
     live: HashMap<String, LiveJob>,
     running: HashSet<String>,
@@ -171,12 +168,8 @@ impl MakistryApp {
             key_form: KeyForm::default(),
             key_form_open: false,
             connection: None,
-            draft: Draft::default(),
-            draft_loaded: false,
-            draft_changed_at: None,
+            form: form::Form::default(),
             thumbnails: HashMap::new(),
-            checking_images: 0,
-            attachment_messages: MessageList::default(),
             jobs: Vec::new(),
             live: HashMap::new(),
             running: HashSet::new(),
@@ -242,7 +235,7 @@ impl MakistryApp {
     // ----- events -----
 
     fn drain_events(&mut self, ctx: &egui::Context) {
-        let shown = (self.messages.pushed(), self.attachment_messages.pushed());
+        let shown = (self.messages.pushed(), self.form.messages.pushed());
         while let Ok(event) = self.events.try_recv() {
             self.apply_event(ctx, event);
         }
@@ -258,24 +251,24 @@ impl MakistryApp {
     }
 
     fn draft_changed(&mut self) {
-        self.draft_changed_at = Some(Instant::now());
+        self.form.changed();
     }
 
     /// Writes the draft once it has been still for a moment.
     fn save_draft_when_due(&mut self, ctx: &egui::Context) {
-        let Some(changed) = self.draft_changed_at else {
+        let Some(changed) = self.form.changed_at else {
             return;
         };
-        if !self.draft_loaded {
+        if !self.form.loaded {
             return;
         }
         let due = changed + DRAFT_SAVE_DELAY;
         let now = Instant::now();
         if now >= due {
-            self.draft_changed_at = None;
+            self.form.changed_at = None;
             self.spawn(tasks::save_draft(
                 self.config.data_dir.clone(),
-                self.draft.clone(),
+                self.form.draft.clone(),
                 self.report.clone(),
             ));
         } else {
