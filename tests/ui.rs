@@ -182,6 +182,13 @@ pub(crate) fn type_into(harness: &mut Harness<'_, MakistryApp>, label: &str, tex
     harness.step();
 }
 
+/// Types `prompt` into the form and submits it with Ctrl+Enter.
+pub(crate) fn submit(harness: &mut Harness<'_, MakistryApp>, prompt: &str) {
+    type_into(harness, "Prompt", prompt);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.step();
+}
+
 pub(crate) fn click(harness: &mut Harness<'_, MakistryApp>, label: &str) {
     harness
         .get_by_role_and_label(accesskit::Role::Button, label)
@@ -330,13 +337,10 @@ fn a_failing_job_says_why_and_retry_makes_a_new_job() {
 
     // Fails twice: the app submits it again once by itself (the contract's rule for this
     // code), then leaves Retry to the user.
-    type_into(
+    submit(
         &mut harness,
-        "Prompt",
         "A 40x20x10 mm block [fail:code_generation_failed*2]",
     );
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
-    harness.step();
     wait_for_text(&mut harness, "Submitted again once by the app");
     step_until(&mut harness, "Retry", |h| {
         h.query_all_by_role_and_label(accesskit::Role::Button, "Retry")
@@ -359,13 +363,10 @@ fn an_error_that_needs_a_new_prompt_offers_edit_not_retry() {
     let mut harness = machine.open();
     sign_in(&machine, &mut harness);
 
-    type_into(
+    submit(
         &mut harness,
-        "Prompt",
         "A 40x20x10 mm block [fail:geometry_validation_failed*1]",
     );
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
-    harness.step();
     wait_for_text(&mut harness, "The design failed its geometry checks");
     for _ in 0..5 {
         harness.step();

@@ -16,9 +16,7 @@ fn open_at(machine: &Machine, width: f32, height: f32) -> Harness<'static, Makis
 }
 
 fn run_job(harness: &mut Harness<'_, MakistryApp>, prompt: &str) {
-    crate::ui::type_into(harness, "Prompt", prompt);
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
-    harness.step();
+    crate::ui::submit(harness, prompt);
     wait_for_text(harness, "Design summary");
     // The part's view arrives after the summary and moves what is below it: wait, as a user
     // would, before clicking there.

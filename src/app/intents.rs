@@ -212,6 +212,14 @@ impl MakistryApp {
         }
     }
 
+    /// The model read from `file`, once it is loaded.
+    fn loaded_model(&self, file: &std::path::Path) -> Option<Arc<crate::model::Model>> {
+        match self.models.get(file) {
+            Some(ModelState::Loaded { model, .. }) => Some(model.clone()),
+            _ => None,
+        }
+    }
+
     /// The 3D view's requests: a screenshot, a surface point under a click.
     fn apply_view_intent(&mut self, intent: Intent) {
         match intent {
@@ -222,9 +230,9 @@ impl MakistryApp {
                 look,
                 size,
             } => {
-                if let Some(ModelState::Loaded { model, .. }) = self.models.get(&file) {
+                if let Some(model) = self.loaded_model(&file) {
                     self.spawn(tasks::screenshot(
-                        model.clone(),
+                        model,
                         name,
                         camera,
                         look,
@@ -240,9 +248,9 @@ impl MakistryApp {
                 direction,
                 hidden,
             } => {
-                if let Some(ModelState::Loaded { model, .. }) = self.models.get(&file) {
+                if let Some(model) = self.loaded_model(&file) {
                     self.spawn(tasks::pick_surface_point(
-                        model.clone(),
+                        model,
                         file,
                         origin,
                         direction,
