@@ -22,7 +22,7 @@ impl MakistryApp {
     /// What a user pastes into a bug report: versions, system, GL, paths, recent errors. The
     /// key appears only as `…last4`.
     pub(super) fn diagnostics(&self) -> String {
-        let connection = match &self.connection {
+        let connection = match self.connection() {
             Some(c) if c.demo.is_some() => format!("offline demo at {}", c.base_url),
             Some(c) => format!("{} with key {}", c.base_url, c.key_preview),
             None => "not connected".into(),
@@ -40,8 +40,8 @@ impl MakistryApp {
                 || "(standard error only)".into(),
                 |d| d.display().to_string()
             ),
-            self.jobs.len(),
-            self.running.len(),
+            self.jobs.records().len(),
+            self.jobs.running_count(),
         );
         out.push_str("Recent errors:\n");
         if self.recent_errors.is_empty() {

@@ -3,13 +3,11 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::tasks::{self, ConnectTo, Event};
-use super::{MakistryApp, Screen, Selection};
+use super::{MakistryApp, Screen, Selection, job_list};
 use crate::jobs::{JobEvent, JobRecord, Phase};
 use crate::ui::result::ModelState;
-use crate::ui::welcome::KeyForm;
 use crate::ui::{self, Message};
 
 impl MakistryApp {
@@ -21,7 +19,7 @@ impl MakistryApp {
                 problems,
             } => self.draft_loaded(ctx, draft, thumbnails, problems),
             Event::KeyFound(Ok(Some((key, source)))) => {
-                self.screen = Screen::Connecting;
+                self.screen.start_connecting();
                 self.spawn(tasks::connect(
                     ConnectTo::Key {
                         key,
@@ -31,18 +29,19 @@ impl MakistryApp {
                     self.connect_context(),
                 ));
             }
-            Event::KeyFound(Ok(None)) => self.screen = Screen::Welcome,
+            Event::KeyFound(Ok(None)) => self.screen = Screen::welcome(None),
             Event::KeyFound(Err(e)) => {
-                self.screen = Screen::Welcome;
-                self.key_form.problem = Some(Message::error(
+                self.screen = Screen::welcome(Some(Message::error(
                     format!("The system keychain could not be read: {e}."),
                     e.action(),
-                ));
+                )));
             }
             Event::KeyRefused(message) => self.connecting_failed(message),
             Event::KeyUnchecked(message) => {
                 self.connecting_failed(message);
-                self.key_form.offer_unchecked = true;
+                if let Some(form) = self.screen.key_form_mut() {
+                    form.offer_unchecked = true;
+                }
             }
             Event::KeyRemoved(result) => match result {
                 Ok(()) => self.forget_connection(),
@@ -86,16 +85,13 @@ impl MakistryApp {
                 self.models.insert(path, state);
             }
             Event::RecordFailed { job, message } => {
-                self.running.remove(&job.id);
+                self.jobs.driver_stopped(&job.id);
                 self.restore_unsent(*job);
                 self.messages.push(message);
             }
             Event::Orphans(ids) => self.resume_orphans(&ids),
             Event::TaskPanicked(what) => self.recover_from_panic(&what),
-            Event::WorkerStopped(id) => {
-                self.running.remove(&id);
-                self.live.remove(&id);
-            }
+            Event::WorkerStopped(id) => self.jobs.driver_stopped(&id),
             Event::Notice(message) => self.messages.push(message),
         }
     }
@@ -118,7 +114,7 @@ impl MakistryApp {
     fn connected(&mut self, connected: tasks::Connected) {
         let tasks::Connected {
             connection,
-            mut jobs,
+            jobs,
             notice,
         } = connected;
         if let Some(notice) = notice {
@@ -130,18 +126,15 @@ impl MakistryApp {
         if let Some(note) = &connection.note {
             self.messages.push(note.clone());
         }
-        jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
-        self.jobs = jobs;
-        self.key_form = KeyForm::default();
-        self.key_form_open = false;
-        self.screen = Screen::Main;
+        self.jobs.show_history(jobs);
+        self.screen.connected(connection);
         self.selection = self.selection.take().or_else(|| {
             self.jobs
+                .records()
                 .iter()
                 .find(|j| j.phase == Phase::Done)
                 .map(|j| Selection::Job(j.id.clone()))
         });
-        self.connection = Some(connection);
         self.load_job_thumbnails();
         self.resume_jobs();
         self.load_selected_model();
@@ -167,11 +160,10 @@ impl MakistryApp {
 
     /// The key was removed: back to the welcome screen, with nothing of that history shown
     /// (its jobs, their live state and their models). Workers still running finish their
-    /// step and stop; `running` keeps them until they say so, so none is started twice.
+    /// step and stop; the job list counts them until they say so, so none is started twice.
     fn forget_connection(&mut self) {
-        self.connection = None;
-        self.jobs.clear();
-        self.live.clear();
+        self.screen.disconnect();
+        self.jobs.forget_history();
         for state in self.models.values() {
             if let ModelState::Loading(progress) = state {
                 progress.cancel();
@@ -179,70 +171,38 @@ impl MakistryApp {
         }
         self.models.clear();
         self.selection = None;
-        self.screen = Screen::Welcome;
-        self.key_form = KeyForm::default();
     }
 
-    /// A key was refused or a connection (key or demo) failed: say so where the user looks.
-    /// With a connection still in use, the main screen stays (the old connection keeps
-    /// working); the reason goes into the key form if it is open, else into the messages.
+    /// A key was refused or a connection (key or demo) failed: say so where the user looks
+    /// (the key form where it is shown, else the messages). A connection in use keeps working.
     pub(super) fn connecting_failed(&mut self, message: Message) {
-        self.key_form.busy = false;
-        if self.connection.is_none() {
-            self.screen = Screen::Welcome;
-            self.key_form.problem = Some(message);
-        } else {
-            self.screen = Screen::Main;
-            if self.key_form_open {
-                self.key_form.problem = Some(message);
-            } else {
-                self.messages.push(message);
-            }
+        if let Some(message) = self.screen.connecting_failed(message) {
+            self.messages.push(message);
         }
     }
 
     pub(super) fn apply_job_event(&mut self, event: JobEvent) {
         match event {
             JobEvent::Updated(job) => {
-                let job = *job;
-                let live = self.live.entry(job.id.clone()).or_default();
-                live.waiting = None;
-                if job.phase != Phase::Downloading {
-                    live.download = None;
-                }
-                let was = self.jobs.iter().position(|j| j.id == job.id);
-                let settled_now =
-                    job.phase.is_settled() && was.is_some_and(|i| !self.jobs[i].phase.is_settled());
-                if settled_now {
-                    self.job_settled(&job);
-                }
-                let ours = self.connection.as_ref().is_some_and(|c| {
-                    job.api_base
-                        .as_deref()
-                        .is_none_or(|base| base == c.base_url)
-                });
-                match was {
-                    Some(index) => self.jobs[index] = job,
-                    // A job of an earlier connection (e.g. the demo before a key was pasted)
-                    // still reporting: it belongs to the other history.
-                    None if !ours => {}
-                    None => self.jobs.insert(0, job),
+                let ours = self
+                    .connection()
+                    .is_some_and(|c| job_list::on_api(&job, &c.base_url));
+                if let Some(settled) = self.jobs.update(*job, ours).cloned() {
+                    self.job_settled(&settled);
                 }
             }
             JobEvent::Waiting { job_id, waiting } => {
                 let rate_limited =
                     matches!(waiting.error, crate::api::ApiError::QuotaExceeded { .. });
                 let reason = waiting.error.sentence().trim_end_matches('.').to_string();
-                self.live.entry(job_id).or_default().waiting =
-                    Some((Instant::now() + waiting.delay, reason, rate_limited));
+                self.jobs
+                    .waiting(job_id, waiting.delay, reason, rate_limited);
             }
             JobEvent::Progress {
                 job_id,
                 received,
                 total,
-            } => {
-                self.live.entry(job_id).or_default().download = Some((received, total));
-            }
+            } => self.jobs.progress(job_id, received, total),
             JobEvent::StoreFailed { message } => self.messages.push(Message::error(
                 format!("The job history could not be written: {message}."),
                 "Jobs go on, but would not survive a restart: check the disk has space.",
@@ -282,6 +242,7 @@ impl MakistryApp {
         let mut wanted = HashSet::new();
         let images: Vec<_> = self
             .jobs
+            .records()
             .iter()
             .take(200)
             .flat_map(|j| j.images.iter())
@@ -295,24 +256,12 @@ impl MakistryApp {
 
     /// Picks up jobs that were under way when the app last stopped (on the same API).
     pub(super) fn resume_jobs(&mut self) {
-        let Some(connection) = &self.connection else {
+        let Some(connection) = self.connection() else {
             return;
         };
-        let base = connection.base_url.clone();
         let tracker = connection.tracker.clone();
-        let to_resume: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|j| {
-                // Unsent submissions too: they go out with their recorded Idempotency-Key.
-                !j.phase.is_settled()
-                    && j.api_base.as_deref().is_none_or(|b| b == base)
-                    && !self.running.contains(&j.id)
-            })
-            .map(|j| j.id.clone())
-            .collect();
-        for id in to_resume {
-            self.running.insert(id.clone());
+        let base_url = connection.base_url.clone();
+        for id in self.jobs.claim_unfinished(&base_url) {
             self.spawn(tasks::run(tracker.clone(), id, self.report.clone()));
         }
     }
@@ -327,29 +276,18 @@ impl MakistryApp {
         ));
         self.form.loaded = true;
         self.form.checking_images = 0;
-        if matches!(self.screen, Screen::Starting)
-            || (matches!(self.screen, Screen::Connecting) && self.connection.is_none())
-        {
-            self.screen = Screen::Welcome;
-        }
+        self.screen.task_panicked();
     }
 
     /// Drives jobs whose process died (another window, a killed CLI), if they are ours.
     pub(super) fn resume_orphans(&mut self, ids: &[String]) {
-        let Some(connection) = &self.connection else {
+        let Some(connection) = self.connection() else {
             return;
         };
         let tracker = connection.tracker.clone();
-        for id in ids {
-            let ours = self.jobs.iter().any(|j| {
-                j.id == *id
-                    && j.api_base
-                        .as_deref()
-                        .is_none_or(|b| b == connection.base_url)
-            });
-            if ours && self.running.insert(id.clone()) {
-                self.spawn(tasks::run(tracker.clone(), id.clone(), self.report.clone()));
-            }
+        let base_url = connection.base_url.clone();
+        for id in self.jobs.claim_orphans(ids, &base_url) {
+            self.spawn(tasks::run(tracker.clone(), id, self.report.clone()));
         }
     }
 }

@@ -12,7 +12,6 @@ use crate::api::MAX_IMAGES;
 use crate::jobs::{JobRecord, Phase};
 use crate::keychain::parse_api_key;
 use crate::ui::result::ModelState;
-use crate::ui::welcome::KeyForm;
 use crate::ui::{self, Intent, Message};
 
 impl MakistryApp {
@@ -20,8 +19,7 @@ impl MakistryApp {
         let file = match &self.selection {
             Some(Selection::Job(id)) => self
                 .jobs
-                .iter()
-                .find(|j| j.id == *id)
+                .get(id)
                 .and_then(ui::result::job_file)
                 .map(|file| (file, true)),
             Some(Selection::File(path)) => Some((path.clone(), false)),
@@ -101,11 +99,8 @@ impl MakistryApp {
         match intent {
             Intent::SaveKey(input) => self.save_key(&input, tasks::KeyCheck::Required),
             Intent::SaveKeyUnchecked(input) => self.save_key(&input, tasks::KeyCheck::Skipped),
-            Intent::ShowKeyForm => {
-                self.key_form = KeyForm::default();
-                self.key_form_open = true;
-            }
-            Intent::CancelKeyForm => self.key_form_open = false,
+            Intent::ShowKeyForm => self.screen.open_key_form(),
+            Intent::CancelKeyForm => self.screen.close_key_form(),
             Intent::RemoveKey => {
                 self.spawn(tasks::remove_key(
                     self.config.keychain.clone(),
@@ -113,7 +108,7 @@ impl MakistryApp {
                 ));
             }
             Intent::StartDemo => {
-                self.key_form_open = false;
+                self.screen.close_key_form();
                 self.start_demo();
             }
             Intent::PickImages => self.spawn(tasks::pick_images(self.report.clone())),
@@ -175,8 +170,8 @@ impl MakistryApp {
     fn retry(&mut self, id: String) {
         let unsent = self
             .jobs
-            .iter()
-            .any(|j| j.id == id && j.phase == Phase::Submitting);
+            .get(&id)
+            .is_some_and(|j| j.phase == Phase::Submitting);
         if unsent {
             // Not known to have reached the server: send it again with the same
             // Idempotency-Key, so a submission that did arrive is not made twice.
@@ -188,7 +183,7 @@ impl MakistryApp {
 
     /// Edit and re-run: the job's prompt, choices and images back into the form.
     fn edit_and_rerun(&mut self, id: &str) {
-        if let Some(job) = self.jobs.iter().find(|j| j.id == *id) {
+        if let Some(job) = self.jobs.get(id) {
             self.form.draft.prompt = job.prompt.clone();
             self.form.draft.mode = job.mode;
             self.form.draft.format = job.format;
@@ -203,7 +198,7 @@ impl MakistryApp {
 
     /// A follow-up idea into the form, after its job's prompt.
     fn follow_up(&mut self, job_id: String, suggestion: &str) {
-        if let Some(job) = self.jobs.iter().find(|j| j.id == job_id) {
+        if let Some(job) = self.jobs.get(&job_id) {
             self.form.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
             self.form.draft.follow_up_of = Some(job_id);
             self.form.draft.mode = job.mode;
@@ -266,9 +261,11 @@ impl MakistryApp {
     pub(super) fn save_key(&mut self, input: &str, check: tasks::KeyCheck) {
         match parse_api_key(input) {
             Ok(key) => {
-                self.key_form.busy = true;
-                self.key_form.problem = None;
-                self.key_form.offer_unchecked = false;
+                if let Some(form) = self.screen.key_form_mut() {
+                    form.busy = true;
+                    form.problem = None;
+                    form.offer_unchecked = false;
+                }
                 self.spawn(tasks::save_key(
                     key,
                     check,
@@ -277,18 +274,22 @@ impl MakistryApp {
                 ));
             }
             Err(e) => {
-                self.key_form.problem = Some(Message::error(
-                    format!("That is not a Makistry API key: {e}."),
-                    e.action(),
-                ));
+                if let Some(form) = self.screen.key_form_mut() {
+                    form.problem = Some(Message::error(
+                        format!("That is not a Makistry API key: {e}."),
+                        e.action(),
+                    ));
+                }
             }
         }
     }
 
     pub(super) fn generate(&mut self) {
-        let Some(connection) = &self.connection else {
+        let Some(connection) = self.connection() else {
             return;
         };
+        let tracker = connection.tracker.clone();
+        let base_url = connection.base_url.clone();
         if ui::prompt::draft_problem(&self.form.draft).is_some() {
             return;
         }
@@ -299,10 +300,9 @@ impl MakistryApp {
             self.form.draft.format,
             Utc::now(),
         );
-        job.api_base = Some(connection.base_url.clone());
+        job.api_base = Some(base_url);
         job.follow_up_of = self.form.draft.follow_up_of.take();
-        let tracker = connection.tracker.clone();
-        self.running.insert(job.id.clone());
+        self.jobs.start_driving(&job.id);
         self.selection = Some(Selection::Job(job.id.clone()));
         // The job now holds the prompt and images ("Edit and re-run" brings them back);
         // the form starts fresh, keeping the choices.
@@ -323,17 +323,15 @@ impl MakistryApp {
         id: String,
         change: impl FnOnce(&mut crate::jobs::JobRecord) + Send + 'static,
     ) {
-        let Some(connection) = &self.connection else {
+        let Some(tracker) = self.connection().map(|c| c.tracker.clone()) else {
             return;
         };
-        if self.running.contains(&id) {
+        if !self.jobs.start_rerun(&id) {
             return;
         }
-        self.running.insert(id.clone());
-        self.live.remove(&id);
         self.selection = Some(Selection::Job(id.clone()));
         self.spawn(tasks::change_and_run(
-            connection.tracker.clone(),
+            tracker,
             id,
             change,
             self.report.clone(),

@@ -82,8 +82,7 @@ impl MakistryApp {
                 blocked,
                 follow_up_of: self.form.draft.follow_up_of.as_deref().map(|id| {
                     self.jobs
-                        .iter()
-                        .find(|j| j.id == id)
+                        .get(id)
                         .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
                 }),
             };
@@ -96,9 +95,9 @@ impl MakistryApp {
     }
 
     fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
-        let running = |id: &str| self.running.contains(id);
+        let running = |id: &str| self.jobs.is_running(id);
         let view = JobsView {
-            live: &self.live,
+            live: self.jobs.live(),
             selected: match &self.selection {
                 Some(Selection::Job(id)) => Some(id.as_str()),
                 _ => None,
@@ -108,7 +107,7 @@ impl MakistryApp {
             running: &running,
             thumbnails: &self.thumbnails,
         };
-        intents.extend(ui::jobs::jobs_ui(ui, &self.jobs, &view));
+        intents.extend(ui::jobs::jobs_ui(ui, self.jobs.records(), &view));
     }
 
     fn centre_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
@@ -117,15 +116,15 @@ impl MakistryApp {
         let visible_height = ui.available_height();
         egui::ScrollArea::vertical().show(ui, |ui| {
             let (shown, file) = match &self.selection {
-                Some(Selection::Job(id)) => match self.jobs.iter().find(|j| j.id == *id) {
+                Some(Selection::Job(id)) => match self.jobs.get(id) {
                     Some(job) => (
                         Shown::Job {
                             job,
-                            live: self.live.get(id),
+                            live: self.jobs.live().get(id),
                             parent: job
                                 .follow_up_of
                                 .as_deref()
-                                .and_then(|parent| self.jobs.iter().find(|j| j.id == parent)),
+                                .and_then(|parent| self.jobs.get(parent)),
                         },
                         ui::result::job_file(job),
                     ),
@@ -158,7 +157,7 @@ impl MakistryApp {
                 intents.push(Intent::PickModelFile);
             }
             ui.separator();
-            let running = self.running.len();
+            let running = self.jobs.running_count();
             let jobs_label = if running > 0 {
                 format!("Jobs ({running} running)")
             } else {
@@ -191,7 +190,7 @@ impl MakistryApp {
     fn connection_ui(&self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         ui.strong("Makistry Desktop");
         ui.separator();
-        match &self.connection {
+        match self.connection() {
             Some(c) if c.demo.is_some() => {
                 if ui.button("Use an API key…").clicked() {
                     intents.push(Intent::ShowKeyForm);

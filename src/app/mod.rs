@@ -10,11 +10,13 @@ mod events;
 mod form;
 mod history_watch;
 mod intents;
+mod job_list;
 mod layout;
+mod screen;
 mod spawn;
 pub mod tasks;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -24,13 +26,13 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::emulator::Timing;
-use crate::jobs::{JobEvent, JobRecord, Phase};
-use crate::ui::jobs::LiveJob;
+use crate::jobs::JobEvent;
 use crate::ui::messages::MessageList;
 use crate::ui::result::ModelState;
-use crate::ui::welcome::KeyForm;
 use crate::ui::{self};
 use crate::viewer::ViewerState;
+use job_list::JobList;
+use screen::Screen;
 use tasks::{ConnectTo, Connection, Event, Reporter, TrackerSettings};
 
 /// How the draft waits after the last change before it is written.
@@ -88,19 +90,6 @@ impl AppConfig {
     }
 }
 
-/// Which screen is up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Screen {
-    /// Looking for a key (a fraction of a second).
-    Starting,
-    /// No key: paste one or try the demo.
-    Welcome,
-    /// Connecting (checking a key, starting the demo).
-    Connecting,
-    /// The form, jobs and results.
-    Main,
-}
-
 /// What the central area shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Selection {
@@ -115,17 +104,13 @@ pub struct MakistryApp {
     events: Receiver<Event>,
     job_events: UnboundedReceiver<JobEvent>,
     settings: TrackerSettings,
+    /// The screen, with the connection and the key form where they exist.
     screen: Screen,
-    key_form: KeyForm,
-    /// The key form is open over the main screen (Replace / use a real key).
-    key_form_open: bool,
-    connection: Option<Connection>,
     /// The prompt form: draft, images being checked, refusals.
     form: form::Form,
     thumbnails: HashMap<String, egui::TextureHandle>,
-    jobs: Vec<JobRecord>,
-    live: HashMap<String, LiveJob>,
-    running: HashSet<String>,
+    /// The shown history, its live state and the running workers.
+    jobs: JobList,
     selection: Option<Selection>,
     models: HashMap<PathBuf, ModelState>,
     messages: MessageList,
@@ -165,14 +150,9 @@ impl MakistryApp {
             job_events,
             settings,
             screen: Screen::Starting,
-            key_form: KeyForm::default(),
-            key_form_open: false,
-            connection: None,
             form: form::Form::default(),
             thumbnails: HashMap::new(),
-            jobs: Vec::new(),
-            live: HashMap::new(),
-            running: HashSet::new(),
+            jobs: JobList::default(),
             selection: None,
             models: HashMap::new(),
             messages: MessageList::default(),
@@ -215,14 +195,16 @@ impl MakistryApp {
     }
 
     fn start_demo(&mut self) {
-        // With a connection in use, the main screen stays until the demo is up.
-        if self.connection.is_none() {
-            self.screen = Screen::Connecting;
-        }
+        self.screen.start_connecting();
         self.spawn(tasks::connect(ConnectTo::Demo, self.connect_context()));
     }
 
     /// What a connecting task needs from the window.
+    /// The connection in use, if any.
+    fn connection(&self) -> Option<&Connection> {
+        self.screen.connection()
+    }
+
     fn connect_context(&self) -> tasks::ConnectContext {
         tasks::ConnectContext {
             base_url: self.config.base_url.clone(),
@@ -297,13 +279,7 @@ impl MakistryApp {
     /// the window is in the background. Each frame costs ~30 ms of CPU with software GL
     /// (llvmpipe under Xvfb): ticking every second measured 3.4 % of a core.
     fn schedule_clock_repaint(&self, ctx: &egui::Context) {
-        let ticking = self.jobs.iter().any(|j| {
-            matches!(
-                j.phase,
-                Phase::Queued | Phase::Processing | Phase::Retrying { .. }
-            )
-        }) || self.live.values().any(|l| l.waiting.is_some());
-        if ticking {
+        if self.jobs.shows_a_clock() {
             let every = if self.focused { 2 } else { 5 };
             ctx.request_repaint_after(Duration::from_secs(every));
         }
@@ -320,7 +296,7 @@ impl eframe::App for MakistryApp {
         self.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
         tracing::trace!(focused = self.focused, "frame");
         self.drain_events(ctx);
-        if self.screen == Screen::Main {
+        if matches!(self.screen, Screen::Main { .. }) {
             self.handle_dropped_files(ctx);
         }
         self.save_draft_when_due(ctx);
@@ -328,14 +304,14 @@ impl eframe::App for MakistryApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let intents = match self.screen {
+        let intents = match &mut self.screen {
             Screen::Starting => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.weak("Starting…");
                 });
                 Vec::new()
             }
-            Screen::Connecting if self.connection.is_none() => {
+            Screen::Connecting => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.vertical_centered(|ui| {
                         ui.add_space(40.0);
@@ -344,25 +320,12 @@ impl eframe::App for MakistryApp {
                 });
                 Vec::new()
             }
-            Screen::Welcome | Screen::Connecting => {
-                let mut intents = Vec::new();
-                egui::CentralPanel::default().show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| {
-                        intents = ui::welcome::welcome_ui(ui, &mut self.key_form, false);
-                    });
-                });
-                intents
-            }
-            Screen::Main if self.key_form_open => {
-                let mut intents = Vec::new();
-                egui::CentralPanel::default().show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| {
-                        intents = ui::welcome::welcome_ui(ui, &mut self.key_form, true);
-                    });
-                });
-                intents
-            }
-            Screen::Main => {
+            Screen::Welcome(form) => key_form_ui(ui, form, false),
+            Screen::Main {
+                key_form: Some(form),
+                ..
+            } => key_form_ui(ui, form, true),
+            Screen::Main { key_form: None, .. } => {
                 let intents = self.main_ui(ui);
                 self.drop_overlay_ui(ui);
                 if self.about_open {
@@ -381,4 +344,19 @@ impl eframe::App for MakistryApp {
             tracing::info!("first frame drawn {ms:.0} ms after start");
         }
     }
+}
+
+/// The key form as a whole screen; `can_cancel` over the main screen.
+fn key_form_ui(
+    ui: &mut egui::Ui,
+    form: &mut crate::ui::welcome::KeyForm,
+    can_cancel: bool,
+) -> Vec<ui::Intent> {
+    let mut intents = Vec::new();
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            intents = ui::welcome::welcome_ui(ui, form, can_cancel);
+        });
+    });
+    intents
 }

@@ -1,0 +1,262 @@
+//! The jobs the window shows, with what it knows of them beyond their records: which ones a
+//! worker drives now, and each one's live state (a wait, a download's progress). Its methods
+//! keep the rules between the three, so no caller has to:
+//! - a job is driven by at most one worker at a time (a second Retry, a resumed orphan or a
+//!   reconnect never starts another);
+//! - forgetting a history forgets its records and live state, but not which workers still
+//!   run: they finish their step and say so, and until then none is started twice;
+//! - a job another connection drives (the demo's, after a key was pasted) never joins this
+//!   history.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use crate::jobs::{JobRecord, Phase};
+use crate::ui::jobs::LiveJob;
+
+/// The shown history, newest first, with live state and the running workers.
+#[derive(Default)]
+pub(super) struct JobList {
+    records: Vec<JobRecord>,
+    live: HashMap<String, LiveJob>,
+    running: HashSet<String>,
+}
+
+impl JobList {
+    /// The records, newest first.
+    pub(super) fn records(&self) -> &[JobRecord] {
+        &self.records
+    }
+
+    pub(super) fn get(&self, id: &str) -> Option<&JobRecord> {
+        self.records.iter().find(|j| j.id == id)
+    }
+
+    /// Live state by job id (waits, download progress).
+    pub(super) fn live(&self) -> &HashMap<String, LiveJob> {
+        &self.live
+    }
+
+    pub(super) fn is_running(&self, id: &str) -> bool {
+        self.running.contains(id)
+    }
+
+    pub(super) fn running_count(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Shows a connection's history (any order in, newest first out).
+    pub(super) fn show_history(&mut self, mut jobs: Vec<JobRecord>) {
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
+        self.records = jobs;
+    }
+
+    /// The history is no longer shown (the key was removed). Workers still running stay
+    /// counted until they stop.
+    pub(super) fn forget_history(&mut self) {
+        self.records.clear();
+        self.live.clear();
+    }
+
+    /// Claims the job for a new worker: false if one drives it already (then spawn none).
+    pub(super) fn start_driving(&mut self, id: &str) -> bool {
+        self.running.insert(id.to_string())
+    }
+
+    /// Claims the job for a re-run (Retry, Edit and re-run's resend): its last run's live
+    /// state goes with it.
+    pub(super) fn start_rerun(&mut self, id: &str) -> bool {
+        let claimed = self.start_driving(id);
+        if claimed {
+            self.live.remove(id);
+        }
+        claimed
+    }
+
+    /// The job's worker stopped (done, or handed over): another may drive it again.
+    pub(super) fn driver_stopped(&mut self, id: &str) {
+        self.running.remove(id);
+        self.live.remove(id);
+    }
+
+    /// Unfinished jobs of the API at `base_url` that no worker drives, claimed for new
+    /// workers. Unsent submissions are among them: they go out with their recorded
+    /// Idempotency-Key.
+    pub(super) fn claim_unfinished(&mut self, base_url: &str) -> Vec<String> {
+        let ids: Vec<String> = self
+            .records
+            .iter()
+            .filter(|j| !j.phase.is_settled() && on_api(j, base_url))
+            .map(|j| j.id.clone())
+            .collect();
+        ids.into_iter()
+            .filter(|id| self.start_driving(id))
+            .collect()
+    }
+
+    /// Of `ids` (jobs whose process died), those of this history on `base_url` that no worker
+    /// drives, claimed for new workers.
+    pub(super) fn claim_orphans(&mut self, ids: &[String], base_url: &str) -> Vec<String> {
+        let ours: Vec<String> = ids
+            .iter()
+            .filter(|id| self.get(id).is_some_and(|j| on_api(j, base_url)))
+            .cloned()
+            .collect();
+        ours.into_iter()
+            .filter(|id| self.start_driving(id))
+            .collect()
+    }
+
+    /// A worker's new record. A job not shown yet joins the history (newest first) when it
+    /// is `ours` (on the shown connection's API). Returns the record when the job has just
+    /// settled (done, failed, expired, still running past its time).
+    pub(super) fn update(&mut self, job: JobRecord, ours: bool) -> Option<&JobRecord> {
+        let live = self.live.entry(job.id.clone()).or_default();
+        live.waiting = None;
+        if job.phase != Phase::Downloading {
+            live.download = None;
+        }
+        match self.records.iter().position(|j| j.id == job.id) {
+            Some(index) => {
+                let settled_now = job.phase.is_settled() && !self.records[index].phase.is_settled();
+                self.records[index] = job;
+                settled_now.then(|| &self.records[index])
+            }
+            None if ours => {
+                self.records.insert(0, job);
+                None
+            }
+            // A job of an earlier connection (e.g. the demo before a key was pasted) still
+            // reporting: it belongs to the other history.
+            None => {
+                self.live.remove(&job.id);
+                None
+            }
+        }
+    }
+
+    /// A request of the job waits `delay` (a rate limit or a retry), for `reason`.
+    pub(super) fn waiting(&mut self, id: String, delay: Duration, reason: String, rate: bool) {
+        self.live.entry(id).or_default().waiting = Some((Instant::now() + delay, reason, rate));
+    }
+
+    /// The job's download has `received` bytes of `total`.
+    pub(super) fn progress(&mut self, id: String, received: u64, total: Option<u64>) {
+        self.live.entry(id).or_default().download = Some((received, total));
+    }
+
+    /// Something on screen counts time: a job queued, processing or waiting.
+    pub(super) fn shows_a_clock(&self) -> bool {
+        self.records.iter().any(|j| {
+            matches!(
+                j.phase,
+                Phase::Queued | Phase::Processing | Phase::Retrying { .. }
+            )
+        }) || self.live.values().any(|l| l.waiting.is_some())
+    }
+}
+
+/// The job belongs to the API at `base_url` (records from before the API was recorded do).
+pub(super) fn on_api(job: &JobRecord, base_url: &str) -> bool {
+    job.api_base.as_deref().is_none_or(|b| b == base_url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{DesignMode, OutputFormat};
+    use chrono::{TimeZone, Utc};
+
+    const API: &str = "https://api.makistry.example";
+
+    fn job(prompt: &str, minute: u32, phase: Phase) -> JobRecord {
+        let created = Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap();
+        let mut job = JobRecord::new(
+            prompt.into(),
+            Vec::new(),
+            DesignMode::Standard,
+            OutputFormat::Step,
+            created,
+        );
+        job.api_base = Some(API.into());
+        job.phase = phase;
+        job
+    }
+
+    #[test]
+    fn a_job_is_driven_by_one_worker_at_a_time() {
+        let mut list = JobList::default();
+        let a = job("a", 1, Phase::Queued);
+        let id = a.id.clone();
+        list.show_history(vec![a]);
+        assert_eq!(list.claim_unfinished(API), vec![id.clone()]);
+        assert!(!list.start_rerun(&id), "Retry while its worker runs");
+        assert!(
+            list.claim_orphans(std::slice::from_ref(&id), API)
+                .is_empty()
+        );
+        assert!(list.claim_unfinished(API).is_empty(), "a reconnect");
+        list.driver_stopped(&id);
+        assert!(list.start_rerun(&id));
+    }
+
+    #[test]
+    fn resuming_takes_unfinished_jobs_of_this_api_only() {
+        let mut list = JobList::default();
+        let queued = job("queued", 1, Phase::Queued);
+        let unsent = job("unsent", 2, Phase::Submitting);
+        let done = job("done", 3, Phase::Done);
+        let mut elsewhere = job("elsewhere", 4, Phase::Processing);
+        elsewhere.api_base = Some("http://127.0.0.1:4000".into());
+        let mut old = job("before api_base was recorded", 5, Phase::Processing);
+        old.api_base = None;
+        let expected = [&old.id, &unsent.id, &queued.id].map(|id| id.clone());
+        list.show_history(vec![queued, unsent, done, elsewhere, old]);
+        let claimed = list.claim_unfinished(API);
+        assert_eq!(claimed, expected, "newest first");
+    }
+
+    #[test]
+    fn forgetting_a_history_keeps_its_workers_counted_until_they_stop() {
+        let mut list = JobList::default();
+        let a = job("a", 1, Phase::Processing);
+        let id = a.id.clone();
+        list.show_history(vec![a.clone()]);
+        list.claim_unfinished(API);
+        list.progress(id.clone(), 10, Some(100));
+        list.forget_history();
+        assert!(list.records().is_empty() && list.live().is_empty());
+        assert_eq!(list.running_count(), 1);
+        // The same history again (the key pasted back) while the old worker still runs.
+        list.show_history(vec![a]);
+        assert!(list.claim_unfinished(API).is_empty());
+        list.driver_stopped(&id);
+        assert_eq!(list.claim_unfinished(API), vec![id]);
+    }
+
+    #[test]
+    fn an_update_settles_a_job_once_and_other_histories_stay_out() {
+        let mut list = JobList::default();
+        let mut a = job("a", 1, Phase::Processing);
+        list.update(a.clone(), true);
+        assert_eq!(list.records().len(), 1);
+        list.waiting(a.id.clone(), Duration::from_secs(5), "rate".into(), true);
+        assert!(list.shows_a_clock());
+        a.phase = Phase::Done;
+        let settled = list.update(a.clone(), true).map(|j| j.id.clone());
+        assert_eq!(settled, Some(a.id.clone()));
+        assert!(
+            list.live()[&a.id].waiting.is_none(),
+            "an update ends the wait"
+        );
+        assert!(list.update(a.clone(), true).is_none(), "settled already");
+        assert!(!list.shows_a_clock());
+
+        let other = job("the demo's", 2, Phase::Done);
+        assert!(list.update(other.clone(), false).is_none());
+        assert!(list.get(&other.id).is_none() && !list.live().contains_key(&other.id));
+        let newer = job("newer", 3, Phase::Queued);
+        list.update(newer.clone(), true);
+        assert_eq!(list.records()[0].id, newer.id, "new jobs go first");
+    }
+}
