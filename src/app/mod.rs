@@ -288,8 +288,9 @@ impl MakistryApp {
 
 impl eframe::App for MakistryApp {
     fn on_exit(&mut self, _gl: Option<&egui_glow::glow::Context>) {
-        // GL objects go while the context is still current.
-        crate::viewer::free_gl();
+        // The view's GL objects go while the context is still current (three-d holds its
+        // own handle to the context, so `gl` itself is not needed to delete them).
+        self.viewer.free_gl();
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {

@@ -1,8 +1,8 @@
 //! The 3D viewport: three-d drawing into the egui window through an `egui_glow` paint
 //! callback that shares eframe's GL context. The camera lives in [`ViewerState`] (the UI
-//! thread's state); the callback only draws. GL objects are made on the GL thread, once per
-//! model, and kept in a thread-local scene, since GL objects belong to the thread of their
-//! context; [`free_gl`] drops them before the context goes.
+//! thread's state); the callback only draws. GL objects are made in the callback, once per
+//! model, and kept in the [`GpuScene`] the state owns; [`ViewerState::free_gl`] drops them
+//! before the context goes.
 
 pub mod camera;
 pub mod grid;
@@ -14,9 +14,9 @@ mod scene;
 
 use input::help_overlay;
 pub use render::three_d_camera;
+use render::{FrameRequest, draw, paint_backdrop};
 pub(crate) use render::{Lights, SceneView, render_scene};
-use render::{draw, paint_backdrop};
-pub use scene::{free_gl, gl_renderer};
+pub use scene::{GpuScene, gl_renderer};
 pub(crate) use scene::{scene_grid, upload};
 
 use std::collections::HashSet;
@@ -85,8 +85,8 @@ pub struct ViewerState {
     pub show_help: bool,
     /// When (egui time, seconds) the camera last moved.
     moved_at: Option<f64>,
-    /// The shown model's unit, for the measure readout and the grid.
-    units: crate::model::Units,
+    /// The GL objects drawn (uploaded by the paint callback; freed with [`Self::free_gl`]).
+    gpu: GpuScene,
 }
 
 /// The smallest 3D view, in points, however little room the window leaves.
@@ -107,7 +107,7 @@ impl Default for ViewerState {
             missed: false,
             show_help: false,
             moved_at: None,
-            units: crate::model::Units::default(),
+            gpu: GpuScene::default(),
         }
     }
 }
@@ -155,8 +155,9 @@ impl ViewerState {
         }
     }
 
-    /// What the measuring tool says: the distance and its components, or what to do next.
-    pub fn measurement_text(&self) -> Option<String> {
+    /// What the measuring tool says: the distance and its components in the model's `units`,
+    /// or what to do next.
+    pub fn measurement_text(&self, units: crate::model::Units) -> Option<String> {
         if !self.measuring {
             return None;
         }
@@ -165,7 +166,7 @@ impl ViewerState {
         } else {
             ""
         };
-        let unit = self.units.symbol();
+        let unit = units.symbol();
         Some(match self.measured.as_slice() {
             [] => format!("{miss}Click a point on the part to start measuring."),
             [a] => format!(
@@ -177,13 +178,18 @@ impl ViewerState {
                 let distance = delta.iter().map(|d| d * d).sum::<f32>().sqrt();
                 format!(
                     "{miss}Distance {} · ΔX {:.2} · ΔY {:.2} · ΔZ {:.2} {unit}",
-                    crate::format::length(distance, self.units),
+                    crate::format::length(distance, units),
                     delta[0].abs(),
                     delta[1].abs(),
                     delta[2].abs()
                 )
             }
         })
+    }
+
+    /// Drops the GL objects of the view. Call while the GL context is current (`on_exit`).
+    pub fn free_gl(&self) {
+        self.gpu.free();
     }
 
     fn toggle_measuring(&mut self) {
@@ -204,7 +210,6 @@ impl ViewerState {
         height: f32,
     ) -> Option<ViewerAction> {
         let top = ui.cursor().top();
-        self.units = model.units;
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
@@ -249,20 +254,17 @@ impl ViewerState {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs_f64(STILL_AFTER));
         }
-        let snapshot = self.camera;
-        let look = self.look.clone();
-        let model = model.clone();
+        let frame = FrameRequest {
+            model: model.clone(),
+            stand_in,
+            moving,
+            orbit: self.camera,
+            look: self.look.clone(),
+        };
         paint_backdrop(ui, rect);
+        let gpu = self.gpu.clone();
         let callback = egui_glow::CallbackFn::new(move |info, painter| {
-            draw(
-                &info,
-                painter.gl(),
-                &model,
-                stand_in.as_ref(),
-                moving,
-                &snapshot,
-                &look,
-            );
+            draw(&gpu, &info, painter.gl(), &frame);
         });
         ui.painter().add(egui::PaintCallback {
             rect,
@@ -272,7 +274,7 @@ impl ViewerState {
         if self.show_help {
             help_overlay(ui, rect);
         }
-        match self.measurement_text() {
+        match self.measurement_text(model.units) {
             Some(text) => {
                 ui.add(egui::Label::new(egui::RichText::new(text).strong()).wrap());
             }

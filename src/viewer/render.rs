@@ -11,23 +11,41 @@ use three_d::{
 
 use crate::model::Model;
 
-use super::scene::{SCENE, Scene, srgba, v3};
+use super::scene::{GpuScene, Scene, srgba, v3};
 use super::*;
 
-/// Draws `model` into the callback's rectangle (runs on the GL thread); while the view is
-/// `moving`, `stand_in` (its lighter copy) is drawn instead when there is one. Both stay
-/// uploaded.
+/// What one frame of the view shows, handed to the paint callback.
+pub(super) struct FrameRequest {
+    /// The model shown.
+    pub model: Arc<Model>,
+    /// Its lighter copy, if it has one.
+    pub stand_in: Option<Arc<Model>>,
+    /// The camera moves: the stand-in is drawn instead of the model.
+    pub moving: bool,
+    /// The camera at this frame.
+    pub orbit: OrbitCamera,
+    /// Hidden and highlighted parts, edges, grid.
+    pub look: Look,
+}
+
+/// Draws the request's model into the callback's rectangle (runs on the GL thread); while the
+/// view is `moving`, its stand-in is drawn instead when there is one. Both stay uploaded.
 pub(super) fn draw(
+    gpu: &GpuScene,
     info: &egui::PaintCallbackInfo,
     gl: &Arc<egui_glow::glow::Context>,
-    model: &Arc<Model>,
-    stand_in: Option<&Arc<Model>>,
-    moving: bool,
-    orbit: &OrbitCamera,
-    look: &Look,
+    frame: &FrameRequest,
 ) {
-    SCENE.with(|cell| {
-        let mut cell = cell.borrow_mut();
+    let FrameRequest {
+        model,
+        stand_in,
+        moving,
+        orbit,
+        look,
+    } = frame;
+    let (stand_in, moving) = (stand_in.as_ref(), *moving);
+    {
+        let mut cell = gpu.lock();
         if cell.is_none() {
             match Context::from_gl_context(gl.clone()) {
                 Ok(context) => {
@@ -101,7 +119,7 @@ pub(super) fn draw(
             lights: &lights,
         };
         render_scene(context, &target, scissor, &view);
-    });
+    }
 }
 
 /// The callback's viewport, and the part of it to touch: only the viewport's own pixels, and

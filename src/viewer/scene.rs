@@ -1,8 +1,7 @@
-//! What the GPU holds: each model's parts uploaded once (on the GL thread, kept in a
-//! thread-local scene), the floor grid and axes, and freeing them before the context goes.
+//! What the GPU holds: each model's parts uploaded once (on the GL thread), the floor grid and
+//! axes, in a scene the app owns through [`GpuScene`] and frees before the context goes.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use camera::UpAxis;
 use three_d::{
@@ -121,8 +120,30 @@ impl Scene {
     }
 }
 
-thread_local! {
-    pub(super) static SCENE: RefCell<Option<Scene>> = const { RefCell::new(None) };
+/// The GL objects of the 3D view, shared by the widget (which owns it, inside the app) and
+/// the paint callbacks it hands to egui (as egui's `custom3d_glow` example shares its
+/// triangle). Made on the first frame that draws a model; [`GpuScene::free`] drops them.
+#[derive(Clone, Default)]
+pub struct GpuScene(Arc<Mutex<Option<Scene>>>);
+
+impl std::fmt::Debug for GpuScene {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let uploaded = self.lock().as_ref().map_or(0, |scene| scene.meshes.len());
+        write!(f, "GpuScene({uploaded} models uploaded)")
+    }
+}
+
+impl GpuScene {
+    /// The scene; a frame that panicked while drawing leaves it usable.
+    pub(super) fn lock(&self) -> MutexGuard<'_, Option<Scene>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Drops the GL objects. Call while the GL context is still current (`on_exit`): GL
+    /// objects dropped later would be deleted in no context.
+    pub fn free(&self) {
+        self.lock().take();
+    }
 }
 
 /// The GL renderer's name ("llvmpipe (LLVM 15.0.6, 256 bits)"), for diagnostics.
@@ -138,11 +159,6 @@ pub fn gl_renderer(gl: &egui_glow::glow::Context) -> String {
         )
     };
     format!("{renderer} (OpenGL {version})")
-}
-
-/// Drops the GL objects (call while the GL context is still current, e.g. in `on_exit`).
-pub fn free_gl() {
-    SCENE.with(|scene| scene.borrow_mut().take());
 }
 
 pub(super) fn v3(p: [f32; 3]) -> Vec3 {
