@@ -62,7 +62,7 @@ async fn a_text_job_and_an_image_job_are_accepted_as_json_and_multipart() {
 }
 
 #[tokio::test]
-async fn every_request_time_error_becomes_its_typed_error_with_an_action() {
+async fn key_credit_and_lookup_errors_become_typed_errors_with_an_action() {
     let emu = emulator().await;
     let client = client_for(&emu);
 
@@ -91,7 +91,12 @@ async fn every_request_time_error_becomes_its_typed_error_with_an_action() {
         .await
         .unwrap_err();
     assert_eq!(error, ApiError::NotFound);
+}
 
+#[tokio::test]
+async fn refused_requests_become_typed_errors_naming_the_cause() {
+    let emu = emulator().await;
+    let client = client_for(&emu);
     let mut big = serde_json::Map::new();
     big.insert(
         "notes".into(),
@@ -133,7 +138,12 @@ async fn every_request_time_error_becomes_its_typed_error_with_an_action() {
         matches!(&error, ApiError::ImageParseFailed { message } if message.contains("notes.png")),
         "{error:?}"
     );
+}
 
+#[tokio::test]
+async fn expiry_server_errors_and_rate_limits_become_typed_errors_with_an_action() {
+    let emu = emulator().await;
+    let client = client_for(&emu);
     let accepted = client
         .submit(&text("a box"), "k4", &ignore_waits)
         .await

@@ -192,7 +192,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// offered (not decoded and re-encoded): the app keeps those bytes, and sends them.
 #[test]
 fn an_image_on_the_clipboard_is_attached_with_paste_as_the_same_bytes() {
-    use crate::ui::{Machine, click, shows, sign_in, wait_for_text};
+    use crate::window::{Machine, click, shows, sign_in, wait_for_text};
     let _turn = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
 
     for (format, mime, label, extension) in [
@@ -229,7 +229,7 @@ fn an_image_on_the_clipboard_is_attached_with_paste_as_the_same_bytes() {
 /// dropped on the window: the limit is judged on what would be sent.
 #[test]
 fn a_pasted_image_over_10_mib_is_refused_like_a_dropped_one() {
-    use crate::ui::{Machine, click, drop_files, sign_in, wait_for_text};
+    use crate::window::{Machine, click, drop_files, sign_in, wait_for_text};
     use egui_kittest::kittest::{NodeT, Queryable};
     let _turn = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
 
@@ -244,7 +244,7 @@ fn a_pasted_image_over_10_mib_is_refused_like_a_dropped_one() {
     let refusal = "is 10.4 MiB; images must be at most 10 MiB.";
     wait_for_text(&mut harness, refusal);
     drop_files(&mut harness, &[big]);
-    crate::ui::step_until(&mut harness, "both refusals", |h| {
+    crate::window::step_until(&mut harness, "both refusals", |h| {
         h.query_all_by_label_contains(refusal).count() == 2
     });
     let sentences: Vec<String> = harness
@@ -256,14 +256,14 @@ fn a_pasted_image_over_10_mib_is_refused_like_a_dropped_one() {
         .map(|text| text.split_once(' ').unwrap().1.to_string())
         .collect();
     assert_eq!(sentences[0], sentences[1], "pasted and dropped read alike");
-    assert!(!crate::ui::shows(&harness, "Image 1:"));
+    assert!(!crate::window::shows(&harness, "Image 1:"));
 }
 
 /// A file copied in the file manager (a `text/uri-list` on the clipboard) is attached by Paste,
 /// as if it had been dropped.
 #[test]
 fn a_file_copied_in_the_file_manager_is_attached_with_paste() {
-    use crate::ui::{Machine, click, sign_in, wait_for_text};
+    use crate::window::{Machine, click, sign_in, wait_for_text};
     let _turn = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
 
     let machine = Machine::new();

@@ -10,10 +10,12 @@ mod corpus;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;
+mod emulator_jobs;
 mod history;
 mod model;
 mod tracker;
 mod ui;
+mod window;
 mod window_layout;
 
 #[cfg(feature = "system-tests")]

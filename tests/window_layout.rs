@@ -6,7 +6,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use makistry::app::MakistryApp;
 
-use crate::ui::{Machine, click, drop_files, field, shows, sign_in, step_until, wait_for_text};
+use crate::window::{Machine, click, drop_files, field, shows, sign_in, step_until, wait_for_text};
 
 fn open_at(machine: &Machine, width: f32, height: f32) -> Harness<'static, MakistryApp> {
     let config = machine.config();
@@ -16,7 +16,7 @@ fn open_at(machine: &Machine, width: f32, height: f32) -> Harness<'static, Makis
 }
 
 fn run_job(harness: &mut Harness<'_, MakistryApp>, prompt: &str) {
-    crate::ui::submit(harness, prompt);
+    crate::window::submit(harness, prompt);
     wait_for_text(harness, "Design summary");
     // The part's view arrives after the summary and moves what is below it: wait, as a user
     // would, before clicking there.
