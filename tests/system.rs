@@ -437,3 +437,112 @@ fn every_standard_view_in_both_projections_frames_the_part() {
         }
     }
 }
+
+/// A cube's six faces: outward normal and the four corners, counter-clockwise from outside.
+fn cube_faces(size: f32) -> Vec<([f32; 3], [[f32; 3]; 4])> {
+    let s = size;
+    vec![
+        (
+            [0.0, 0.0, 1.0],
+            [[0.0, 0.0, s], [s, 0.0, s], [s, s, s], [0.0, s, s]],
+        ),
+        (
+            [0.0, 0.0, -1.0],
+            [[0.0, 0.0, 0.0], [0.0, s, 0.0], [s, s, 0.0], [s, 0.0, 0.0]],
+        ),
+        (
+            [0.0, -1.0, 0.0],
+            [[0.0, 0.0, 0.0], [s, 0.0, 0.0], [s, 0.0, s], [0.0, 0.0, s]],
+        ),
+        (
+            [0.0, 1.0, 0.0],
+            [[0.0, s, 0.0], [0.0, s, s], [s, s, s], [s, s, 0.0]],
+        ),
+        (
+            [-1.0, 0.0, 0.0],
+            [[0.0, 0.0, 0.0], [0.0, 0.0, s], [0.0, s, s], [0.0, s, 0.0]],
+        ),
+        (
+            [1.0, 0.0, 0.0],
+            [[s, 0.0, 0.0], [s, s, 0.0], [s, s, s], [s, 0.0, s]],
+        ),
+    ]
+}
+
+/// STL parts carry no normals; the viewer derives each triangle's on the GPU. A cube drawn
+/// that way must look like the same cube drawn with its true face normals (within 3 levels):
+/// each face one even shade, and the faces told apart by the light.
+#[test]
+fn a_part_without_normals_is_shaded_like_one_with_its_true_face_normals() {
+    use makistry::model::{Model, Part};
+    let faces = cube_faces(10.0);
+    let (mut positions, mut normals) = (Vec::new(), Vec::new());
+    for (normal, [a, b, c, d]) in &faces {
+        for corner in [a, b, c, a, c, d] {
+            positions.push(*corner);
+            normals.push(*normal);
+        }
+    }
+    let indices: Vec<u32> = (0..positions.len() as u32).collect();
+    let colour = [0.55, 0.57, 0.6, 1.0];
+    let with_normals = Model::new(vec![Part::new(
+        "cube".into(),
+        positions.clone(),
+        normals,
+        indices.clone(),
+        colour,
+    )]);
+    let without = Model::new(vec![Part::new(
+        "cube".into(),
+        positions,
+        Vec::new(),
+        indices,
+        colour,
+    )]);
+    let path = std::path::Path::new("cube.stl");
+    let camera = makistry::viewer::opening_view(path, &with_normals);
+    let (width, height) = (320u32, 240u32);
+    let render = |model: &Model| {
+        makistry::viewer::headless::render(model, &camera, width, height, [255, 255, 255, 255])
+            .expect("EGL renders (Mesa: libegl1, libgl1-mesa-dri)")
+    };
+    let (true_normals, derived) = (render(&with_normals), render(&without));
+    let eye = camera.eye();
+    let mut shades = Vec::new();
+    for (normal, corners) in &faces {
+        let centre = [0, 1, 2].map(|i| corners.iter().map(|c| c[i]).sum::<f32>() / 4.0);
+        let towards_eye: f32 = (0..3).map(|i| normal[i] * (eye[i] - centre[i])).sum();
+        if towards_eye <= 0.0 {
+            continue;
+        }
+        // The centre and a point halfway to a corner: one face, one shade.
+        for point in [centre, [0, 1, 2].map(|i| (centre[i] + corners[0][i]) / 2.0)] {
+            let [x, y] = camera.project(point, width as f32 / height as f32);
+            let (px, py) = (
+                ((x + 1.0) / 2.0 * width as f32) as u32,
+                ((1.0 - y) / 2.0 * height as f32) as u32,
+            );
+            let (a, b) = (
+                true_normals.get_pixel(px, py).0,
+                derived.get_pixel(px, py).0,
+            );
+            let difference = (0..3).map(|i| a[i].abs_diff(b[i])).max().unwrap_or(0);
+            assert!(
+                difference <= 3,
+                "face {normal:?} at ({px}, {py}): {b:?} drawn, {a:?} with true normals"
+            );
+            shades.push((normal, b));
+        }
+    }
+    assert_eq!(shades.len(), 6, "three faces face the opening view");
+    for pair in shades.chunks(2) {
+        assert_eq!(pair[0].1, pair[1].1, "face {:?} is one shade", pair[0].0);
+    }
+    // The iso view sees the two side faces at the same angle to the headlight: they match,
+    // and the top differs from them.
+    let distinct: std::collections::HashSet<_> = shades.iter().map(|(_, s)| s).collect();
+    assert!(
+        distinct.len() >= 2,
+        "the light tells the faces apart: {shades:?}"
+    );
+}

@@ -29,7 +29,8 @@ pub struct Part {
     pub name: String,
     /// Vertex positions.
     pub positions: Vec<[f32; 3]>,
-    /// Unit normals, one per position.
+    /// Unit normals, one per position; empty for a part whose every triangle is flat (STL),
+    /// which the viewer shades by each triangle's own normal.
     pub normals: Vec<[f32; 3]>,
     /// Triangles, three indices each.
     pub indices: Vec<u32>,
@@ -49,6 +50,18 @@ impl Part {
         color: [f32; 4],
     ) -> Self {
         let bounds = Bounds::of(&positions);
+        Self::with_bounds(name, positions, normals, indices, color, bounds)
+    }
+
+    /// Builds a part whose bounds the reader found while reading it.
+    pub(crate) fn with_bounds(
+        name: String,
+        positions: Vec<[f32; 3]>,
+        normals: Vec<[f32; 3]>,
+        indices: Vec<u32>,
+        color: [f32; 4],
+        bounds: Bounds,
+    ) -> Self {
         Self {
             name,
             positions,
@@ -395,6 +408,11 @@ fn read_as(path: &Path, format: MeshFormat, progress: &LoadProgress) -> Result<M
     let mut file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     progress.total.store(size, Ordering::Relaxed);
+    if format == MeshFormat::Stl
+        && let Some(model) = stl::read_binary_file(&mut file, size, progress)?
+    {
+        return Ok(model);
+    }
     // The size is only a hint (the file may change while it is read): never trust it for more
     // than the capacity, and read to the real end.
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 32));

@@ -1,9 +1,13 @@
 //! STL, binary and ASCII. STL shares no vertices between triangles, so every triangle gets its
-//! own three vertices and a flat normal computed from them (the file's stored normals are
-//! often zero or stale). Binary is told from ASCII by size: `84 + 50 × count` bytes.
+//! own three vertices, and no normals: every STL triangle is flat, and the viewer derives its
+//! normal on the GPU (the file's stored normals are often zero or stale, and storing ours
+//! would take 36 more bytes a triangle than the 50 the file has). Binary is told from ASCII
+//! by size: `84 + 50 × count` bytes.
 
-use super::normals::{face_normal, normalize};
-use super::{LoadError, MAX_TRIANGLES, MeshFormat, Model, Part};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+
+use super::{Bounds, LoadError, LoadProgress, MAX_TRIANGLES, MeshFormat, Model, Part};
 
 /// Neutral grey, linear: STL has no colour.
 const GREY: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
@@ -53,7 +57,6 @@ fn load_binary(bytes: &[u8]) -> Result<Model, LoadError> {
     // its own slice of the (lazily zeroed) output: the work is mostly writing fresh memory.
     let (records, _) = bytes[84..84 + 50 * count].as_chunks::<50>();
     let mut positions = vec![[0.0f32; 3]; count * 3];
-    let mut normals = vec![[0.0f32; 3]; count * 3];
     let mut indices = vec![0u32; count * 3];
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -63,45 +66,139 @@ fn load_binary(bytes: &[u8]) -> Result<Model, LoadError> {
     std::thread::scope(|scope| {
         let outputs = positions
             .chunks_mut(share * 3)
-            .zip(normals.chunks_mut(share * 3))
             .zip(indices.chunks_mut(share * 3));
-        for (chunk, (part, ((positions, normals), indices))) in
-            records.chunks(share).zip(outputs).enumerate()
+        for (chunk, (part, (positions, indices))) in records.chunks(share).zip(outputs).enumerate()
         {
             let first = (chunk * share * 3) as u32;
             scope.spawn(move || {
-                parse_records(part, positions, normals);
+                parse_records(part, positions);
                 for (offset, index) in indices.iter_mut().enumerate() {
                     *index = first + offset as u32;
                 }
             });
         }
     });
-    let name = String::from_utf8_lossy(&bytes[..80])
-        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
-        .to_string();
-    let name = if name.is_empty() || name.starts_with("solid") {
-        "solid".to_string()
-    } else {
-        name
-    };
     Ok(Model::new(vec![Part::new(
-        name, positions, normals, indices, GREY,
+        solid_name(&bytes[..80]),
+        positions,
+        Vec::new(),
+        indices,
+        GREY,
     )]))
 }
 
-/// Fills `positions` and `normals` (three each per record) from binary STL records.
-fn parse_records(records: &[[u8; 50]], positions: &mut [[f32; 3]], normals: &mut [[f32; 3]]) {
+/// Fills `positions` (three per record) from binary STL records.
+fn parse_records(records: &[[u8; 50]], positions: &mut [[f32; 3]]) {
     let (corners, _) = positions.as_chunks_mut::<3>();
-    let (flat, _) = normals.as_chunks_mut::<3>();
-    for ((record, corners), flat) in records.iter().zip(corners).zip(flat) {
+    for (record, corners) in records.iter().zip(corners) {
         let f =
             |i: usize| f32::from_le_bytes([record[i], record[i + 1], record[i + 2], record[i + 3]]);
         let v = |at: usize| [f(at), f(at + 4), f(at + 8)];
-        let (a, b, c) = (v(12), v(24), v(36));
-        let n = normalize(face_normal(a, b, c));
-        *corners = [a, b, c];
-        *flat = [n, n, n];
+        *corners = [v(12), v(24), v(36)];
+    }
+}
+
+/// Records per slice read from disk while the previous slice is parsed (2 MB).
+const SLICE_RECORDS: usize = 40_000;
+
+/// Reads a binary STL from `file` (`size` bytes, at its start) in slices, parsing each while
+/// the next is read, so the file is never in memory whole: the peak is the model plus a few
+/// MB. Bounds and the finite check come from the same pass. `None` (file rewound) when the
+/// file is not binary STL of exactly the size its header says: [`load`] reads those whole.
+pub(super) fn read_binary_file(
+    file: &mut std::fs::File,
+    size: u64,
+    progress: &LoadProgress,
+) -> Result<Option<Model>, LoadError> {
+    use std::io::{Read, Seek};
+    let io = |e: std::io::Error| super::io_error(&e);
+    let mut header = [0u8; 84];
+    let count = match file.read_exact(&mut header) {
+        Ok(()) => u32::from_le_bytes([header[80], header[81], header[82], header[83]]) as usize,
+        Err(_) => 0,
+    };
+    if count == 0 || count > MAX_TRIANGLES || 84 + 50 * count as u64 != size {
+        file.rewind().map_err(io)?;
+        return Ok(None);
+    }
+    let mut positions = vec![[0.0f32; 3]; count * 3];
+    let mut bounds = Bounds::empty();
+    let mut finite = true;
+    let (full, empty) = (
+        mpsc::sync_channel::<Vec<u8>>(2),
+        mpsc::sync_channel::<Vec<u8>>(3),
+    );
+    let (to_parser, from_reader) = full;
+    let (to_reader, from_parser) = empty;
+    for _ in 0..3 {
+        let _ = to_reader.send(Vec::with_capacity(SLICE_RECORDS * 50));
+    }
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> std::io::Result<()> {
+            let mut left = count;
+            while left > 0 && !progress.is_cancelled() {
+                let Ok(mut slice) = from_parser.recv() else {
+                    break;
+                };
+                let records = left.min(SLICE_RECORDS);
+                slice.resize(records * 50, 0);
+                file.read_exact(&mut slice)?;
+                left -= records;
+                if to_parser.send(slice).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut done = 0;
+        for slice in from_reader.iter() {
+            let (records, _) = slice.as_chunks::<50>();
+            let corners = &mut positions[done * 3..(done + records.len()) * 3];
+            parse_records(records, corners);
+            for p in corners.iter() {
+                finite &= p.iter().all(|c| c.is_finite());
+                bounds.add(*p);
+            }
+            done += records.len();
+            progress
+                .read
+                .store(84 + 50 * done as u64, Ordering::Relaxed);
+            let _ = to_reader.send(slice);
+        }
+        drop(to_reader);
+        reader.join().unwrap_or(Ok(())).map(|()| done)
+    });
+    if progress.is_cancelled() {
+        return Err(LoadError::Cancelled);
+    }
+    if read.map_err(io)? != count {
+        return Err(malformed("the file ended before its last triangle"));
+    }
+    if !finite {
+        return Err(malformed("it has NaN or infinite coordinates"));
+    }
+    progress.reading_done.store(true, Ordering::Relaxed);
+    let indices = (0..count as u32 * 3).collect();
+    let part = Part::with_bounds(
+        solid_name(&header[..80]),
+        positions,
+        Vec::new(),
+        indices,
+        GREY,
+        bounds,
+    );
+    Ok(Some(Model::new(vec![part])))
+}
+
+/// The solid's name from the 80-byte header, or "solid" when it has none.
+fn solid_name(header: &[u8]) -> String {
+    let name = String::from_utf8_lossy(header)
+        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+        .to_string();
+    if name.is_empty() || name.starts_with("solid") {
+        "solid".to_string()
+    } else {
+        name
     }
 }
 
@@ -169,15 +266,8 @@ fn load_ascii(bytes: &[u8]) -> Result<Model, LoadError> {
                 } else {
                     name
                 };
-                let normals = positions
-                    .chunks_exact(3)
-                    .flat_map(|t| {
-                        let n = normalize(face_normal(t[0], t[1], t[2]));
-                        [n, n, n]
-                    })
-                    .collect();
                 let indices = (0..positions.len() as u32).collect();
-                parts.push(Part::new(name, positions, normals, indices, GREY));
+                parts.push(Part::new(name, positions, Vec::new(), indices, GREY));
             }
             _ => {}
         }
@@ -217,7 +307,6 @@ mod tests {
         for i in [0, 1, 224_999, 225_000, 449_999] {
             let x = i as f32;
             assert_eq!(part.positions[3 * i + 1], [x + 1.0, 0.0, 0.0]);
-            assert_eq!(part.normals[3 * i + 2], [0.0, 0.0, 1.0]);
             assert_eq!(part.indices[3 * i + 2], 3 * i as u32 + 2);
         }
         assert_eq!(model.bounds.max, [count as f32, 1.0, 0.0]);
@@ -241,7 +330,7 @@ mod tests {
     const TRI: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 5.0, 0.0]];
 
     #[test]
-    fn binary_stl_gets_flat_normals_and_bounds() {
+    fn binary_stl_gets_bounds_and_no_normals_for_its_flat_triangles() {
         let model = load(&binary(&[
             TRI,
             [[0.0, 0.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 2.0]],
@@ -251,7 +340,7 @@ mod tests {
             (model.parts.len(), model.triangles(), model.vertices()),
             (1, 2, 6)
         );
-        assert_eq!(model.parts[0].normals[0], [0.0, 0.0, 1.0]);
+        assert!(model.parts[0].normals.is_empty());
         assert_eq!(model.bounds.max, [10.0, 5.0, 2.0]);
     }
 

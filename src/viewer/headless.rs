@@ -17,7 +17,7 @@ use glutin::context::{ContextApi, ContextAttributesBuilder, Version};
 use glutin::display::GlDisplay;
 use three_d::{
     Axes, ClearState, ColorMaterial, Context, DepthTexture2D, Gm, Interpolation, Mesh,
-    PhysicalMaterial, RenderTarget, ScissorBox, Texture2D, Viewport, Wrapping,
+    RenderTarget, ScissorBox, Texture2D, Viewport, Wrapping,
 };
 
 use super::camera::{OrbitCamera, UpAxis};
@@ -123,12 +123,29 @@ pub fn render_parts(
     view.read()
 }
 
+/// [`render_parts`] for a model needed only for this picture: its memory goes once the GPU
+/// has it, before drawing (with Mesa's llvmpipe the GPU's copy is in this process's memory
+/// too, so this halves the peak for a big part).
+pub fn render_and_drop(
+    model: Model,
+    camera: &OrbitCamera,
+    look: &super::Look,
+    width: u32,
+    height: u32,
+    background: [u8; 4],
+) -> Result<image::RgbaImage, RenderError> {
+    let mut view = OffscreenView::new(&model, camera.up_axis, width, height)?;
+    drop(model);
+    view.draw(camera, look, background);
+    view.read()
+}
+
 /// A model uploaded once to an off-screen GL context and drawn as often as asked: one
 /// picture for [`render`], many frames for the viewport's frame-time benchmark.
 pub struct OffscreenView {
     width: u32,
     height: u32,
-    objects: Vec<(usize, Gm<Mesh, PhysicalMaterial>)>,
+    objects: super::scene::PartObjects,
     grid: Option<(Gm<Mesh, ColorMaterial>, Axes)>,
     color: Texture2D,
     depth: DepthTexture2D,

@@ -9,6 +9,7 @@ pub mod grid;
 #[cfg(target_os = "linux")]
 pub mod headless;
 mod input;
+mod part_mesh;
 mod render;
 mod scene;
 
@@ -87,6 +88,16 @@ pub struct ViewerState {
     moved_at: Option<f64>,
     /// The GL objects drawn (uploaded by the paint callback; freed with [`Self::free_gl`]).
     gpu: GpuScene,
+    /// A newly shown part is going up to the GPU: its frames so far and the longest.
+    appearing: Option<Appearing>,
+}
+
+/// Frames of a part appearing: counted until all of it is on the GPU, then logged, so a hitch
+/// while a big part appears shows in the log.
+#[derive(Debug)]
+struct Appearing {
+    frames: u32,
+    longest: f32,
 }
 
 /// The smallest 3D view, in points, however little room the window leaves.
@@ -108,6 +119,7 @@ impl Default for ViewerState {
             show_help: false,
             moved_at: None,
             gpu: GpuScene::default(),
+            appearing: None,
         }
     }
 }
@@ -136,6 +148,10 @@ impl ViewerState {
         self.camera = opening_view(path, model);
         self.look = Look::default();
         self.fitted_for = Some(path.to_path_buf());
+        self.appearing = Some(Appearing {
+            frames: 0,
+            longest: 0.0,
+        });
         self.measured.clear();
         self.missed = false;
     }
@@ -187,6 +203,27 @@ impl ViewerState {
         })
     }
 
+    /// Counts a frame of a part appearing; logs the longest once all of it is on the GPU.
+    fn note_appearing(&mut self, ui: &egui::Ui, model: &Arc<Model>) {
+        let Some(appearing) = &mut self.appearing else {
+            return;
+        };
+        // The time since the last frame began: that frame's whole work, paint included.
+        if appearing.frames > 0 {
+            appearing.longest = appearing.longest.max(ui.input(|i| i.unstable_dt));
+        }
+        appearing.frames += 1;
+        if self.gpu.is_uploaded(model) {
+            tracing::info!(
+                "a {}-triangle part appeared over {} frames; the longest took {:.0} ms",
+                model.triangles(),
+                appearing.frames,
+                appearing.longest * 1000.0
+            );
+            self.appearing = None;
+        }
+    }
+
     /// Drops the GL objects of the view. Call while the GL context is current (`on_exit`).
     pub fn free_gl(&self) {
         self.gpu.free();
@@ -213,6 +250,7 @@ impl ViewerState {
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
+        self.note_appearing(ui, model);
         let mut action = self.toolbar_ui(ui, model);
         // `height` holds the toolbar too: the view takes what the toolbar left.
         let canvas_height = (height - (ui.cursor().top() - top)).max(MIN_VIEW_HEIGHT);
@@ -260,6 +298,7 @@ impl ViewerState {
             moving,
             orbit: self.camera,
             look: self.look.clone(),
+            repaint: ui.ctx().clone(),
         };
         paint_backdrop(ui, rect);
         let gpu = self.gpu.clone();

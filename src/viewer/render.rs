@@ -6,12 +6,12 @@ use std::sync::Arc;
 use camera::OrbitCamera;
 use three_d::{
     AmbientLight, Axes, Camera, ClearState, ColorMaterial, Context, DirectionalLight, Gm, Mesh,
-    PhysicalMaterial, RenderTarget, ScissorBox, Srgba, Viewport,
+    RenderTarget, ScissorBox, Srgba, Viewport,
 };
 
 use crate::model::Model;
 
-use super::scene::{GpuScene, Scene, srgba, v3};
+use super::scene::{GpuScene, PartObject, Scene, srgba, v3};
 use super::*;
 
 /// What one frame of the view shows, handed to the paint callback.
@@ -26,6 +26,8 @@ pub(super) struct FrameRequest {
     pub orbit: OrbitCamera,
     /// Hidden and highlighted parts, edges, grid.
     pub look: Look,
+    /// Asks for the next frame while the model is still going up to the GPU.
+    pub repaint: egui::Context,
 }
 
 /// Draws the request's model into the callback's rectangle (runs on the GL thread); while the
@@ -42,6 +44,7 @@ pub(super) fn draw(
         moving,
         orbit,
         look,
+        repaint,
     } = frame;
     let (stand_in, moving) = (stand_in.as_ref(), *moving);
     {
@@ -82,14 +85,26 @@ pub(super) fn draw(
         // Depth only: the backdrop egui painted under the view shows through.
         target.clear_partially(scissor, ClearState::depth(1.0));
         let lights = Lights::new(&scene.context, orbit);
-        let drawn = stand_in.filter(|_| moving).unwrap_or(model);
-        scene.objects_of(drawn);
+        // A big model goes up over a few frames; its stand-in, when there is one, shows
+        // meanwhile, else the part fills in as its chunks arrive.
+        let model_uploaded = scene.upload_step(model).complete;
+        if !model_uploaded {
+            repaint.request_repaint();
+        }
+        let drawn = stand_in
+            .filter(|_| moving || !model_uploaded)
+            .filter(|stand_in| scene.upload_step(stand_in).complete)
+            .unwrap_or(model);
         let Scene {
             context,
             meshes,
             grid,
         } = scene;
-        let Some((_, objects)) = meshes.iter_mut().find(|(m, _)| Arc::ptr_eq(m, drawn)) else {
+        let Some(objects) = meshes
+            .iter_mut()
+            .find(|u| Arc::ptr_eq(&u.model, drawn))
+            .map(|u| &mut u.objects)
+        else {
             return;
         };
         for (index, object) in objects.iter_mut() {
@@ -105,7 +120,7 @@ pub(super) fn draw(
             } else {
                 base
             };
-            object.material.albedo = srgba(color);
+            object.material.physical.albedo = srgba(color);
         }
         let grid = grid
             .as_ref()
@@ -183,7 +198,7 @@ pub(crate) struct SceneView<'a> {
     /// The camera, in three-d's terms.
     pub camera: &'a Camera,
     /// The parts' GL objects, with each part's index.
-    pub objects: &'a [(usize, Gm<Mesh, PhysicalMaterial>)],
+    pub objects: &'a [(usize, PartObject)],
     /// The floor grid and the axes, when shown.
     pub grid: Option<(&'a Gm<Mesh, ColorMaterial>, &'a Axes)>,
     /// Hidden parts, edges.

@@ -2,6 +2,7 @@
 //! axes, in a scene the app owns through [`GpuScene`] and frees before the context goes.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use camera::UpAxis;
 use three_d::{
@@ -10,6 +11,8 @@ use three_d::{
 };
 
 use crate::model::{Model, linear_to_srgb8};
+
+use super::part_mesh::{CHUNK_TRIANGLES, PartMaterial, PartMesh};
 
 use super::*;
 
@@ -76,47 +79,88 @@ pub(crate) fn scene_grid(context: &Context, model: &Model, up: UpAxis) -> Option
 }
 
 /// Each part's index in its model, and its GL object.
-pub(super) type PartObjects = Vec<(usize, Gm<Mesh, PhysicalMaterial>)>;
+pub(crate) type PartObjects = Vec<(usize, PartObject)>;
+/// A part's GL object.
+pub(crate) type PartObject = Gm<PartMesh, PartMaterial>;
 /// The floor grid and the file's axes.
 pub(super) type GridObjects = (Gm<Mesh, ColorMaterial>, Axes);
+
+/// Time the paint callback spends uploading a model per frame, at most (one chunk at least):
+/// a big part appears over a few frames instead of stalling one.
+const UPLOAD_BUDGET: Duration = Duration::from_millis(12);
+
+/// A model's GL objects, and how far their upload has got.
+pub(super) struct Uploaded {
+    pub(super) model: Arc<Model>,
+    pub(super) objects: PartObjects,
+    /// Every triangle is on the GPU.
+    pub(super) complete: bool,
+    /// When the upload started, and over how many frames it has run.
+    started: Instant,
+    frames: u32,
+}
 
 /// GL objects of the model on screen.
 pub(super) struct Scene {
     pub(super) context: Context,
     /// GL objects of the shown model and of its lighter stand-in, by model (the `Arc`s are
     /// kept, so their addresses stay unique); at most two.
-    pub(super) meshes: Vec<(Arc<Model>, PartObjects)>,
+    pub(super) meshes: Vec<Uploaded>,
     /// The model the grid was made for, the floor grid and the axes.
     pub(super) grid: Option<(Arc<Model>, Option<GridObjects>)>,
 }
 
 impl Scene {
-    /// The GL objects of `model`, uploaded on first use.
-    pub(super) fn objects_of(&mut self, model: &Arc<Model>) -> &mut PartObjects {
-        let index = match self.meshes.iter().position(|(m, _)| Arc::ptr_eq(m, model)) {
+    /// The GL objects of `model`, with more of it uploaded (within this frame's budget)
+    /// until all of it is.
+    pub(super) fn upload_step(&mut self, model: &Arc<Model>) -> &mut Uploaded {
+        let index = match self
+            .meshes
+            .iter()
+            .position(|u| Arc::ptr_eq(&u.model, model))
+        {
             Some(index) => index,
             None => {
-                let started = std::time::Instant::now();
-                let objects = upload(&self.context, model);
-                tracing::info!(
-                    "uploaded {} triangles to the GPU in {} ms",
-                    model.triangles(),
-                    started.elapsed().as_millis()
-                );
                 if self.meshes.len() >= 2 {
                     self.meshes.remove(0);
                 }
-                self.meshes.push((model.clone(), objects));
+                self.meshes.push(Uploaded {
+                    model: model.clone(),
+                    objects: begin_upload(&self.context, model),
+                    complete: false,
+                    started: Instant::now(),
+                    frames: 0,
+                });
                 self.meshes.len() - 1
             }
         };
-        &mut self.meshes[index].1
+        let uploaded = &mut self.meshes[index];
+        if !uploaded.complete {
+            uploaded.frames += 1;
+            uploaded.complete = upload_more(&mut uploaded.objects, model, UPLOAD_BUDGET);
+            if uploaded.complete {
+                tracing::info!(
+                    "uploaded {} triangles to the GPU in {} ms over {} frames",
+                    model.triangles(),
+                    uploaded.started.elapsed().as_millis(),
+                    uploaded.frames
+                );
+            }
+        }
+        uploaded
+    }
+
+    /// Whether all of `model` is on the GPU.
+    pub(super) fn is_uploaded(&self, model: &Arc<Model>) -> bool {
+        self.meshes
+            .iter()
+            .any(|u| Arc::ptr_eq(&u.model, model) && u.complete)
     }
 
     /// Drops the GL objects of models other than these.
     pub(super) fn keep_only(&mut self, models: &[&Arc<Model>]) {
         self.meshes
-            .retain(|(m, _)| models.iter().any(|kept| Arc::ptr_eq(m, kept)));
+            .retain(|u| models.iter().any(|kept| Arc::ptr_eq(&u.model, kept)));
     }
 }
 
@@ -128,8 +172,8 @@ pub struct GpuScene(Arc<Mutex<Option<Scene>>>);
 
 impl std::fmt::Debug for GpuScene {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let uploaded = self.lock().as_ref().map_or(0, |scene| scene.meshes.len());
-        write!(f, "GpuScene({uploaded} models uploaded)")
+        let models = self.lock().as_ref().map_or(0, |scene| scene.meshes.len());
+        write!(f, "GpuScene({models} models on the GPU)")
     }
 }
 
@@ -137,6 +181,13 @@ impl GpuScene {
     /// The scene; a frame that panicked while drawing leaves it usable.
     pub(super) fn lock(&self) -> MutexGuard<'_, Option<Scene>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether all of `model` is on the GPU (false before the first frame drew).
+    pub(super) fn is_uploaded(&self, model: &Arc<Model>) -> bool {
+        self.lock()
+            .as_ref()
+            .is_some_and(|scene| scene.is_uploaded(model))
     }
 
     /// Drops the GL objects. Call while the GL context is still current (`on_exit`): GL
@@ -170,30 +221,56 @@ pub(super) fn srgba(linear: [f32; 4]) -> Srgba {
     Srgba::new(r, g, b, a.max(1))
 }
 
-/// GL meshes of a model's parts (with each part's index), with their colours.
-pub(crate) fn upload(context: &Context, model: &Model) -> Vec<(usize, Gm<Mesh, PhysicalMaterial>)> {
+/// GL meshes of a model's parts (with each part's index), with their colours, uploaded from
+/// the model's arrays as they are, whole.
+pub(crate) fn upload(context: &Context, model: &Model) -> PartObjects {
+    let mut objects = begin_upload(context, model);
+    for (index, object) in &mut objects {
+        object
+            .geometry
+            .upload_more(&model.parts[*index], usize::MAX);
+    }
+    objects
+}
+
+/// The parts' GL objects with their vertices uploaded and none of their triangles yet.
+fn begin_upload(context: &Context, model: &Model) -> PartObjects {
     model
         .parts
         .iter()
         .enumerate()
         .filter(|(_, part)| !part.indices.is_empty())
         .map(|(index, part)| {
-            let cpu_mesh = CpuMesh {
-                positions: Positions::F32(part.positions.iter().copied().map(v3).collect()),
-                indices: Indices::U32(part.indices.clone()),
-                normals: Some(part.normals.iter().copied().map(v3).collect()),
-                ..Default::default()
+            let mesh = PartMesh::begin(context, part);
+            let material = PartMaterial {
+                flat: mesh.is_flat(),
+                physical: PhysicalMaterial::new_opaque(
+                    context,
+                    &CpuMaterial {
+                        albedo: srgba(part.color),
+                        roughness: 0.55,
+                        metallic: 0.05,
+                        ..Default::default()
+                    },
+                ),
             };
-            let material = PhysicalMaterial::new_opaque(
-                context,
-                &CpuMaterial {
-                    albedo: srgba(part.color),
-                    roughness: 0.55,
-                    metallic: 0.05,
-                    ..Default::default()
-                },
-            );
-            (index, Gm::new(Mesh::new(context, &cpu_mesh), material))
+            (index, Gm::new(mesh, material))
         })
         .collect()
+}
+
+/// Uploads chunks of the parts' triangles until `budget` has passed (one chunk at least).
+/// Returns whether every triangle is up.
+fn upload_more(objects: &mut PartObjects, model: &Model, budget: Duration) -> bool {
+    let started = Instant::now();
+    for (index, object) in objects.iter_mut() {
+        let part = &model.parts[*index];
+        while !object.geometry.is_complete(part) {
+            if started.elapsed() >= budget {
+                return false;
+            }
+            object.geometry.upload_more(part, CHUNK_TRIANGLES);
+        }
+    }
+    true
 }

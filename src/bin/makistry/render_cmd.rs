@@ -51,7 +51,7 @@ pub async fn run(args: RenderArgs) -> ExitCode {
     let result = tokio::task::spawn_blocking(move || -> Result<(), String> {
         let model = model::load_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let camera = makistry::viewer::opening_view(&path, &model);
-        let image = render(&model, &camera, &look, width, height)?;
+        let image = render(model, &camera, &look, width, height)?;
         image
             .save_with_format(&out, image::ImageFormat::Png)
             .map_err(|e| format!("{} could not be written: {e}", out.display()))
@@ -73,13 +73,13 @@ pub async fn run(args: RenderArgs) -> ExitCode {
 
 #[cfg(target_os = "linux")]
 fn render(
-    model: &model::Model,
+    model: model::Model,
     camera: &makistry::viewer::camera::OrbitCamera,
     look: &makistry::viewer::Look,
     width: u32,
     height: u32,
 ) -> Result<image::RgbaImage, String> {
-    makistry::viewer::headless::render_parts(
+    makistry::viewer::headless::render_and_drop(
         model,
         camera,
         look,
@@ -92,7 +92,7 @@ fn render(
 
 #[cfg(not(target_os = "linux"))]
 fn render(
-    _: &model::Model,
+    _: model::Model,
     _: &makistry::viewer::camera::OrbitCamera,
     _: &makistry::viewer::Look,
     _: u32,
