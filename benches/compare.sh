@@ -29,7 +29,8 @@ trap '[ -n "$xvfb" ] && kill $xvfb 2>/dev/null; rm -rf "$out"' EXIT
 best() {
   local best_ms=999999 best_kib=0 line ms kib
   for _ in 1 2 3; do
-    line=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f "%e %M" -o "$out/time" "$@" >/dev/null 2>&1
+    line=$(tail -1 "$out/time")
     ms=$(awk '{printf "%d", $1 * 1000}' <<<"$line"); kib=${line#* }
     if [ "$ms" -lt "$best_ms" ]; then best_ms=$ms; best_kib=$kib; fi
   done

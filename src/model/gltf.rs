@@ -207,16 +207,36 @@ fn mesh_part(
                 "mesh {name:?} has triangle indices outside its vertices"
             )));
         }
-        let local_normals: Vec<[f32; 3]> = match reader.read_normals() {
-            Some(read) if read.len() == count => read.collect(),
-            _ => smooth(&local, &local_indices),
+        // Without normals glTF asks for flat shading, which the viewer derives on the GPU:
+        // such a part keeps none.
+        let local_normals: Option<Vec<[f32; 3]>> = match reader.read_normals() {
+            Some(read) if read.len() == count => Some(
+                primitive
+                    .get(&gltf::Semantic::Normals)
+                    .and_then(|a| read_packed(&a, buffers, DataType::F32, Dimensions::Vec3))
+                    .unwrap_or_else(|| read.collect()),
+            ),
+            _ => None,
         };
         if *world == IDENTITY && positions.is_empty() {
             // The common case (one primitive, no transform): take the data as it is.
             positions = local;
-            normals = local_normals;
+            normals = local_normals.unwrap_or_default();
             indices = local_indices;
         } else {
+            // The primitives merged into one part share one kind of normals: flat while none
+            // has any; once one has them, the others get smooth ones made.
+            let has_normals = normals.len() == positions.len() && !positions.is_empty();
+            let local_normals = match local_normals {
+                Some(given) => {
+                    if !has_normals && !positions.is_empty() {
+                        normals = smooth(&positions, &indices);
+                    }
+                    given
+                }
+                None if has_normals => smooth(&local, &local_indices),
+                None => Vec::new(),
+            };
             positions.extend(local.iter().map(|p| transform_point(world, *p)));
             normals.extend(local_normals.iter().map(|n| match &normal_matrix {
                 Some(m) => {
@@ -274,5 +294,105 @@ mod tests {
         let n = normal_matrix(&world).unwrap();
         assert_eq!(n[0][0], 0.5);
         assert!(load(b"glTF nonsense").is_err());
+    }
+
+    /// A GLB of one mesh whose primitives are triangles with positions, normals if given, and
+    /// indices, all in one buffer.
+    fn glb(primitives: &[(&[[f32; 3]], Option<&[[f32; 3]]>, &[u32])]) -> Vec<u8> {
+        let mut bin: Vec<u8> = Vec::new();
+        let (mut views, mut accessors, mut json_primitives) = (vec![], vec![], vec![]);
+        let mut add = |bin: &mut Vec<u8>,
+                       bytes: &[u8],
+                       count: usize,
+                       kind: &str,
+                       component: u32| {
+            views.push(serde_json::json!({"buffer": 0, "byteOffset": bin.len(), "byteLength": bytes.len()}));
+            bin.extend_from_slice(bytes);
+            let mut accessor = serde_json::json!({"bufferView": views.len() - 1, "componentType": component, "count": count, "type": kind});
+            if kind == "VEC3" {
+                accessor["min"] = serde_json::json!([0.0, 0.0, 0.0]);
+                accessor["max"] = serde_json::json!([1.0, 1.0, 1.0]);
+            }
+            accessors.push(accessor);
+            accessors.len() - 1
+        };
+        for (positions, normals, indices) in primitives {
+            let p = add(
+                &mut bin,
+                bytemuck::cast_slice(positions),
+                positions.len(),
+                "VEC3",
+                5126,
+            );
+            let i = add(
+                &mut bin,
+                bytemuck::cast_slice(indices),
+                indices.len(),
+                "SCALAR",
+                5125,
+            );
+            let mut attributes = serde_json::json!({"POSITION": p});
+            if let Some(normals) = normals {
+                attributes["NORMAL"] = add(
+                    &mut bin,
+                    bytemuck::cast_slice(normals),
+                    normals.len(),
+                    "VEC3",
+                    5126,
+                )
+                .into();
+            }
+            json_primitives.push(serde_json::json!({"attributes": attributes, "indices": i}));
+        }
+        let json = serde_json::json!({
+            "asset": {"version": "2.0"},
+            "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0}],
+            "meshes": [{"primitives": json_primitives}],
+            "buffers": [{"byteLength": bin.len()}],
+            "bufferViews": views, "accessors": accessors,
+        });
+        let mut json = serde_json::to_vec(&json).unwrap();
+        json.resize(json.len().next_multiple_of(4), b' ');
+        bin.resize(bin.len().next_multiple_of(4), 0);
+        let total = 12 + 8 + json.len() + 8 + bin.len();
+        let mut out = Vec::new();
+        out.extend_from_slice(b"glTF");
+        for word in [2, total as u32, json.len() as u32, 0x4E4F_534A] {
+            out.extend_from_slice(&u32::to_le_bytes(word));
+        }
+        out.extend_from_slice(&json);
+        for word in [bin.len() as u32, 0x004E_4942] {
+            out.extend_from_slice(&u32::to_le_bytes(word));
+        }
+        out.extend_from_slice(&bin);
+        out
+    }
+
+    const TRIANGLE: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    const UP: [[f32; 3]; 3] = [[0.0, 0.0, 1.0]; 3];
+
+    #[test]
+    fn a_mesh_without_normals_is_flat_as_gltf_asks_and_mixed_primitives_all_get_normals() {
+        let flat = load(&glb(&[
+            (&TRIANGLE, None, &[0, 1, 2]),
+            (&TRIANGLE, None, &[0, 2, 1]),
+        ]));
+        let part = &flat.unwrap().parts[0];
+        assert_eq!((part.positions.len(), part.normals.len()), (6, 0));
+
+        let given = load(&glb(&[(&TRIANGLE, Some(&UP), &[0, 1, 2])])).unwrap();
+        assert_eq!(given.parts[0].normals, UP);
+
+        let mixed = load(&glb(&[
+            (&TRIANGLE, None, &[0, 1, 2]),
+            (&TRIANGLE, Some(&UP), &[0, 1, 2]),
+        ]));
+        let part = &mixed.unwrap().parts[0];
+        assert_eq!(part.normals.len(), part.positions.len());
+        assert!(
+            part.normals.iter().all(|n| (n[2] - 1.0).abs() < 1e-6),
+            "{:?}",
+            part.normals
+        );
     }
 }
