@@ -102,11 +102,27 @@ impl RequestBudget {
         }
     }
 
-    /// Waits for a slot and takes it.
-    pub async fn take(&self) {
-        while let Err(wait) = self.try_take(Instant::now()) {
-            tokio::time::sleep(wait).await;
+    /// Waits for a slot and takes it; returns when it was taken (for [`Self::answered`]).
+    pub async fn take(&self) -> Instant {
+        loop {
+            let now = Instant::now();
+            match self.try_take(now) {
+                Ok(()) => return now,
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
         }
+    }
+
+    /// The request of the slot taken at `taken` was answered at `answered`. The server
+    /// counted it somewhere between the two, so from now on the window counts it from the
+    /// later: a request that took long to arrive can no longer leave our window before it
+    /// leaves the server's (which answered the next request with 429 under load).
+    pub fn answered(&self, taken: Instant, answered: Instant) {
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = ledger.sent.iter_mut().rev().find(|t| **t == taken) {
+            *slot = answered.max(taken);
+        }
+        ledger.sent.make_contiguous().sort();
     }
 
     /// Stops every request until `until` (after a 429: the server's window is full).
@@ -163,6 +179,23 @@ mod tests {
         }
         let now = t0 + Duration::from_secs(3000);
         assert_eq!(budget.try_take(now), Err(Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn a_slot_counts_from_when_its_answer_came() {
+        let budget = RequestBudget::new(vec![Window {
+            limit: 1,
+            length: Duration::from_secs(60),
+        }]);
+        let t0 = Instant::now();
+        assert_eq!(budget.try_take(t0), Ok(()));
+        budget.answered(t0, t0 + Duration::from_secs(2));
+        assert_eq!(
+            budget.try_take(t0 + Duration::from_secs(60)),
+            Err(Duration::from_secs(2)),
+            "the server may have counted it as late as its answer"
+        );
+        assert_eq!(budget.try_take(t0 + Duration::from_secs(62)), Ok(()));
     }
 
     #[test]

@@ -222,8 +222,10 @@ impl Client {
     ) -> Result<Response, ApiError> {
         let (mut transient, mut rate_limited) = (0, 0);
         loop {
-            self.budget.take().await;
-            let error = match build().bearer_auth(self.key.expose()).send().await {
+            let taken = self.budget.take().await;
+            let sent = build().bearer_auth(self.key.expose()).send().await;
+            self.budget.answered(taken, Instant::now());
+            let error = match sent {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => error_from(response).await,
                 Err(e) => transport(&e),
