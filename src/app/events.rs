@@ -9,6 +9,7 @@ use super::{MakistryApp, Screen, Selection, job_list};
 use crate::jobs::{JobEvent, JobRecord, Phase};
 use crate::ui::result::ModelState;
 use crate::ui::{self, Message};
+use crate::viewer::StandIn;
 
 impl MakistryApp {
     pub(super) fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
@@ -70,7 +71,7 @@ impl MakistryApp {
                 }) = self.models.get_mut(&path)
                     && Arc::ptr_eq(model, &of)
                 {
-                    *slot = Some(stand_in);
+                    *slot = StandIn::Ready(stand_in);
                 }
             }
             Event::ModelLoaded { path, result } => {
@@ -78,11 +79,17 @@ impl MakistryApp {
                     Ok((summary, model)) => ModelState::Loaded {
                         summary,
                         model,
-                        stand_in: None,
+                        stand_in: StandIn::None,
                     },
                     Err(message) => ModelState::Failed(message),
                 };
-                self.models.insert(path, state);
+                self.models.insert(path.clone(), state);
+                // Where this GL is known (or expected) to draw it too slowly to follow the
+                // mouse, the stand-in starts now, to be ready before the first turn.
+                let triangles = self.loaded_model(&path).map_or(0, |m| m.triangles());
+                if self.viewer.speed.needs_stand_in(triangles) {
+                    self.make_stand_in(path);
+                }
             }
             Event::RecordFailed { job, message } => {
                 self.jobs.driver_stopped(&job.id);

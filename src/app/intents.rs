@@ -13,6 +13,7 @@ use crate::jobs::{JobRecord, Phase};
 use crate::keychain::parse_api_key;
 use crate::ui::result::ModelState;
 use crate::ui::{self, Intent, Message};
+use crate::viewer::StandIn;
 
 impl MakistryApp {
     pub(super) fn load_selected_model(&mut self) {
@@ -155,6 +156,7 @@ impl MakistryApp {
             Intent::ShowInFolder(path) => {
                 self.spawn(tasks::open_externally(path, true, self.report.clone()))
             }
+            Intent::MakeStandIn(file) => self.make_stand_in(file),
             intent @ (Intent::Screenshot { .. } | Intent::PickSurfacePoint { .. }) => {
                 self.apply_view_intent(intent)
             }
@@ -207,8 +209,22 @@ impl MakistryApp {
         }
     }
 
+    /// Starts making the lighter stand-in of `file`'s model, unless it has one or one is
+    /// being made.
+    pub(super) fn make_stand_in(&mut self, file: PathBuf) {
+        if let Some(ModelState::Loaded {
+            model, stand_in, ..
+        }) = self.models.get_mut(&file)
+            && matches!(stand_in, StandIn::None)
+        {
+            *stand_in = StandIn::Making;
+            let model = model.clone();
+            self.spawn(tasks::make_stand_in(file, model, self.report.clone()));
+        }
+    }
+
     /// The model read from `file`, once it is loaded.
-    fn loaded_model(&self, file: &std::path::Path) -> Option<Arc<crate::model::Model>> {
+    pub(super) fn loaded_model(&self, file: &std::path::Path) -> Option<Arc<crate::model::Model>> {
         match self.models.get(file) {
             Some(ModelState::Loaded { model, .. }) => Some(model.clone()),
             _ => None,

@@ -168,6 +168,7 @@ impl MakistryApp {
             recent_errors: Vec::new(),
             config,
         };
+        app.viewer.speed = crate::viewer::DrawSpeed::of_renderer(&app.gl_renderer);
         app.spawn(tasks::load_draft(
             app.config.data_dir.clone(),
             app.report.clone(),

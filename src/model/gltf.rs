@@ -296,9 +296,12 @@ mod tests {
         assert!(load(b"glTF nonsense").is_err());
     }
 
+    /// A primitive's positions, normals (if any) and indices.
+    type Primitive<'a> = (&'a [[f32; 3]], Option<&'a [[f32; 3]]>, &'a [u32]);
+
     /// A GLB of one mesh whose primitives are triangles with positions, normals if given, and
     /// indices, all in one buffer.
-    fn glb(primitives: &[(&[[f32; 3]], Option<&[[f32; 3]]>, &[u32])]) -> Vec<u8> {
+    fn glb(primitives: &[Primitive<'_>]) -> Vec<u8> {
         let mut bin: Vec<u8> = Vec::new();
         let (mut views, mut accessors, mut json_primitives) = (vec![], vec![], vec![]);
         let mut add = |bin: &mut Vec<u8>,

@@ -89,6 +89,8 @@ pub enum Intent {
         /// Parts the ray passes through.
         hidden: std::collections::HashSet<usize>,
     },
+    /// The 3D view's frames of this file's model are slow: make its lighter stand-in.
+    MakeStandIn(PathBuf),
     /// Choose a STEP, GLB, STL or 3MF file to view.
     PickModelFile,
     /// Dismiss a message.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::format;
 use super::{Intent, Message, message_ui};
 use crate::model::{Model, Units};
-use crate::viewer::{ViewerAction, ViewerState};
+use crate::viewer::{StandIn, ViewerAction, ViewerState};
 
 /// What the result view knows of a file's model.
 #[derive(Debug, Clone)]
@@ -21,8 +21,8 @@ pub enum ModelState {
         summary: ModelSummary,
         /// The model, for the viewport.
         model: Arc<Model>,
-        /// A lighter copy of a large model, drawn while the view moves (made after the load).
-        stand_in: Option<Arc<Model>>,
+        /// A lighter copy of a large model, drawn while the view moves.
+        stand_in: StandIn,
     },
     /// Could not be read.
     Failed(Message),
@@ -118,7 +118,7 @@ pub fn model_ui(
             model,
             stand_in,
         }) => {
-            let action = viewer.ui(ui, path, model, stand_in.as_ref(), height);
+            let action = viewer.ui(ui, path, model, stand_in, height);
             if let Some(intent) = viewer_intent(action, path, title) {
                 intents.push(intent);
             }
@@ -131,6 +131,7 @@ pub fn model_ui(
 
 fn viewer_intent(action: Option<ViewerAction>, path: &Path, title: &str) -> Option<Intent> {
     Some(match action? {
+        ViewerAction::WantsStandIn => Intent::MakeStandIn(path.to_path_buf()),
         ViewerAction::Screenshot { camera, look, size } => Intent::Screenshot {
             file: path.to_path_buf(),
             name: format!("{title} view.png"),

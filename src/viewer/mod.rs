@@ -5,6 +5,8 @@
 //! before the context goes.
 
 pub mod camera;
+mod draw_speed;
+mod frame_cache;
 pub mod grid;
 #[cfg(target_os = "linux")]
 pub mod headless;
@@ -13,6 +15,7 @@ mod part_mesh;
 mod render;
 mod scene;
 
+pub use draw_speed::{DrawSpeed, StandIn};
 use input::help_overlay;
 pub use render::three_d_camera;
 use render::{FrameRequest, draw, paint_backdrop};
@@ -63,6 +66,8 @@ pub enum ViewerAction {
         /// Parts the ray passes through.
         hidden: HashSet<usize>,
     },
+    /// The full model's frames are too slow to follow the mouse, and it has no stand-in.
+    WantsStandIn,
 }
 
 /// The viewport's state on the UI thread.
@@ -90,6 +95,8 @@ pub struct ViewerState {
     gpu: GpuScene,
     /// A newly shown part is going up to the GPU: its frames so far and the longest.
     appearing: Option<Appearing>,
+    /// How fast this GL draws, learnt from the frames of parts appearing.
+    pub speed: DrawSpeed,
 }
 
 /// Frames of a part appearing: counted until all of it is on the GPU, then logged, so a hitch
@@ -120,6 +127,7 @@ impl Default for ViewerState {
             moved_at: None,
             gpu: GpuScene::default(),
             appearing: None,
+            speed: DrawSpeed::default(),
         }
     }
 }
@@ -203,10 +211,11 @@ impl ViewerState {
         })
     }
 
-    /// Counts a frame of a part appearing; logs the longest once all of it is on the GPU.
-    fn note_appearing(&mut self, ui: &egui::Ui, model: &Arc<Model>) {
+    /// Counts a frame of a part appearing; once all of it is on the GPU, logs the longest and
+    /// learns the GL's speed from it. Returns whether it just did.
+    fn note_appearing(&mut self, ui: &egui::Ui, model: &Arc<Model>) -> bool {
         let Some(appearing) = &mut self.appearing else {
-            return;
+            return false;
         };
         // The time since the last frame began: that frame's whole work, paint included.
         if appearing.frames > 0 {
@@ -220,8 +229,12 @@ impl ViewerState {
                 appearing.frames,
                 appearing.longest * 1000.0
             );
+            self.speed
+                .measured(model.triangles(), appearing.longest * 1000.0);
             self.appearing = None;
+            return true;
         }
+        false
     }
 
     /// Drops the GL objects of the view. Call while the GL context is current (`on_exit`).
@@ -243,14 +256,14 @@ impl ViewerState {
         ui: &mut egui::Ui,
         path: &Path,
         model: &Arc<Model>,
-        stand_in: Option<&Arc<Model>>,
+        stand_in: &StandIn,
         height: f32,
     ) -> Option<ViewerAction> {
         let top = ui.cursor().top();
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
-        self.note_appearing(ui, model);
+        let measured = self.note_appearing(ui, model);
         let mut action = self.toolbar_ui(ui, model);
         // `height` holds the toolbar too: the view takes what the toolbar left.
         let canvas_height = (height - (ui.cursor().top() - top)).max(MIN_VIEW_HEIGHT);
@@ -287,7 +300,13 @@ impl ViewerState {
             self.moved_at = Some(now);
         }
         let moving = self.moved_at.is_some_and(|at| now - at < STILL_AFTER);
-        let stand_in = stand_in.cloned();
+        if measured
+            && matches!(stand_in, StandIn::None)
+            && self.speed.needs_stand_in(model.triangles())
+        {
+            action = action.or(Some(ViewerAction::WantsStandIn));
+        }
+        let stand_in = stand_in.ready().cloned();
         if moving {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs_f64(STILL_AFTER));

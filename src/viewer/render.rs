@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use camera::OrbitCamera;
 use three_d::{
-    AmbientLight, Axes, Camera, ClearState, ColorMaterial, Context, DirectionalLight, Gm, Mesh,
-    RenderTarget, ScissorBox, Srgba, Viewport,
+    AmbientLight, Axes, Camera, ColorMaterial, Context, DirectionalLight, Gm, Mesh, RenderTarget,
+    ScissorBox, Srgba, Viewport,
 };
 
 use crate::model::Model;
 
+use super::frame_cache::{FrameCache, FrameKey};
 use super::scene::{GpuScene, PartObject, Scene, srgba, v3};
 use super::*;
 
@@ -56,6 +57,7 @@ pub(super) fn draw(
                         context,
                         meshes: Vec::new(),
                         grid: None,
+                        cache: None,
                     })
                 }
                 Err(e) => {
@@ -79,16 +81,14 @@ pub(super) fn draw(
         let Some((viewport, scissor)) = viewport_and_scissor(info) else {
             return;
         };
-        let camera = three_d_camera(orbit, viewport);
-        let [w, h] = info.screen_size_px;
-        let target = RenderTarget::screen(&scene.context, w, h);
-        // Depth only: the backdrop egui painted under the view shows through.
-        target.clear_partially(scissor, ClearState::depth(1.0));
         let lights = Lights::new(&scene.context, orbit);
         // A big model goes up over a few frames; its stand-in, when there is one, shows
         // meanwhile, else the part fills in as its chunks arrive.
+        // One more frame after the last chunk too: the view measures that frame, the first
+        // with all of the part, to learn how fast this GL draws.
+        let was_uploaded = scene.is_uploaded(model);
         let model_uploaded = scene.upload_step(model).complete;
-        if !model_uploaded {
+        if !was_uploaded {
             repaint.request_repaint();
         }
         let drawn = stand_in
@@ -99,14 +99,13 @@ pub(super) fn draw(
             context,
             meshes,
             grid,
+            cache,
         } = scene;
-        let Some(objects) = meshes
-            .iter_mut()
-            .find(|u| Arc::ptr_eq(&u.model, drawn))
-            .map(|u| &mut u.objects)
-        else {
+        let Some(uploaded) = meshes.iter_mut().find(|u| Arc::ptr_eq(&u.model, drawn)) else {
             return;
         };
+        let key = FrameKey::new(drawn, uploaded.progress(), orbit, look, viewport);
+        let objects = &mut uploaded.objects;
         for (index, object) in objects.iter_mut() {
             let base = model.parts[*index].color;
             let color = if look.highlighted == Some(*index) {
@@ -126,6 +125,12 @@ pub(super) fn draw(
             .as_ref()
             .and_then(|(_, grid)| grid.as_ref())
             .filter(|_| !look.hide_grid);
+        // Drawn into the kept picture when the view changed, else the picture is kept; then
+        // copied over the backdrop egui painted.
+        let camera = three_d_camera(
+            orbit,
+            Viewport::new_at_origo(viewport.width, viewport.height),
+        );
         let view = SceneView {
             camera: &camera,
             objects,
@@ -133,7 +138,16 @@ pub(super) fn draw(
             look,
             lights: &lights,
         };
-        render_scene(context, &target, scissor, &view);
+        let picture = FrameCache::picture(cache, context, key, |target, whole| {
+            render_scene(context, target, whole, &view);
+        });
+        let [w, h] = info.screen_size_px;
+        FrameCache::show(
+            picture,
+            &RenderTarget::screen(context, w, h),
+            scissor,
+            viewport,
+        );
     }
 }
 

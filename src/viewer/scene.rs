@@ -12,6 +12,7 @@ use three_d::{
 
 use crate::model::{Model, linear_to_srgb8};
 
+use super::frame_cache::FrameCache;
 use super::part_mesh::{CHUNK_TRIANGLES, PartMaterial, PartMesh};
 
 use super::*;
@@ -100,6 +101,18 @@ pub(super) struct Uploaded {
     frames: u32,
 }
 
+impl Uploaded {
+    /// How far the upload has got: its frames so far, or `usize::MAX` once complete (what a
+    /// picture of it depends on).
+    pub(super) fn progress(&self) -> usize {
+        if self.complete {
+            usize::MAX
+        } else {
+            self.frames as usize
+        }
+    }
+}
+
 /// GL objects of the model on screen.
 pub(super) struct Scene {
     pub(super) context: Context,
@@ -108,6 +121,8 @@ pub(super) struct Scene {
     pub(super) meshes: Vec<Uploaded>,
     /// The model the grid was made for, the floor grid and the axes.
     pub(super) grid: Option<(Arc<Model>, Option<GridObjects>)>,
+    /// The last picture of the view, copied while nothing in it changes.
+    pub(super) cache: Option<FrameCache>,
 }
 
 impl Scene {

@@ -40,31 +40,26 @@ pub async fn load_model(
     if progress.is_cancelled() {
         return;
     }
-    let large = match &result {
-        Ok((_, model)) if model.triangles() > STAND_IN_ABOVE => Some(model.clone()),
-        _ => None,
-    };
-    report.send(Event::ModelLoaded {
-        path: path.clone(),
-        result,
-    });
-    // Shown first, lightened after: the part appears as soon as it is read.
-    if let Some(model) = large {
-        let of = model.clone();
-        let started = std::time::Instant::now();
-        let stand_in = blocking(move || crate::model::simplified(&model, STAND_IN_TRIANGLES)).await;
-        if let Some(Some(stand_in)) = stand_in {
-            tracing::info!(
-                "a {}-triangle stand-in for moving the view, made in {} ms",
-                stand_in.triangles(),
-                started.elapsed().as_millis()
-            );
-            report.send(Event::StandIn {
-                path,
-                of,
-                stand_in: Arc::new(stand_in),
-            });
-        }
+    report.send(Event::ModelLoaded { path, result });
+}
+
+/// Makes the lighter copy of a large model that the view draws while it moves (asked for
+/// only where frames of the full model are slow: see [`crate::viewer::DrawSpeed`]).
+pub async fn make_stand_in(path: PathBuf, model: Arc<crate::model::Model>, report: Reporter) {
+    let of = model.clone();
+    let started = std::time::Instant::now();
+    let stand_in = blocking(move || crate::model::simplified(&model, STAND_IN_TRIANGLES)).await;
+    if let Some(Some(stand_in)) = stand_in {
+        tracing::info!(
+            "a {}-triangle stand-in for moving the view, made in {} ms",
+            stand_in.triangles(),
+            started.elapsed().as_millis()
+        );
+        report.send(Event::StandIn {
+            path,
+            of,
+            stand_in: Arc::new(stand_in),
+        });
     }
 }
 
@@ -80,10 +75,6 @@ pub(super) fn load_error_action(error: &crate::model::LoadError) -> &'static str
         _ => "Check the file is complete: download or export it again.",
     }
 }
-
-/// Models with more triangles than this get a lighter stand-in for moving the view: a
-/// software renderer (Mesa's llvmpipe) draws 1.3 M triangles in about 150 ms.
-pub(super) const STAND_IN_ABOVE: usize = 400_000;
 
 /// About how many triangles the stand-in has.
 pub(super) const STAND_IN_TRIANGLES: usize = 150_000;
