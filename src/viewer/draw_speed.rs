@@ -6,6 +6,12 @@
 /// The longest frame that still follows the mouse (20 frames a second).
 pub const FRAME_BUDGET_MS: f32 = 50.0;
 
+/// The frame time slices of a big part's picture aim at (the window's own drawing included).
+const SLICE_FRAME_MS: f32 = 40.0;
+
+/// Triangles a software renderer draws per frame before its speed is measured.
+const SOFTWARE_SLICE: usize = 300_000;
+
 /// Below this many triangles no GL needs a stand-in.
 const SMALL: usize = 100_000;
 
@@ -20,8 +26,11 @@ pub struct DrawSpeed {
     /// The renderer draws on the CPU (Mesa's llvmpipe or softpipe, SwiftShader, Windows'
     /// basic renderer): known from its name at start-up.
     software: bool,
-    /// Milliseconds per million triangles, from the slowest full-detail frame measured.
+    /// Milliseconds per million triangles, from the frames measured (the window's own share
+    /// of each frame included, so it errs slow).
     ms_per_million: Option<f32>,
+    /// Triangles a frame can draw in [`SLICE_FRAME_MS`], as the measured frames found.
+    slice: Option<usize>,
 }
 
 impl DrawSpeed {
@@ -40,17 +49,37 @@ impl DrawSpeed {
         Self {
             software,
             ms_per_million: None,
+            slice: None,
         }
     }
 
-    /// A frame that drew `triangles` at full detail took `frame_ms`. Frames of small models
-    /// are mostly the window's own drawing and say little about triangles: not counted.
+    /// A frame that drew `triangles` took `frame_ms`. Frames that drew few are mostly the
+    /// window's own drawing and say little about triangles: not counted. The estimate
+    /// follows the frames (half the last one's), so one slow frame (the CPU busy elsewhere)
+    /// does not mark the GL slow for good.
     pub fn measured(&mut self, triangles: usize, frame_ms: f32) {
-        if triangles < SMALL || !frame_ms.is_finite() {
+        if triangles < SMALL || !frame_ms.is_finite() || frame_ms <= 0.0 {
             return;
         }
         let rate = frame_ms / (triangles as f32 / 1e6);
-        self.ms_per_million = Some(self.ms_per_million.map_or(rate, |known| known.max(rate)));
+        self.ms_per_million = Some(
+            self.ms_per_million
+                .map_or(rate, |known| (known + rate) / 2.0),
+        );
+        // Frame time is the window's own share plus the triangles': scaling the slice toward
+        // the aim, a step at a time, finds the size whatever that share is.
+        let step = (SLICE_FRAME_MS / frame_ms).clamp(0.5, 2.0);
+        self.slice = Some(((triangles as f32 * step) as usize).max(SMALL));
+    }
+
+    /// Triangles a frame may draw of a big part's picture, the rest following in the next
+    /// frames: all of them on a GL not known to be slow.
+    pub fn slice_triangles(&self) -> usize {
+        match self.slice {
+            Some(slice) => slice,
+            None if self.software => SOFTWARE_SLICE,
+            None => usize::MAX,
+        }
     }
 
     /// Whether a model of `triangles` needs a stand-in to move smoothly: its frame, as
@@ -108,6 +137,24 @@ mod tests {
         let llvmpipe = DrawSpeed::of_renderer("llvmpipe (LLVM 15.0.6, 256 bits)");
         assert!(llvmpipe.needs_stand_in(1_310_720));
         assert!(!llvmpipe.needs_stand_in(300_000), "expected fast enough");
+    }
+
+    #[test]
+    fn a_slow_gl_draws_a_big_part_in_slices_of_its_measured_speed() {
+        assert_eq!(
+            DrawSpeed::of_renderer("NVIDIA H100").slice_triangles(),
+            usize::MAX
+        );
+        let mut llvmpipe = DrawSpeed::of_renderer("llvmpipe (LLVM 15.0.6, 256 bits)");
+        assert_eq!(llvmpipe.slice_triangles(), SOFTWARE_SLICE);
+        llvmpipe.measured(300_000, 60.0);
+        assert_eq!(llvmpipe.slice_triangles(), 200_000, "toward 40 ms a frame");
+        llvmpipe.measured(200_000, 20.0);
+        assert_eq!(
+            llvmpipe.slice_triangles(),
+            400_000,
+            "at most twice as many a step"
+        );
     }
 
     #[test]

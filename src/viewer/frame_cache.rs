@@ -1,8 +1,10 @@
 //! The 3D view's last picture, kept in a texture: a frame whose view has not changed (the
 //! window repainting for a key typed in the prompt, a hover, a clock) copies it instead of
-//! drawing the part again. With a software renderer a 1.3 M-triangle part takes 150–300 ms
+//! drawing the part again. With a software renderer a 1.3 M-triangle part takes 110–300 ms
 //! to draw and the copy under a millisecond, so typing beside a big part no longer stutters.
+//! A picture too big for one frame is drawn in slices over several (see [`FrameCache`]).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use three_d::{
@@ -43,9 +45,21 @@ impl FrameKey {
     }
 }
 
-/// The picture, with what it shows.
+/// Chunks of a picture's parts drawn in one frame: those in `chunks`, counted over the
+/// parts in order; the `first` slice of a picture also draws the floor grid.
+pub(super) struct Slice {
+    pub first: bool,
+    pub chunks: Range<usize>,
+}
+
+/// The picture, with what it shows and how much of it is drawn. A big part on a slow GL is
+/// drawn over several frames, a slice of its chunks each, so no frame takes long; the depth
+/// buffer is kept with the picture, so the slices join up as one drawing would.
 pub(super) struct FrameCache {
     key: Option<FrameKey>,
+    /// Chunks drawn so far.
+    drawn: usize,
+    complete: bool,
     color: Texture2D,
     depth: DepthTexture2D,
 }
@@ -54,6 +68,8 @@ impl FrameCache {
     fn new(context: &Context, (width, height): (u32, u32)) -> Self {
         Self {
             key: None,
+            drawn: 0,
+            complete: false,
             color: Texture2D::new_empty::<[u8; 4]>(
                 context,
                 width,
@@ -74,14 +90,17 @@ impl FrameCache {
         }
     }
 
-    /// The picture for `key`: kept from an earlier frame, or drawn now by `draw` into a
-    /// cleared target the size of the view (transparent where nothing is drawn).
-    pub(super) fn picture<'a>(
-        cache: &'a mut Option<Self>,
+    /// Brings the picture for `key` (of `total` chunks) closer to done: a new key starts
+    /// it again, cleared (transparent where nothing is drawn); then `draw` draws the next
+    /// slice of at most `budget` chunks (one at least). Returns whether it is complete.
+    pub(super) fn refine(
+        cache: &mut Option<Self>,
         context: &Context,
         key: FrameKey,
-        draw: impl FnOnce(&RenderTarget<'_>, ScissorBox),
-    ) -> &'a Texture2D {
+        total: usize,
+        budget: usize,
+        draw: impl FnOnce(&RenderTarget<'_>, ScissorBox, Slice),
+    ) -> bool {
         let fits = cache
             .as_ref()
             .is_some_and(|c| (c.color.width(), c.color.height()) == key.size);
@@ -89,16 +108,43 @@ impl FrameCache {
             *cache = None;
         }
         let cache = cache.get_or_insert_with(|| Self::new(context, key.size));
+        let target = RenderTarget::new(
+            cache.color.as_color_target(None),
+            cache.depth.as_depth_target(),
+        );
         if cache.key.as_ref() != Some(&key) {
-            let target = RenderTarget::new(
-                cache.color.as_color_target(None),
-                cache.depth.as_depth_target(),
-            );
             target.clear(ClearState::color_and_depth(0.0, 0.0, 0.0, 0.0, 1.0));
-            draw(&target, ScissorBox::new_at_origo(key.size.0, key.size.1));
-            cache.key = Some(key);
+            (cache.key, cache.drawn, cache.complete) = (Some(key.clone()), 0, false);
         }
-        &cache.color
+        if !cache.complete {
+            let end = cache.drawn.saturating_add(budget.max(1)).min(total);
+            let slice = Slice {
+                first: cache.drawn == 0,
+                chunks: cache.drawn..end,
+            };
+            draw(
+                &target,
+                ScissorBox::new_at_origo(key.size.0, key.size.1),
+                slice,
+            );
+            cache.drawn = end;
+            cache.complete = end >= total;
+        }
+        cache.complete
+    }
+
+    /// Whether this is the whole picture of all of `model`.
+    pub(super) fn shows_all_of(&self, model: &Arc<Model>) -> bool {
+        self.complete
+            && self
+                .key
+                .as_ref()
+                .is_some_and(|k| k.drawn == (Arc::as_ptr(model) as usize, usize::MAX))
+    }
+
+    /// The picture as drawn so far.
+    pub(super) fn picture(&self) -> &Texture2D {
+        &self.color
     }
 
     /// Copies `picture` over what egui drew (the backdrop) in the view's `viewport`, only

@@ -99,7 +99,7 @@ pub struct ViewerState {
     pub speed: DrawSpeed,
 }
 
-/// Frames of a part appearing: counted until all of it is on the GPU, then logged, so a hitch
+/// Frames of a part appearing: counted until all of it is drawn, then logged, so a hitch
 /// while a big part appears shows in the log.
 #[derive(Debug)]
 struct Appearing {
@@ -211,30 +211,25 @@ impl ViewerState {
         })
     }
 
-    /// Counts a frame of a part appearing; once all of it is on the GPU, logs the longest and
-    /// learns the GL's speed from it. Returns whether it just did.
-    fn note_appearing(&mut self, ui: &egui::Ui, model: &Arc<Model>) -> bool {
+    /// Counts a frame of a part appearing; once all of it is drawn, logs the longest.
+    fn note_appearing(&mut self, ui: &egui::Ui, model: &Arc<Model>) {
         let Some(appearing) = &mut self.appearing else {
-            return false;
+            return;
         };
         // The time since the last frame began: that frame's whole work, paint included.
         if appearing.frames > 0 {
             appearing.longest = appearing.longest.max(ui.input(|i| i.unstable_dt));
         }
         appearing.frames += 1;
-        if self.gpu.is_uploaded(model) {
+        if self.gpu.shows_all_of(model) {
             tracing::info!(
                 "a {}-triangle part appeared over {} frames; the longest took {:.0} ms",
                 model.triangles(),
                 appearing.frames,
                 appearing.longest * 1000.0
             );
-            self.speed
-                .measured(model.triangles(), appearing.longest * 1000.0);
             self.appearing = None;
-            return true;
         }
-        false
     }
 
     /// Drops the GL objects of the view. Call while the GL context is current (`on_exit`).
@@ -263,7 +258,14 @@ impl ViewerState {
         if self.fitted_for.as_deref() != Some(path) {
             self.frame(path, model);
         }
-        let measured = self.note_appearing(ui, model);
+        self.note_appearing(ui, model);
+        // The last frame's drawing, timed by the frame that follows it at once.
+        let drawn = self.gpu.take_drawn_triangles();
+        let measured = drawn > 0;
+        if measured {
+            let frame_ms = ui.input(|i| i.unstable_dt) * 1000.0;
+            self.speed.measured(drawn, frame_ms);
+        }
         let mut action = self.toolbar_ui(ui, model);
         // `height` holds the toolbar too: the view takes what the toolbar left.
         let canvas_height = (height - (ui.cursor().top() - top)).max(MIN_VIEW_HEIGHT);
@@ -317,6 +319,7 @@ impl ViewerState {
             moving,
             orbit: self.camera,
             look: self.look.clone(),
+            slice_triangles: self.speed.slice_triangles(),
             repaint: ui.ctx().clone(),
         };
         paint_backdrop(ui, rect);

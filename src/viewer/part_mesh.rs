@@ -15,6 +15,9 @@ use three_d::{
     VertexBuffer, Viewer,
 };
 
+use std::cell::Cell;
+use std::ops::Range;
+
 use crate::model::Part;
 
 /// Geometry ids of our own, in three-d's range for public use (below 0x8000).
@@ -36,6 +39,8 @@ pub struct PartMesh {
     positions: VertexBuffer<[f32; 3]>,
     normals: Option<VertexBuffer<[f32; 3]>>,
     chunks: Vec<ElementBuffer<u32>>,
+    /// The chunks a draw call draws (all unless a picture is drawn over several frames).
+    drawn: Cell<(usize, usize)>,
     /// Triangles uploaded so far.
     uploaded: usize,
     aabb: AxisAlignedBoundingBox,
@@ -52,6 +57,7 @@ impl PartMesh {
             positions: VertexBuffer::new_with_data(context, &part.positions),
             normals: with_normals.then(|| VertexBuffer::new_with_data(context, &part.normals)),
             chunks: Vec::new(),
+            drawn: Cell::new((0, usize::MAX)),
             uploaded: 0,
             aabb: AxisAlignedBoundingBox::new_with_positions(&[
                 super::scene::v3(min),
@@ -75,6 +81,27 @@ impl PartMesh {
         self.uploaded - start
     }
 
+    /// Chunks uploaded so far.
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Triangles in these chunks (of those uploaded).
+    pub fn triangles_in(&self, chunks: Range<usize>) -> usize {
+        let end = chunks.end.min(self.chunks.len());
+        self.chunks
+            .get(chunks.start.min(end)..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c.count() as usize / 3)
+            .sum()
+    }
+
+    /// Draw calls draw only these chunks (clamped to those uploaded) from now on.
+    pub fn draw_only(&self, chunks: Range<usize>) {
+        self.drawn.set((chunks.start, chunks.end));
+    }
+
     /// Every triangle of the part is uploaded.
     pub fn is_complete(&self, part: &Part) -> bool {
         self.uploaded * 3 >= part.indices.len()
@@ -91,7 +118,9 @@ impl Geometry for PartMesh {
         program.use_uniform("viewProjection", viewer.projection() * viewer.view());
         program.use_uniform("modelMatrix", Mat4::identity());
         program.use_uniform_if_required("normalMatrix", Mat4::identity());
-        for indices in &self.chunks {
+        let (start, end) = self.drawn.get();
+        let end = end.min(self.chunks.len());
+        for indices in self.chunks.get(start.min(end)..end).unwrap_or_default() {
             // Each draw call disables the attributes afterwards.
             program.use_vertex_attribute("position", &self.positions);
             if let Some(normals) = &self.normals

@@ -12,7 +12,8 @@ use three_d::{
 use crate::model::Model;
 
 use super::frame_cache::{FrameCache, FrameKey};
-use super::scene::{GpuScene, PartObject, Scene, srgba, v3};
+use super::part_mesh::CHUNK_TRIANGLES;
+use super::scene::{GpuScene, PartObject, PartObjects, Scene, chunk_total, draw_only, srgba, v3};
 use super::*;
 
 /// What one frame of the view shows, handed to the paint callback.
@@ -27,127 +28,198 @@ pub(super) struct FrameRequest {
     pub orbit: OrbitCamera,
     /// Hidden and highlighted parts, edges, grid.
     pub look: Look,
-    /// Asks for the next frame while the model is still going up to the GPU.
+    /// Triangles of the full part a frame may draw (the rest waits for the next frames).
+    pub slice_triangles: usize,
+    /// Asks for the next frame while the part is still going up or being drawn.
     pub repaint: egui::Context,
 }
 
-/// Draws the request's model into the callback's rectangle (runs on the GL thread); while the
-/// view is `moving`, its stand-in is drawn instead when there is one. Both stay uploaded.
+/// Which kept picture.
+#[derive(Clone, Copy, PartialEq)]
+enum Picture {
+    /// Of the part itself.
+    Full,
+    /// Of its lighter stand-in.
+    Light,
+}
+
+/// Draws the request into the callback's rectangle (runs on the GL thread). The part's
+/// picture is kept and copied while nothing in it changes. While the view moves, the
+/// stand-in's is shown instead; while the part's picture is being drawn over several
+/// frames (a big part on a slow GL), the stand-in's shows meanwhile, or else the part fills
+/// in as its slices are drawn.
 pub(super) fn draw(
     gpu: &GpuScene,
     info: &egui::PaintCallbackInfo,
     gl: &Arc<egui_glow::glow::Context>,
     frame: &FrameRequest,
 ) {
+    let mut cell = gpu.lock();
+    let Some(scene) = scene_for(&mut cell, gl) else {
+        return;
+    };
     let FrameRequest {
         model,
         stand_in,
         moving,
         orbit,
-        look,
         repaint,
+        ..
     } = frame;
-    let (stand_in, moving) = (stand_in.as_ref(), *moving);
+    let kept: Vec<&Arc<Model>> = std::iter::once(model).chain(stand_in).collect();
+    scene.keep_only(&kept);
+    if !scene
+        .grid
+        .as_ref()
+        .is_some_and(|(m, _)| Arc::ptr_eq(m, model))
     {
-        let mut cell = gpu.lock();
-        if cell.is_none() {
-            match Context::from_gl_context(gl.clone()) {
-                Ok(context) => {
-                    *cell = Some(Scene {
-                        context,
-                        meshes: Vec::new(),
-                        grid: None,
-                        cache: None,
-                    })
+        let grid = scene_grid(&scene.context, model, orbit.up_axis);
+        scene.grid = Some((model.clone(), grid));
+    }
+    let Some((viewport, scissor)) = viewport_and_scissor(info) else {
+        return;
+    };
+    let was_uploaded = scene.is_uploaded(model);
+    let model_uploaded = scene.upload_step(model).complete;
+    let light = stand_in
+        .as_ref()
+        .filter(|stand_in| scene.upload_step(stand_in).complete);
+    let budget = (frame.slice_triangles / CHUNK_TRIANGLES).max(1);
+    let (shown, pending, triangles) = match light {
+        Some(light) if *moving || !model_uploaded => {
+            let (_, drawn) = refine(scene, frame, Picture::Light, light, viewport, usize::MAX);
+            (Picture::Light, !model_uploaded, drawn)
+        }
+        _ => {
+            let (complete, drawn) = refine(scene, frame, Picture::Full, model, viewport, budget);
+            match light {
+                Some(light) if !complete => {
+                    let (_, more) =
+                        refine(scene, frame, Picture::Light, light, viewport, usize::MAX);
+                    (Picture::Light, true, drawn + more)
                 }
-                Err(e) => {
-                    tracing::error!("the 3D view could not start: {e}");
-                    return;
-                }
+                _ => (Picture::Full, !complete, drawn),
             }
         }
-        let Some(scene) = cell.as_mut() else { return };
-        let kept: Vec<&Arc<Model>> = std::iter::once(model).chain(stand_in).collect();
-        scene.keep_only(&kept);
-        if !scene
-            .grid
-            .as_ref()
-            .is_some_and(|(m, _)| Arc::ptr_eq(m, model))
-        {
-            let grid = scene_grid(&scene.context, model, orbit.up_axis);
-            scene.grid = Some((model.clone(), grid));
-        }
-
-        let Some((viewport, scissor)) = viewport_and_scissor(info) else {
-            return;
-        };
-        let lights = Lights::new(&scene.context, orbit);
-        // A big model goes up over a few frames; its stand-in, when there is one, shows
-        // meanwhile, else the part fills in as its chunks arrive.
-        // One more frame after the last chunk too: the view measures that frame, the first
-        // with all of the part, to learn how fast this GL draws.
-        let was_uploaded = scene.is_uploaded(model);
-        let model_uploaded = scene.upload_step(model).complete;
-        if !was_uploaded {
-            repaint.request_repaint();
-        }
-        let drawn = stand_in
-            .filter(|_| moving || !model_uploaded)
-            .filter(|stand_in| scene.upload_step(stand_in).complete)
-            .unwrap_or(model);
-        let Scene {
-            context,
-            meshes,
-            grid,
-            cache,
-        } = scene;
-        let Some(uploaded) = meshes.iter_mut().find(|u| Arc::ptr_eq(&u.model, drawn)) else {
-            return;
-        };
-        let key = FrameKey::new(drawn, uploaded.progress(), orbit, look, viewport);
-        let objects = &mut uploaded.objects;
-        for (index, object) in objects.iter_mut() {
-            let base = model.parts[*index].color;
-            let color = if look.highlighted == Some(*index) {
-                // Toward the selection blue, so the part stands out whatever its colour.
-                [
-                    base[0] * 0.5 + 0.1,
-                    base[1] * 0.5 + 0.35,
-                    base[2] * 0.5 + 0.6,
-                    base[3],
-                ]
-            } else {
-                base
-            };
-            object.material.physical.albedo = srgba(color);
-        }
-        let grid = grid
-            .as_ref()
-            .and_then(|(_, grid)| grid.as_ref())
-            .filter(|_| !look.hide_grid);
-        // Drawn into the kept picture when the view changed, else the picture is kept; then
-        // copied over the backdrop egui painted.
-        let camera = three_d_camera(
-            orbit,
-            Viewport::new_at_origo(viewport.width, viewport.height),
-        );
-        let view = SceneView {
-            camera: &camera,
-            objects,
-            grid: grid.map(|(grid, axes)| (grid, axes)),
-            look,
-            lights: &lights,
-        };
-        let picture = FrameCache::picture(cache, context, key, |target, whole| {
-            render_scene(context, target, whole, &view);
-        });
+    };
+    // The frame after one that drew comes at once: the view measures how long this one
+    // took, to learn the GL's speed (and the next slice or chunk goes on).
+    scene.drawn_triangles = triangles;
+    if pending || !was_uploaded || triangles > 0 {
+        repaint.request_repaint();
+    }
+    let cache = match shown {
+        Picture::Full => &scene.full,
+        Picture::Light => &scene.light,
+    };
+    if let Some(cache) = cache {
         let [w, h] = info.screen_size_px;
-        FrameCache::show(
-            picture,
-            &RenderTarget::screen(context, w, h),
-            scissor,
-            viewport,
-        );
+        let screen = RenderTarget::screen(&scene.context, w, h);
+        FrameCache::show(cache.picture(), &screen, scissor, viewport);
+    }
+}
+
+/// The scene, made on the first frame (with three-d's context on egui's GL).
+fn scene_for<'a>(
+    cell: &'a mut Option<Scene>,
+    gl: &Arc<egui_glow::glow::Context>,
+) -> Option<&'a mut Scene> {
+    if cell.is_none() {
+        match Context::from_gl_context(gl.clone()) {
+            Ok(context) => {
+                *cell = Some(Scene {
+                    context,
+                    meshes: Vec::new(),
+                    grid: None,
+                    full: None,
+                    light: None,
+                    drawn_triangles: 0,
+                })
+            }
+            Err(e) => tracing::error!("the 3D view could not start: {e}"),
+        }
+    }
+    cell.as_mut()
+}
+
+/// Brings the kept picture of `drawn` (the part or its stand-in) closer to done, by at most
+/// `budget` chunks. Returns whether it is complete and how many triangles this drew.
+fn refine(
+    scene: &mut Scene,
+    frame: &FrameRequest,
+    which: Picture,
+    drawn: &Arc<Model>,
+    viewport: Viewport,
+    budget: usize,
+) -> (bool, usize) {
+    let Scene {
+        context,
+        meshes,
+        grid,
+        full,
+        light,
+        ..
+    } = scene;
+    let Some(uploaded) = meshes.iter_mut().find(|u| Arc::ptr_eq(&u.model, drawn)) else {
+        return (false, 0);
+    };
+    let look = &frame.look;
+    let key = FrameKey::new(drawn, uploaded.progress(), &frame.orbit, look, viewport);
+    let objects = &mut uploaded.objects;
+    colour_parts(objects, &frame.model, look);
+    let total = chunk_total(objects);
+    let camera = three_d_camera(
+        &frame.orbit,
+        Viewport::new_at_origo(viewport.width, viewport.height),
+    );
+    let lights = Lights::new(context, &frame.orbit);
+    let grid = grid
+        .as_ref()
+        .and_then(|(_, grid)| grid.as_ref())
+        .filter(|_| !look.hide_grid);
+    let cache = if which == Picture::Full { full } else { light };
+    let mut triangles = 0;
+    let complete = FrameCache::refine(
+        cache,
+        context,
+        key,
+        total,
+        budget,
+        |target, whole, slice| {
+            triangles = draw_only(objects, &slice.chunks);
+            let view = SceneView {
+                camera: &camera,
+                objects,
+                // The grid once, with the first slice: the kept depth holds it for the rest.
+                grid: grid
+                    .filter(|_| slice.first)
+                    .map(|(grid, axes)| (grid, axes)),
+                look,
+                lights: &lights,
+            };
+            render_scene(context, target, whole, &view);
+        },
+    );
+    draw_only(objects, &(0..usize::MAX));
+    (complete, triangles)
+}
+
+/// The parts' colours, the highlighted one toward the selection blue (so it stands out
+/// whatever its colour); `model`'s colours, which its stand-in shares.
+fn colour_parts(objects: &mut PartObjects, model: &Model, look: &Look) {
+    for (index, object) in objects.iter_mut() {
+        let base = model.parts[*index].color;
+        let color = if look.highlighted == Some(*index) {
+            [
+                base[0] * 0.5 + 0.1,
+                base[1] * 0.5 + 0.35,
+                base[2] * 0.5 + 0.6,
+                base[3],
+            ]
+        } else {
+            base
+        };
+        object.material.physical.albedo = srgba(color);
     }
 }
 

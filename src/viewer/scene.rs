@@ -121,8 +121,12 @@ pub(super) struct Scene {
     pub(super) meshes: Vec<Uploaded>,
     /// The model the grid was made for, the floor grid and the axes.
     pub(super) grid: Option<(Arc<Model>, Option<GridObjects>)>,
-    /// The last picture of the view, copied while nothing in it changes.
-    pub(super) cache: Option<FrameCache>,
+    /// The last pictures of the view, of the part and of its stand-in, copied while nothing
+    /// in them changes.
+    pub(super) full: Option<FrameCache>,
+    pub(super) light: Option<FrameCache>,
+    /// Triangles the last frame drew, for the view to learn the GL's speed from.
+    pub(super) drawn_triangles: usize,
 }
 
 impl Scene {
@@ -172,10 +176,15 @@ impl Scene {
             .any(|u| Arc::ptr_eq(&u.model, model) && u.complete)
     }
 
-    /// Drops the GL objects of models other than these.
+    /// Drops the GL objects of models other than these, and then the kept pictures too: a
+    /// picture names its model by address, which a model loaded later may reuse.
     pub(super) fn keep_only(&mut self, models: &[&Arc<Model>]) {
+        let before = self.meshes.len();
         self.meshes
             .retain(|u| models.iter().any(|kept| Arc::ptr_eq(&u.model, kept)));
+        if self.meshes.len() != before {
+            (self.full, self.light) = (None, None);
+        }
     }
 }
 
@@ -198,11 +207,19 @@ impl GpuScene {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether all of `model` is on the GPU (false before the first frame drew).
-    pub(super) fn is_uploaded(&self, model: &Arc<Model>) -> bool {
+    /// Triangles the last frame drew (taken: 0 until a frame draws again).
+    pub(super) fn take_drawn_triangles(&self) -> usize {
+        self.lock()
+            .as_mut()
+            .map_or(0, |scene| std::mem::take(&mut scene.drawn_triangles))
+    }
+
+    /// Whether the view's picture of `model` is whole: all of it uploaded and drawn.
+    pub(super) fn shows_all_of(&self, model: &Arc<Model>) -> bool {
         self.lock()
             .as_ref()
-            .is_some_and(|scene| scene.is_uploaded(model))
+            .and_then(|scene| scene.full.as_ref())
+            .is_some_and(|full| full.shows_all_of(model))
     }
 
     /// Drops the GL objects. Call while the GL context is still current (`on_exit`): GL
@@ -272,6 +289,27 @@ fn begin_upload(context: &Context, model: &Model) -> PartObjects {
             (index, Gm::new(mesh, material))
         })
         .collect()
+}
+
+/// Chunks of the parts, in order.
+pub(super) fn chunk_total(objects: &PartObjects) -> usize {
+    objects.iter().map(|(_, o)| o.geometry.chunk_count()).sum()
+}
+
+/// Makes draw calls draw only the chunks in `slice` (counted over the parts in order), and
+/// returns how many triangles those are.
+pub(super) fn draw_only(objects: &PartObjects, slice: &std::ops::Range<usize>) -> usize {
+    let mut first = 0;
+    let mut triangles = 0;
+    for (_, object) in objects {
+        let count = object.geometry.chunk_count();
+        let local = slice.start.saturating_sub(first).min(count)
+            ..slice.end.saturating_sub(first).min(count);
+        triangles += object.geometry.triangles_in(local.clone());
+        object.geometry.draw_only(local);
+        first += count;
+    }
+    triangles
 }
 
 /// Uploads chunks of the parts' triangles until `budget` has passed (one chunk at least).
