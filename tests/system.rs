@@ -546,3 +546,143 @@ fn a_part_without_normals_is_shaded_like_one_with_its_true_face_normals() {
         "the light tells the faces apart: {shades:?}"
     );
 }
+
+/// The X screen's pixels as RGB, with its size.
+fn screen_rgb(display: &str) -> (u32, u32, Vec<[u8; 3]>) {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat};
+    let (connection, screen) = x11rb::connect(Some(display)).expect("the X display answers");
+    let root = &connection.setup().roots[screen];
+    let (width, height) = (root.width_in_pixels, root.height_in_pixels);
+    let image = connection
+        .get_image(ImageFormat::Z_PIXMAP, root.root, 0, 0, width, height, !0)
+        .expect("GetImage is sent")
+        .reply()
+        .expect("the screen's pixels");
+    // 24-bit depth in 32-bit pixels, blue first (Xvfb's and every little-endian server's).
+    let pixels = image
+        .data
+        .chunks_exact(4)
+        .map(|p| [p[2], p[1], p[0]])
+        .collect();
+    (u32::from(width), u32::from(height), pixels)
+}
+
+/// The real window shows a part in its 3D view, and a turn of the view shows it turned: the
+/// kept picture is copied to the screen while the view is still and drawn again when it
+/// moves. Read from the X screen's pixels, as the user sees them (the dark theme: the view's
+/// backdrop is dark, the part light grey).
+#[test]
+fn the_window_shows_the_part_and_turns_it_when_dragged() {
+    let display =
+        std::env::var("DISPLAY").expect("DISPLAY must name an X server (.ci/test starts Xvfb)");
+    let data = tempfile::tempdir().unwrap();
+    let part = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/l_bracket.stl");
+    let app = Command::new(env!("CARGO_BIN_EXE_makistry-desktop"))
+        .arg("--demo")
+        .arg(&part)
+        .env("DISPLAY", &display)
+        .env("MAKISTRY_DATA_DIR", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("makistry-desktop starts");
+    let _app = KillOnDrop(app);
+    let xdotool = |args: &[&str]| {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display)
+            .output()
+            .expect("xdotool runs (apt-get install xdotool)");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let started = Instant::now();
+    let window = loop {
+        let ids = xdotool(&["search", "--onlyvisible", "--name", "Makistry Desktop"]);
+        if let Some(id) = ids.lines().next().filter(|id| !id.is_empty()) {
+            break id.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no window within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let geometry = xdotool(&["getwindowgeometry", "--shell", &window]);
+    let value = |key: &str| -> i64 {
+        geometry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{key} in {geometry}"))
+    };
+    let (x, y, width, height) = (value("X"), value("Y"), value("WIDTH"), value("HEIGHT"));
+    // The centre column, between the form and the jobs list, below the toolbar and above
+    // the part's facts: the 3D view's middle.
+    let region = (
+        x + width * 32 / 100,
+        y + height * 28 / 100,
+        x + width * 72 / 100,
+        y + height * 88 / 100,
+    );
+    let view = || {
+        let (screen_width, _, pixels) = screen_rgb(&display);
+        let mut out = Vec::new();
+        for row in region.1..region.3 {
+            for column in region.0..region.2 {
+                out.push(pixels[(row * i64::from(screen_width) + column) as usize]);
+            }
+        }
+        out
+    };
+    let light = |pixels: &[[u8; 3]]| {
+        let bright = pixels
+            .iter()
+            .filter(|p| p.iter().map(|&c| u32::from(c)).sum::<u32>() > 3 * 150)
+            .count();
+        bright as f64 / pixels.len() as f64
+    };
+    // The part shows once it is read and drawn (all of it in one frame or a few).
+    let started = Instant::now();
+    let before = loop {
+        let pixels = view();
+        if light(&pixels) > 0.05 {
+            break pixels;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the view shows no part: {:.1} % of its middle is light",
+            light(&pixels) * 100.0
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    // A drag across the view's middle turns it.
+    let (cx, cy) = ((region.0 + region.2) / 2, (region.1 + region.3) / 2);
+    xdotool(&[
+        "mousemove",
+        &cx.to_string(),
+        &cy.to_string(),
+        "mousedown",
+        "1",
+    ]);
+    for step in 1..=6 {
+        xdotool(&["mousemove", &(cx + step * 25).to_string(), &cy.to_string()]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    xdotool(&["mouseup", "1"]);
+    let started = Instant::now();
+    loop {
+        let after = view();
+        let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+        if changed as f64 > 0.02 * before.len() as f64 && light(&after) > 0.05 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the view did not turn: {changed} of {} pixels changed, {:.1} % light",
+            before.len(),
+            light(&after) * 100.0
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
