@@ -83,13 +83,9 @@ impl MakistryApp {
                     },
                     Err(message) => ModelState::Failed(message),
                 };
-                self.models.insert(path.clone(), state);
-                // Where this GL is known (or expected) to draw it too slowly to follow the
-                // mouse, the stand-in starts now, to be ready before the first turn.
-                let triangles = self.loaded_model(&path).map_or(0, |m| m.triangles());
-                if self.viewer.speed.needs_stand_in(triangles) {
-                    self.make_stand_in(path);
-                }
+                // The view asks for a stand-in once the part shows whole, where this GL
+                // draws it too slowly to follow the mouse (ViewerAction::WantsStandIn).
+                self.models.insert(path, state);
             }
             Event::RecordFailed { job, message } => {
                 self.jobs.driver_stopped(&job.id);

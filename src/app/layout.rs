@@ -68,7 +68,12 @@ impl MakistryApp {
                 .show(ui, |ui| self.jobs_ui(ui, &mut intents));
             divider_grip(ui, panel.response.rect.left());
         }
-        egui::CentralPanel::default().show(ui, |ui| self.centre_ui(ui, &mut intents));
+        egui::CentralPanel::default().show(ui, |ui| {
+            // The first frame of the main screen, before any part is in view (reading one
+            // takes longer): the time to have the GL compile the view's programs.
+            self.viewer.warm_up_once(ui);
+            self.centre_ui(ui, &mut intents)
+        });
         intents
     }
 

@@ -9,11 +9,16 @@ pub const FRAME_BUDGET_MS: f32 = 50.0;
 /// The frame time slices of a big part's picture aim at (the window's own drawing included).
 const SLICE_FRAME_MS: f32 = 40.0;
 
-/// Triangles a software renderer draws per frame before its speed is measured.
-const SOFTWARE_SLICE: usize = 300_000;
+/// Triangles a software renderer draws per frame before its speed is measured: one of the
+/// view's chunks, about 12 ms with llvmpipe on 2 cores (the first frames also upload).
+const SOFTWARE_SLICE: usize = 65_536;
 
 /// Below this many triangles no GL needs a stand-in.
 const SMALL: usize = 100_000;
+
+/// The smallest slice of a picture: one of the view's chunks (the least one draw call draws).
+/// Frames that drew fewer triangles are not counted: they are mostly the window's drawing.
+const MIN_SLICE: usize = super::part_mesh::CHUNK_TRIANGLES;
 
 /// Before any frame was measured, a software renderer gets a stand-in for models above this
 /// many triangles (llvmpipe on 2 cores draws 1.3 M in 150–300 ms), so it is ready before the
@@ -53,12 +58,12 @@ impl DrawSpeed {
         }
     }
 
-    /// A frame that drew `triangles` took `frame_ms`. Frames that drew few are mostly the
-    /// window's own drawing and say little about triangles: not counted. The estimate
+    /// A frame that drew `triangles` took `frame_ms`. Frames that drew less than a chunk
+    /// are mostly the window's own drawing and say little about triangles: not counted. The estimate
     /// follows the frames (half the last one's), so one slow frame (the CPU busy elsewhere)
     /// does not mark the GL slow for good.
     pub fn measured(&mut self, triangles: usize, frame_ms: f32) {
-        if triangles < SMALL || !frame_ms.is_finite() || frame_ms <= 0.0 {
+        if triangles < MIN_SLICE || !frame_ms.is_finite() || frame_ms <= 0.0 {
             return;
         }
         let rate = frame_ms / (triangles as f32 / 1e6);
@@ -69,7 +74,7 @@ impl DrawSpeed {
         // Frame time is the window's own share plus the triangles': scaling the slice toward
         // the aim, a step at a time, finds the size whatever that share is.
         let step = (SLICE_FRAME_MS / frame_ms).clamp(0.5, 2.0);
-        self.slice = Some(((triangles as f32 * step) as usize).max(SMALL));
+        self.slice = Some(((triangles as f32 * step) as usize).max(MIN_SLICE));
     }
 
     /// Triangles a frame may draw of a big part's picture, the rest following in the next

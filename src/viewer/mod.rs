@@ -97,6 +97,8 @@ pub struct ViewerState {
     appearing: Option<Appearing>,
     /// How fast this GL draws, learnt from the frames of parts appearing.
     pub speed: DrawSpeed,
+    /// The GL has been asked to compile the view's programs ([`Self::warm_up_once`]).
+    warmed_up: bool,
 }
 
 /// Frames of a part appearing: counted until all of it is drawn, then logged, so a hitch
@@ -128,6 +130,7 @@ impl Default for ViewerState {
             gpu: GpuScene::default(),
             appearing: None,
             speed: DrawSpeed::default(),
+            warmed_up: false,
         }
     }
 }
@@ -232,6 +235,23 @@ impl ViewerState {
         }
     }
 
+    /// Once, on a frame with nothing in the 3D view yet: has the GL compile the view's
+    /// programs, so the first frames of the first part are not slowed by it.
+    pub fn warm_up_once(&mut self, ui: &egui::Ui) {
+        if std::mem::replace(&mut self.warmed_up, true) {
+            return;
+        }
+        let gpu = self.gpu.clone();
+        let callback = egui_glow::CallbackFn::new(move |info, painter| {
+            render::warm_up(&gpu, &info, painter.gl());
+        });
+        let corner = ui.max_rect().min;
+        ui.painter().add(egui::PaintCallback {
+            rect: egui::Rect::from_min_size(corner, egui::vec2(1.0, 1.0)),
+            callback: Arc::new(callback),
+        });
+    }
+
     /// Drops the GL objects of the view. Call while the GL context is current (`on_exit`).
     pub fn free_gl(&self) {
         self.gpu.free();
@@ -261,8 +281,7 @@ impl ViewerState {
         self.note_appearing(ui, model);
         // The last frame's drawing, timed by the frame that follows it at once.
         let drawn = self.gpu.take_drawn_triangles();
-        let measured = drawn > 0;
-        if measured {
+        if drawn > 0 {
             let frame_ms = ui.input(|i| i.unstable_dt) * 1000.0;
             self.speed.measured(drawn, frame_ms);
         }
@@ -302,7 +321,10 @@ impl ViewerState {
             self.moved_at = Some(now);
         }
         let moving = self.moved_at.is_some_and(|at| now - at < STILL_AFTER);
-        if measured
+        // Once the part shows whole (not before: making a stand-in takes a core for about a
+        // second, which the frames drawing the part want), where this GL draws it too slowly
+        // to follow the mouse, as measured or expected of a software renderer.
+        if self.appearing.is_none()
             && matches!(stand_in, StandIn::None)
             && self.speed.needs_stand_in(model.triangles())
         {

@@ -28,17 +28,16 @@ const PART_MATERIAL_ID: u16 = 0x0D20;
 /// Triangles per draw call and per upload step, so a big part uploads across frames.
 pub const CHUNK_TRIANGLES: usize = 65_536;
 
-/// A part's triangles on the GPU: one vertex buffer (positions, and normals when the part has
-/// them), and an index buffer per chunk of [`CHUNK_TRIANGLES`].
-///
-/// One vertex buffer, not one per chunk: with a vertex buffer per chunk llvmpipe took 133 MB
-/// more and 1.7× the time to draw the 1.3 M-triangle STL (each change of vertex buffer starts
-/// a new binned scene for its threads); index buffers can change freely.
+/// A part's triangles on the GPU, in chunks of [`CHUNK_TRIANGLES`], each its own draw call.
+/// A part whose vertices are used once each, in order (STL), has each chunk's vertices in a
+/// buffer of its own, drawn with one shared index sequence, so it uploads chunk by chunk; a
+/// part that shares vertices between triangles has one vertex buffer and an index buffer
+/// per chunk.
 pub struct PartMesh {
     context: Context,
-    positions: VertexBuffer<[f32; 3]>,
-    normals: Option<VertexBuffer<[f32; 3]>>,
-    chunks: Vec<ElementBuffer<u32>>,
+    layout: Layout,
+    /// The part has no normals (shaded flat).
+    flat: bool,
     /// The chunks a draw call draws (all unless a picture is drawn over several frames).
     drawn: Cell<(usize, usize)>,
     /// Triangles uploaded so far.
@@ -46,17 +45,55 @@ pub struct PartMesh {
     aabb: AxisAlignedBoundingBox,
 }
 
+/// How a part's chunks sit on the GPU.
+enum Layout {
+    /// Shared vertices: one vertex buffer (and normals), an index buffer per chunk.
+    Indexed {
+        positions: VertexBuffer<[f32; 3]>,
+        normals: Option<VertexBuffer<[f32; 3]>>,
+        chunks: Vec<ElementBuffer<u32>>,
+    },
+    /// Vertices in order: each chunk's own positions (and normals), drawn with `sequence`
+    /// (0, 1, 2, … for one chunk).
+    InOrder {
+        chunks: Vec<VertexChunk>,
+        sequence: ElementBuffer<u32>,
+    },
+}
+
+/// A chunk's own positions and normals.
+type VertexChunk = (VertexBuffer<[f32; 3]>, Option<VertexBuffer<[f32; 3]>>);
+
 impl PartMesh {
-    /// Starts uploading the part with its vertices; its triangles are drawn as
-    /// [`Self::upload_more`] adds them.
+    /// Starts uploading the part (an indexed part's vertices go up now); its triangles are
+    /// drawn as [`Self::upload_more`] adds them.
     pub fn begin(context: &Context, part: &Part) -> Self {
-        let with_normals = part.normals.len() == part.positions.len() && !part.normals.is_empty();
+        let flat = part.normals.len() != part.positions.len() || part.normals.is_empty();
+        let in_order = part.indices.len() == part.positions.len()
+            && part
+                .indices
+                .iter()
+                .enumerate()
+                .all(|(i, &index)| index as usize == i);
+        let layout = if in_order {
+            let length = (CHUNK_TRIANGLES * 3).min(part.indices.len()) as u32;
+            let sequence: Vec<u32> = (0..length).collect();
+            Layout::InOrder {
+                chunks: Vec::new(),
+                sequence: ElementBuffer::new_with_data(context, &sequence),
+            }
+        } else {
+            Layout::Indexed {
+                positions: VertexBuffer::new_with_data(context, &part.positions),
+                normals: (!flat).then(|| VertexBuffer::new_with_data(context, &part.normals)),
+                chunks: Vec::new(),
+            }
+        };
         let (min, max) = (part.bounds.min, part.bounds.max);
         Self {
             context: context.clone(),
-            positions: VertexBuffer::new_with_data(context, &part.positions),
-            normals: with_normals.then(|| VertexBuffer::new_with_data(context, &part.normals)),
-            chunks: Vec::new(),
+            layout,
+            flat,
             drawn: Cell::new((0, usize::MAX)),
             uploaded: 0,
             aabb: AxisAlignedBoundingBox::new_with_positions(&[
@@ -73,9 +110,18 @@ impl PartMesh {
         let start = self.uploaded;
         while self.uploaded < total && (self.uploaded == start || self.uploaded - start < budget) {
             let end = (self.uploaded + CHUNK_TRIANGLES).min(total);
-            let indices = &part.indices[self.uploaded * 3..end * 3];
-            self.chunks
-                .push(ElementBuffer::new_with_data(&self.context, indices));
+            let range = self.uploaded * 3..end * 3;
+            match &mut self.layout {
+                Layout::Indexed { chunks, .. } => chunks.push(ElementBuffer::new_with_data(
+                    &self.context,
+                    &part.indices[range],
+                )),
+                Layout::InOrder { chunks, .. } => chunks.push((
+                    VertexBuffer::new_with_data(&self.context, &part.positions[range.clone()]),
+                    (!self.flat)
+                        .then(|| VertexBuffer::new_with_data(&self.context, &part.normals[range])),
+                )),
+            }
             self.uploaded = end;
         }
         self.uploaded - start
@@ -83,18 +129,26 @@ impl PartMesh {
 
     /// Chunks uploaded so far.
     pub fn chunk_count(&self) -> usize {
-        self.chunks.len()
+        match &self.layout {
+            Layout::Indexed { chunks, .. } => chunks.len(),
+            Layout::InOrder { chunks, .. } => chunks.len(),
+        }
     }
 
     /// Triangles in these chunks (of those uploaded).
     pub fn triangles_in(&self, chunks: Range<usize>) -> usize {
-        let end = chunks.end.min(self.chunks.len());
-        self.chunks
-            .get(chunks.start.min(end)..end)
-            .unwrap_or_default()
-            .iter()
-            .map(|c| c.count() as usize / 3)
-            .sum()
+        let end = chunks.end.min(self.chunk_count());
+        let start = chunks.start.min(end);
+        match &self.layout {
+            Layout::Indexed { chunks, .. } => chunks[start..end]
+                .iter()
+                .map(|c| c.count() as usize / 3)
+                .sum(),
+            Layout::InOrder { chunks, .. } => chunks[start..end]
+                .iter()
+                .map(|(p, _)| p.vertex_count() as usize / 3)
+                .sum(),
+        }
     }
 
     /// Draw calls draw only these chunks (clamped to those uploaded) from now on.
@@ -109,7 +163,7 @@ impl PartMesh {
 
     /// The part has no normals: its material shades each triangle flat.
     pub fn is_flat(&self) -> bool {
-        self.normals.is_none()
+        self.flat
     }
 }
 
@@ -118,23 +172,49 @@ impl Geometry for PartMesh {
         program.use_uniform("viewProjection", viewer.projection() * viewer.view());
         program.use_uniform("modelMatrix", Mat4::identity());
         program.use_uniform_if_required("normalMatrix", Mat4::identity());
-        let (start, end) = self.drawn.get();
-        let end = end.min(self.chunks.len());
-        for indices in self.chunks.get(start.min(end)..end).unwrap_or_default() {
-            // Each draw call disables the attributes afterwards.
-            program.use_vertex_attribute("position", &self.positions);
-            if let Some(normals) = &self.normals
+        // Each draw call disables the attributes afterwards: they are set for every chunk.
+        let attributes = |positions, normals: &Option<VertexBuffer<[f32; 3]>>| {
+            program.use_vertex_attribute("position", positions);
+            if let Some(normals) = normals
                 && program.requires_attribute("normal")
             {
                 program.use_vertex_attribute("normal", normals);
             }
-            program.draw_elements(render_states, viewer.viewport(), indices);
-            flush(&self.context);
+        };
+        let (start, end) = self.drawn.get();
+        let end = end.min(self.chunk_count());
+        let start = start.min(end);
+        match &self.layout {
+            Layout::Indexed {
+                positions,
+                normals,
+                chunks,
+            } => {
+                for indices in &chunks[start..end] {
+                    attributes(positions, normals);
+                    program.draw_elements(render_states, viewer.viewport(), indices);
+                    flush(&self.context);
+                }
+            }
+            Layout::InOrder { chunks, sequence } => {
+                for (positions, normals) in &chunks[start..end] {
+                    attributes(positions, normals);
+                    let count = positions.vertex_count();
+                    program.draw_subset_of_elements(
+                        render_states,
+                        viewer.viewport(),
+                        sequence,
+                        0,
+                        count,
+                    );
+                    flush(&self.context);
+                }
+            }
         }
     }
 
     fn vertex_shader_source(&self) -> String {
-        let normals = if self.is_flat() {
+        let normals = if self.flat {
             ""
         } else {
             "#define USE_NORMALS\n"

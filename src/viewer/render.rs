@@ -84,7 +84,13 @@ pub(super) fn draw(
     let light = stand_in
         .as_ref()
         .filter(|stand_in| scene.upload_step(stand_in).complete);
-    let budget = (frame.slice_triangles / CHUNK_TRIANGLES).max(1);
+    // Moving with no stand-in, each frame's picture is new: all of it is drawn, slowly but
+    // whole (a slice would show part of the part).
+    let budget = if *moving && light.is_none() {
+        usize::MAX
+    } else {
+        frame.slice_triangles.div_ceil(CHUNK_TRIANGLES).max(1)
+    };
     let (shown, pending, triangles) = match light {
         Some(light) if *moving || !model_uploaded => {
             let (_, drawn) = refine(scene, frame, Picture::Light, light, viewport, usize::MAX);
@@ -116,6 +122,86 @@ pub(super) fn draw(
         let [w, h] = info.screen_size_px;
         let screen = RenderTarget::screen(&scene.context, w, h);
         FrameCache::show(cache.picture(), &screen, scissor, viewport);
+    }
+}
+
+/// Makes the scene and has the GL compile every program a part's frames use (flat and
+/// smooth parts, the grid and edges, the copy to the screen) by drawing a two-triangle part
+/// off screen. A software GL compiles a program on its first draw, 70 ms all told with
+/// llvmpipe: done while nothing is shown yet, the first frames of a big part stay short.
+pub(super) fn warm_up(
+    gpu: &GpuScene,
+    info: &egui::PaintCallbackInfo,
+    gl: &Arc<egui_glow::glow::Context>,
+) {
+    let mut cell = gpu.lock();
+    let Some(scene) = scene_for(&mut cell, gl) else {
+        return;
+    };
+    let context = &scene.context;
+    let triangle = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let grey = [0.5, 0.5, 0.5, 1.0];
+    let model = Model::new(vec![
+        crate::model::Part::new(
+            "flat".into(),
+            triangle.to_vec(),
+            Vec::new(),
+            vec![0, 1, 2],
+            grey,
+        ),
+        crate::model::Part::new(
+            "smooth".into(),
+            triangle.to_vec(),
+            vec![[0.0, 0.0, 1.0]; 3],
+            vec![0, 1, 2],
+            grey,
+        ),
+    ]);
+    let objects = super::upload(context, &model);
+    let grid = scene_grid(context, &model, camera::UpAxis::Z);
+    let orbit = OrbitCamera::new(camera::UpAxis::Z);
+    let size = Viewport::new_at_origo(1, 1);
+    let camera = three_d_camera(&orbit, size);
+    let lights = Lights::new(context, &orbit);
+    let mut picture: Option<FrameCache> = None;
+    for edges in [false, true] {
+        let look = Look {
+            edges,
+            ..Look::default()
+        };
+        let key = FrameKey::new(
+            &Arc::new(Model::new(Vec::new())),
+            usize::from(edges),
+            &orbit,
+            &look,
+            size,
+        );
+        FrameCache::refine(&mut picture, context, key, 1, 1, |target, whole, _| {
+            let view = SceneView {
+                camera: &camera,
+                objects: &objects,
+                grid: grid.as_ref().map(|(grid, axes)| (grid, axes)),
+                look: &look,
+                lights: &lights,
+            };
+            render_scene(context, target, whole, &view);
+        });
+    }
+    // The copy of a picture to the screen (the window's pixel format is not the textures'):
+    // a transparent one, over one pixel, which leaves it as it was.
+    let mut blank = None;
+    let key = FrameKey::new(
+        &Arc::new(Model::new(Vec::new())),
+        2,
+        &orbit,
+        &Look::default(),
+        size,
+    );
+    FrameCache::refine(&mut blank, context, key, 1, 1, |_, _, _| {});
+    if let (Some(blank), Some((viewport, scissor))) = (blank, viewport_and_scissor(info)) {
+        let [w, h] = info.screen_size_px;
+        let screen = RenderTarget::screen(context, w, h);
+        FrameCache::show(blank.picture(), &screen, scissor, viewport);
     }
 }
 

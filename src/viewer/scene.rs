@@ -88,7 +88,7 @@ pub(super) type GridObjects = (Gm<Mesh, ColorMaterial>, Axes);
 
 /// Time the paint callback spends uploading a model per frame, at most (one chunk at least):
 /// a big part appears over a few frames instead of stalling one.
-const UPLOAD_BUDGET: Duration = Duration::from_millis(12);
+const UPLOAD_BUDGET: Duration = Duration::from_millis(8);
 
 /// A model's GL objects, and how far their upload has got.
 pub(super) struct Uploaded {
