@@ -1,4 +1,5 @@
-//! How fast this computer's GL draws, learnt from the frames it drew: whether a large model
+//! How fast this computer's GL draws, learnt from the frames it drew: how much of a big part's
+//! picture a frame can draw (the rest follows in the next frames), and whether a large model
 //! needs a lighter stand-in to follow the mouse. A stand-in costs about a second of CPU for a
 //! million triangles, so it is made only where frames would be slow: on a GPU that draws the
 //! full part in a few milliseconds it never is.

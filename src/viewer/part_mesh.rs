@@ -1,9 +1,9 @@
 //! A part on the GPU, uploaded straight from the model's own arrays: no copy into three-d's
 //! `CpuMesh` layout on the way (for a 1.3 M-triangle STL that copy was ~110 MB and most of the
-//! upload's time), and in chunks, so a big part can go up across frames. A part without
-//! normals (STL: every triangle is flat) uploads positions and indices only, and its material
-//! derives each triangle's normal on the GPU from the screen-space slope of the surface, which
-//! is exactly the flat normal.
+//! upload's time), and in chunks, so a big part can go up across frames and its picture be
+//! drawn a slice at a time. A part without normals (STL: every triangle is flat) uploads no
+//! normals, and its material derives each triangle's normal on the GPU from the screen-space
+//! slope of the surface, which is exactly the flat normal.
 //!
 //! [`PartMesh`] is a three-d `Geometry` (its vertex shader is three-d's mesh shader cut down to
 //! positions and normals); [`PartMaterial`] is three-d's `PhysicalMaterial` with that one
