@@ -303,13 +303,22 @@ pub(super) fn draw_only(objects: &PartObjects, slice: &std::ops::Range<usize>) -
     let mut triangles = 0;
     for (_, object) in objects {
         let count = object.geometry.chunk_count();
-        let local = slice.start.saturating_sub(first).min(count)
-            ..slice.end.saturating_sub(first).min(count);
+        let local = part_chunks(slice, first, count);
         triangles += object.geometry.triangles_in(local.clone());
         object.geometry.draw_only(local);
         first += count;
     }
     triangles
+}
+
+/// Of the chunks in `slice` (counted over all parts), those of a part whose `count` chunks
+/// come after `first` others, counted within the part.
+fn part_chunks(
+    slice: &std::ops::Range<usize>,
+    first: usize,
+    count: usize,
+) -> std::ops::Range<usize> {
+    slice.start.saturating_sub(first).min(count)..slice.end.saturating_sub(first).min(count)
 }
 
 /// Uploads chunks of the parts' triangles until `budget` has passed (one chunk at least).
@@ -326,4 +335,37 @@ fn upload_more(objects: &mut PartObjects, model: &Model, budget: Duration) -> bo
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::part_chunks;
+
+    #[test]
+    fn a_slice_over_several_parts_takes_each_chunk_once() {
+        // Parts of 3, 1 and 4 chunks; slices of 3 chunks.
+        let counts = [3, 1, 4];
+        let mut seen = Vec::new();
+        for start in (0..8).step_by(3) {
+            let slice = start..start + 3;
+            let mut first = 0;
+            for (part, &count) in counts.iter().enumerate() {
+                for chunk in part_chunks(&slice, first, count) {
+                    seen.push((part, chunk));
+                }
+                first += count;
+            }
+        }
+        let all: Vec<_> = counts
+            .iter()
+            .enumerate()
+            .flat_map(|(part, &count)| (0..count).map(move |chunk| (part, chunk)))
+            .collect();
+        assert_eq!(seen, all);
+        assert_eq!(
+            part_chunks(&(0..usize::MAX), 5, 4),
+            0..4,
+            "the whole picture at once"
+        );
+    }
 }
