@@ -20,3 +20,5 @@ mod window_layout;
 
 #[cfg(feature = "system-tests")]
 mod system;
+#[cfg(feature = "system-tests")]
+mod system_view;

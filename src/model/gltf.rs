@@ -157,6 +157,32 @@ fn read_packed<T: bytemuck::Pod>(
     Some(bytemuck::pod_collect_to_vec(data))
 }
 
+/// Whether a (normal) matrix turns space inside out (a negative determinant).
+fn mirrors(n: &[[f32; 3]; 3]) -> bool {
+    let det = n[0][0] * (n[1][1] * n[2][2] - n[1][2] * n[2][1])
+        - n[0][1] * (n[1][0] * n[2][2] - n[1][2] * n[2][0])
+        + n[0][2] * (n[1][0] * n[2][1] - n[1][1] * n[2][0]);
+    det < 0.0
+}
+
+/// The primitive's normals, one per vertex, if it has them. Without normals glTF asks for
+/// flat shading, which the viewer derives on the GPU: such a part keeps none.
+fn primitive_normals(
+    primitive: &gltf::Primitive<'_>,
+    buffers: &[&[u8]],
+    count: usize,
+) -> Option<Vec<[f32; 3]>> {
+    use gltf::accessor::{DataType, Dimensions};
+    let reader = primitive.reader(|buffer| buffers.get(buffer.index()).copied());
+    let read = reader.read_normals().filter(|read| read.len() == count)?;
+    Some(
+        primitive
+            .get(&gltf::Semantic::Normals)
+            .and_then(|a| read_packed(&a, buffers, DataType::F32, Dimensions::Vec3))
+            .unwrap_or_else(|| read.collect()),
+    )
+}
+
 fn mesh_part(
     mesh: &gltf::Mesh,
     node_name: Option<&str>,
@@ -168,12 +194,7 @@ fn mesh_part(
         .or(node_name)
         .map_or_else(|| format!("mesh {}", mesh.index() + 1), str::to_string);
     let normal_matrix = normal_matrix(world);
-    let mirrored = normal_matrix.is_some_and(|n| {
-        let det = n[0][0] * (n[1][1] * n[2][2] - n[1][2] * n[2][1])
-            - n[0][1] * (n[1][0] * n[2][2] - n[1][2] * n[2][0])
-            + n[0][2] * (n[1][0] * n[2][1] - n[1][1] * n[2][0]);
-        det < 0.0
-    });
+    let mirrored = normal_matrix.as_ref().is_some_and(mirrors);
     let mut positions = Vec::new();
     let mut normals = Vec::new();
     let mut indices: Vec<u32> = Vec::new();
@@ -207,17 +228,7 @@ fn mesh_part(
                 "mesh {name:?} has triangle indices outside its vertices"
             )));
         }
-        // Without normals glTF asks for flat shading, which the viewer derives on the GPU:
-        // such a part keeps none.
-        let local_normals: Option<Vec<[f32; 3]>> = match reader.read_normals() {
-            Some(read) if read.len() == count => Some(
-                primitive
-                    .get(&gltf::Semantic::Normals)
-                    .and_then(|a| read_packed(&a, buffers, DataType::F32, Dimensions::Vec3))
-                    .unwrap_or_else(|| read.collect()),
-            ),
-            _ => None,
-        };
+        let local_normals = primitive_normals(&primitive, buffers, count);
         if *world == IDENTITY && positions.is_empty() {
             // The common case (one primitive, no transform): take the data as it is.
             positions = local;

@@ -330,29 +330,11 @@ impl ViewerState {
         {
             action = action.or(Some(ViewerAction::WantsStandIn));
         }
-        let stand_in = stand_in.ready().cloned();
         if moving {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs_f64(STILL_AFTER));
         }
-        let frame = FrameRequest {
-            model: model.clone(),
-            stand_in,
-            moving,
-            orbit: self.camera,
-            look: self.look.clone(),
-            slice_triangles: self.speed.slice_triangles(),
-            repaint: ui.ctx().clone(),
-        };
-        paint_backdrop(ui, rect);
-        let gpu = self.gpu.clone();
-        let callback = egui_glow::CallbackFn::new(move |info, painter| {
-            draw(&gpu, &info, painter.gl(), &frame);
-        });
-        ui.painter().add(egui::PaintCallback {
-            rect,
-            callback: Arc::new(callback),
-        });
+        self.paint(ui, rect, model, stand_in.ready(), moving);
         self.measurement_markers(ui, rect);
         if self.show_help {
             help_overlay(ui, rect);
@@ -375,6 +357,35 @@ impl ViewerState {
             }
         }
         action
+    }
+
+    /// The backdrop, and the paint callback that draws the part (or its stand-in) over it.
+    fn paint(
+        &self,
+        ui: &egui::Ui,
+        rect: egui::Rect,
+        model: &Arc<Model>,
+        stand_in: Option<&Arc<Model>>,
+        moving: bool,
+    ) {
+        let frame = FrameRequest {
+            model: model.clone(),
+            stand_in: stand_in.cloned(),
+            moving,
+            orbit: self.camera,
+            look: self.look.clone(),
+            slice_triangles: self.speed.slice_triangles(),
+            repaint: ui.ctx().clone(),
+        };
+        paint_backdrop(ui, rect);
+        let gpu = self.gpu.clone();
+        let callback = egui_glow::CallbackFn::new(move |info, painter| {
+            draw(&gpu, &info, painter.gl(), &frame);
+        });
+        ui.painter().add(egui::PaintCallback {
+            rect,
+            callback: Arc::new(callback),
+        });
     }
 
     /// Fit, the standard views, projection, grid, edges, Measure, Keys, Screenshot….
