@@ -45,6 +45,33 @@ impl FrameKey {
     }
 }
 
+/// The colour (RGBA, 8 bits) and depth textures a picture of the view is drawn into: the
+/// kept pictures' and the off-screen renderer's.
+pub(super) fn picture_textures(
+    context: &Context,
+    width: u32,
+    height: u32,
+) -> (Texture2D, DepthTexture2D) {
+    let color = Texture2D::new_empty::<[u8; 4]>(
+        context,
+        width,
+        height,
+        Interpolation::Nearest,
+        Interpolation::Nearest,
+        None,
+        Wrapping::ClampToEdge,
+        Wrapping::ClampToEdge,
+    );
+    let depth = DepthTexture2D::new::<f32>(
+        context,
+        width,
+        height,
+        Wrapping::ClampToEdge,
+        Wrapping::ClampToEdge,
+    );
+    (color, depth)
+}
+
 /// Chunks of a picture's parts drawn in one frame: those in `chunks`, counted over the
 /// parts in order; the `first` slice of a picture also draws the floor grid.
 pub(super) struct Slice {
@@ -66,27 +93,13 @@ pub(super) struct FrameCache {
 
 impl FrameCache {
     fn new(context: &Context, (width, height): (u32, u32)) -> Self {
+        let (color, depth) = picture_textures(context, width, height);
         Self {
             key: None,
             drawn: 0,
             complete: false,
-            color: Texture2D::new_empty::<[u8; 4]>(
-                context,
-                width,
-                height,
-                Interpolation::Nearest,
-                Interpolation::Nearest,
-                None,
-                Wrapping::ClampToEdge,
-                Wrapping::ClampToEdge,
-            ),
-            depth: DepthTexture2D::new::<f32>(
-                context,
-                width,
-                height,
-                Wrapping::ClampToEdge,
-                Wrapping::ClampToEdge,
-            ),
+            color,
+            depth,
         }
     }
 

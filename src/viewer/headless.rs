@@ -16,8 +16,8 @@ use glutin::config::{Api, ConfigSurfaceTypes, ConfigTemplateBuilder};
 use glutin::context::{ContextApi, ContextAttributesBuilder, Version};
 use glutin::display::GlDisplay;
 use three_d::{
-    Axes, ClearState, ColorMaterial, Context, DepthTexture2D, Gm, Interpolation, Mesh,
-    RenderTarget, ScissorBox, Texture2D, Viewport, Wrapping,
+    Axes, ClearState, ColorMaterial, Context, DepthTexture2D, Gm, Mesh, RenderTarget, ScissorBox,
+    Texture2D, Viewport,
 };
 
 use super::camera::{OrbitCamera, UpAxis};
@@ -118,9 +118,8 @@ pub fn render_parts(
     height: u32,
     background: [u8; 4],
 ) -> Result<image::RgbaImage, RenderError> {
-    let mut view = OffscreenView::new(model, camera.up_axis, width, height)?;
-    view.draw(camera, look, background);
-    view.read()
+    let view = OffscreenView::new(model, camera.up_axis, width, height)?;
+    view.picture(camera, look, background)
 }
 
 /// [`render_parts`] for a model needed only for this picture: its memory goes once the GPU
@@ -134,10 +133,9 @@ pub fn render_and_drop(
     height: u32,
     background: [u8; 4],
 ) -> Result<image::RgbaImage, RenderError> {
-    let mut view = OffscreenView::new(&model, camera.up_axis, width, height)?;
+    let view = OffscreenView::new(&model, camera.up_axis, width, height)?;
     drop(model);
-    view.draw(camera, look, background);
-    view.read()
+    view.picture(camera, look, background)
 }
 
 /// A model uploaded once to an off-screen GL context and drawn as often as asked: one
@@ -162,23 +160,7 @@ impl OffscreenView {
         }
         let headless = Headless::new()?;
         let context = &headless.three_d;
-        let color = Texture2D::new_empty::<[u8; 4]>(
-            context,
-            width,
-            height,
-            Interpolation::Nearest,
-            Interpolation::Nearest,
-            None,
-            Wrapping::ClampToEdge,
-            Wrapping::ClampToEdge,
-        );
-        let depth = DepthTexture2D::new::<f32>(
-            context,
-            width,
-            height,
-            Wrapping::ClampToEdge,
-            Wrapping::ClampToEdge,
-        );
+        let (color, depth) = super::frame_cache::picture_textures(context, width, height);
         Ok(Self {
             width,
             height,
@@ -188,6 +170,17 @@ impl OffscreenView {
             depth,
             headless,
         })
+    }
+
+    /// One frame as seen by `camera`, as an image (the view is used up).
+    fn picture(
+        mut self,
+        camera: &OrbitCamera,
+        look: &super::Look,
+        background: [u8; 4],
+    ) -> Result<image::RgbaImage, RenderError> {
+        self.draw(camera, look, background);
+        self.read()
     }
 
     /// Draws one frame and waits until the GL has finished it.
