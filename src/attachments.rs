@@ -3,7 +3,7 @@
 //! would refuse never reaches it. Only checked attachments exist past this module. Checking
 //! decodes the image: run it off the UI thread.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -60,12 +60,21 @@ pub enum AttachmentError {
         reason: String,
     },
     /// Over 10 MiB.
-    #[error("{name} is {mib:.1} MiB; images must be at most 10 MiB")]
+    #[error("{name} is {}; images must be at most {}", size_words(*bytes), size_words(MAX_IMAGE_BYTES as u64))]
     TooLarge {
         /// The file's name.
         name: String,
-        /// Its size in MiB.
-        mib: f64,
+        /// Its size in bytes (at least; a file that grows while read is over the limit).
+        bytes: u64,
+    },
+    /// A folder, a device, a pipe or a socket: only regular files are read, so a check
+    /// never reads for ever (`/dev/zero`) nor waits for a writer that never comes (a FIFO).
+    #[error("{name} is {kind}, not an image file")]
+    NotAFile {
+        /// The file's name.
+        name: String,
+        /// "a folder", "a device", "a pipe", "a socket".
+        kind: &'static str,
     },
     /// Not PNG, JPEG, WebP or GIF by its bytes.
     #[error("{name} is not a PNG, JPEG, WebP or GIF image")]
@@ -88,12 +97,39 @@ impl AttachmentError {
     pub fn action(&self) -> &'static str {
         match self {
             Self::Unreadable { .. } => "Check the file exists and you can read it.",
+            Self::NotAFile { .. } => "Choose a PNG, JPEG, WebP or GIF file.",
             Self::TooLarge { .. } => "Shrink or crop the image, or save it as JPEG.",
             Self::NotAnImage { .. } | Self::Undecodable { .. } => {
                 "Save or export it as PNG (drawings) or JPEG (photos)."
             }
         }
     }
+}
+
+/// A size as a person reads it: MiB with one decimal, or the exact bytes where that rounding
+/// would hide the difference from the 10 MiB limit ("10.0 MiB" for 10,485,761 bytes).
+fn size_words(bytes: u64) -> String {
+    let limit = MAX_IMAGE_BYTES as u64;
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if bytes % (1024 * 1024) == 0 {
+        format!("{mib:.0} MiB")
+    } else if bytes.abs_diff(limit) < 100 * 1024 {
+        format!("{} bytes", thousands(bytes))
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn file_name_of(path: &Path) -> String {
@@ -110,7 +146,7 @@ pub fn check(
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(AttachmentError::TooLarge {
             name: file_name,
-            mib: bytes.len() as f64 / (1024.0 * 1024.0),
+            bytes: bytes.len() as u64,
         });
     }
     let (format, mime) = match image::guess_format(&bytes) {
@@ -138,25 +174,81 @@ pub fn check(
     })
 }
 
-/// Reads and checks an image file.
+/// Reads and checks an image file. Only a regular file is read, and never more than the
+/// limit plus one byte, so no path makes the check read for ever or wait for ever.
 pub fn load(path: &Path) -> Result<Attachment, AttachmentError> {
     let name = file_name_of(path);
-    let metadata = std::fs::metadata(path).map_err(|e| AttachmentError::Unreadable {
+    let unreadable = |e: std::io::Error| AttachmentError::Unreadable {
         name: name.clone(),
         reason: e.to_string(),
-    })?;
+    };
+    // The kind is judged on the path first (stat never blocks), then again on what was
+    // opened, in case the path changed in between.
+    not_a_regular_file(&std::fs::metadata(path).map_err(unreadable)?, &name)?;
+    let file = open_without_waiting(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    not_a_regular_file(&metadata, &name)?;
     // Refuse a huge file before reading it all.
-    if metadata.len() > MAX_IMAGE_BYTES as u64 {
+    let limit = MAX_IMAGE_BYTES as u64;
+    if metadata.len() > limit {
         return Err(AttachmentError::TooLarge {
             name,
-            mib: metadata.len() as f64 / (1024.0 * 1024.0),
+            bytes: metadata.len(),
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| AttachmentError::Unreadable {
-        name: name.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     check(path.to_path_buf(), name, Bytes::from(bytes))
+}
+
+/// Refuses anything but a regular file, naming what it is.
+fn not_a_regular_file(metadata: &std::fs::Metadata, name: &str) -> Result<(), AttachmentError> {
+    let file_type = metadata.file_type();
+    if file_type.is_file() {
+        return Ok(());
+    }
+    let kind = if file_type.is_dir() {
+        "a folder"
+    } else {
+        special_kind(&file_type)
+    };
+    Err(AttachmentError::NotAFile {
+        name: name.to_string(),
+        kind,
+    })
+}
+
+#[cfg(unix)]
+fn special_kind(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a pipe"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a device or special file"
+}
+
+/// Opens for reading without waiting: on Unix a FIFO would block `open` until a writer came.
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 impl Attachment {
@@ -239,9 +331,34 @@ mod tests {
         ));
         let mut big = png();
         big.resize(MAX_IMAGE_BYTES + 1, 0);
-        assert!(matches!(
-            check(PathBuf::new(), "big.png".into(), Bytes::from(big)),
-            Err(AttachmentError::TooLarge { .. })
-        ));
+        let refused = check(PathBuf::new(), "big.png".into(), Bytes::from(big)).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "big.png is 10,485,761 bytes; images must be at most 10 MiB"
+        );
+    }
+
+    #[test]
+    fn sizes_say_the_bytes_where_rounding_hides_the_difference() {
+        assert_eq!(size_words(10 * 1024 * 1024), "10 MiB");
+        assert_eq!(size_words(10 * 1024 * 1024 + 1), "10,485,761 bytes");
+        assert_eq!(size_words(12_800_000), "12.2 MiB");
+        assert_eq!(size_words(1_500_000), "1.4 MiB");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_pipes_and_folders_are_refused_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.png");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let kind = |path: &Path| match load(path) {
+            Err(AttachmentError::NotAFile { kind, .. }) => kind,
+            other => panic!("{}: {other:?}", path.display()),
+        };
+        assert_eq!(kind(&fifo), "a pipe");
+        assert_eq!(kind(Path::new("/dev/zero")), "a device");
+        assert_eq!(kind(dir.path()), "a folder");
     }
 }

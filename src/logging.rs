@@ -61,6 +61,12 @@ pub fn init_with_files(dir: Option<PathBuf>) -> LogGuard {
         // The appender prunes old files before it creates the folder, and says "Error reading
         // the log directory" on the first start if the folder is not there yet.
         let _ = std::fs::create_dir_all(dir);
+        // The log names the user's jobs: readable by the user alone, as the history is.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("makistry-desktop")

@@ -3,39 +3,14 @@
 //! log line and stored file for the API key.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use makistry::emulator::{Emulator, EmulatorConfig, Faults};
+use makistry::emulator::{EmulatorConfig, Faults};
 
 use crate::support::cad::load_mesh;
+use crate::support::cli::{makistry, run, text};
 use crate::support::emulator_with;
-
-/// `makistry` with the emulator's URL and key in the environment and its own data directory.
-fn makistry(emu: &Emulator, data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_makistry"));
-    command
-        .env("MAKISTRY_BASE_URL", emu.base_url())
-        .env("MAKISTRY_API_KEY", emu.api_key())
-        .env("MAKISTRY_DATA_DIR", data)
-        .env("RUST_LOG", "trace")
-        .stdin(Stdio::null());
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("makistry runs"))
-        .await
-        .expect("joins")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Every file under `dir`, read as bytes.
 fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {

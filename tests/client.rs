@@ -483,9 +483,10 @@ async fn a_network_error_says_what_happened_in_words() {
         .unwrap_err();
     assert_eq!(
         error,
-        ApiError::Transport {
+        ApiError::Unreachable {
             detail: "nothing answered at the API's address".into()
-        }
+        },
+        "no attempt connected: the request was certainly not sent"
     );
     let sentence = error.sentence();
     assert!(!sentence.contains("error (Connect)"), "{sentence}");

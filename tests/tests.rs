@@ -13,6 +13,7 @@ mod emulator_images;
 mod emulator_jobs;
 mod history;
 mod model;
+mod nothing_lost;
 mod tracker;
 mod ui;
 mod window;
@@ -20,5 +21,7 @@ mod window_layout;
 
 #[cfg(feature = "system-tests")]
 mod system;
+#[cfg(feature = "system-tests")]
+mod system_disk;
 #[cfg(feature = "system-tests")]
 mod system_view;

@@ -1,9 +1,12 @@
 //! The client's own request budget per API key: the contract's sliding windows (20/min,
 //! 100/h, every request counted), enforced before each request so the app slows itself down
-//! instead of earning 429s. Shared (`Arc`) by every task that uses the same key.
+//! instead of earning 429s. Shared (`Arc`) by every task that uses the same key, and, through a
+//! [`SharedLedger`] (the history database), by every process on the data directory: the API
+//! counts per key, not per process.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// One sliding window: at most `limit` requests in any `length`.
@@ -21,11 +24,75 @@ struct Ledger {
     blocked_until: Option<Instant>,
 }
 
+/// Where the slots of one key are kept for every process at once: each call is one
+/// transaction, so processes that take slots together stay inside the windows. Times are
+/// wall-clock milliseconds (an `Instant` means nothing to another process).
+pub trait SharedLedger: Send + Sync {
+    /// Takes a slot at `now_ms` and returns its id, or says how long until one frees (or a
+    /// block after a 429 ends). The error is the store's, in words.
+    fn try_take(&self, windows: &[Window], now_ms: i64) -> Result<Result<i64, Duration>, String>;
+    /// The slot's request was answered at `at_ms`: it counts from then on.
+    fn answered(&self, slot: i64, at_ms: i64) -> Result<(), String>;
+    /// Holds every request with this key until `until_ms` (after a 429).
+    fn block_until(&self, until_ms: i64) -> Result<(), String>;
+}
+
+/// How long until a request may go out at `now_ms`, given the times of the requests already
+/// sent, or `None` when it may go now. The rule both ledgers apply.
+pub fn wait_for_slot(windows: &[Window], sent_ms: &[i64], now_ms: i64) -> Option<Duration> {
+    windows
+        .iter()
+        .filter_map(|window| {
+            let length = i64::try_from(window.length.as_millis()).unwrap_or(i64::MAX);
+            let mut in_window: Vec<i64> = sent_ms
+                .iter()
+                .copied()
+                .filter(|t| now_ms.saturating_sub(*t) < length)
+                .collect();
+            if in_window.len() < window.limit {
+                return None;
+            }
+            in_window.sort_unstable();
+            // The request that must leave the window before a slot frees (a limit of 0
+            // never frees: a whole window each time).
+            let frees_at = in_window
+                .get(in_window.len() - window.limit)
+                .map_or(now_ms.saturating_add(length), |t| t.saturating_add(length));
+            Some(Duration::from_millis(
+                u64::try_from(frees_at.saturating_sub(now_ms)).unwrap_or(0),
+            ))
+        })
+        .max()
+}
+
+/// The time now as a shared ledger counts it.
+fn wall_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A slot taken for one request: hand it back to [`RequestBudget::answered`].
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    taken: Instant,
+    shared: Option<i64>,
+}
+
 /// Sliding-window request budget.
-#[derive(Debug)]
 pub struct RequestBudget {
     windows: Vec<Window>,
     ledger: Mutex<Ledger>,
+    shared: Option<Arc<dyn SharedLedger>>,
+    /// The shared ledger failed once: this process counts alone from then on (said once).
+    shared_failed: AtomicBool,
+}
+
+impl std::fmt::Debug for RequestBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBudget")
+            .field("windows", &self.windows)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
 }
 
 impl RequestBudget {
@@ -48,10 +115,32 @@ impl RequestBudget {
         Self {
             windows,
             ledger: Mutex::new(Ledger::default()),
+            shared: None,
+            shared_failed: AtomicBool::new(false),
         }
     }
 
-    /// Takes one request slot at `now`, or says how long until one frees.
+    /// The same budget kept in `ledger`, shared with every process that uses it.
+    pub fn shared_through(mut self, ledger: Arc<dyn SharedLedger>) -> Self {
+        self.shared = Some(ledger);
+        self
+    }
+
+    fn shared_ledger(&self) -> Option<Arc<dyn SharedLedger>> {
+        self.shared
+            .clone()
+            .filter(|_| !self.shared_failed.load(Ordering::Relaxed))
+    }
+
+    /// The shared ledger could not be used: count alone rather than stop sending.
+    fn shared_broke(&self, error: &str) {
+        if !self.shared_failed.swap(true, Ordering::Relaxed) {
+            tracing::warn!("the shared request budget failed ({error}); this process counts alone");
+        }
+    }
+
+    /// Takes one request slot at `now` in this process's own ledger, or says how long until
+    /// one frees.
     pub fn try_take(&self, now: Instant) -> Result<(), Duration> {
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(until) = ledger.blocked_until {
@@ -73,27 +162,12 @@ impl RequestBudget {
         {
             ledger.sent.pop_front();
         }
-        let wait = self
-            .windows
-            .iter()
-            .filter_map(|window| {
-                let in_window: Vec<&Instant> = ledger
-                    .sent
-                    .iter()
-                    .filter(|t| now.duration_since(**t) < window.length)
-                    .collect();
-                if in_window.len() < window.limit {
-                    return None;
-                }
-                // The request that must leave the window before a slot frees (a limit of 0
-                // never frees: a whole window each time).
-                let frees_at = in_window
-                    .get(in_window.len() - window.limit)
-                    .map_or(now + window.length, |t| **t + window.length);
-                Some(frees_at.saturating_duration_since(now))
-            })
-            .max();
-        match wait {
+        // Times as milliseconds before `now`, for the rule both ledgers share.
+        let before_now = |t: &Instant| {
+            -i64::try_from(now.saturating_duration_since(*t).as_millis()).unwrap_or(i64::MAX)
+        };
+        let sent: Vec<i64> = ledger.sent.iter().map(before_now).collect();
+        match wait_for_slot(&self.windows, &sent, 0) {
             Some(wait) => Err(wait),
             None => {
                 ledger.sent.push_back(now);
@@ -102,31 +176,71 @@ impl RequestBudget {
         }
     }
 
-    /// Waits for a slot and takes it; returns when it was taken (for [`Self::answered`]).
-    pub async fn take(&self) -> Instant {
+    /// Waits for a slot and takes it; hand the slot back to [`Self::answered`].
+    pub async fn take(&self) -> Slot {
         loop {
+            if let Some(shared) = self.shared_ledger() {
+                let windows = self.windows.clone();
+                let taken =
+                    tokio::task::spawn_blocking(move || shared.try_take(&windows, wall_ms()))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                match taken {
+                    Ok(Ok(id)) => {
+                        return Slot {
+                            taken: Instant::now(),
+                            shared: Some(id),
+                        };
+                    }
+                    Ok(Err(wait)) => {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Err(e) => self.shared_broke(&e),
+                }
+            }
             let now = Instant::now();
             match self.try_take(now) {
-                Ok(()) => return now,
+                Ok(()) => {
+                    return Slot {
+                        taken: now,
+                        shared: None,
+                    };
+                }
                 Err(wait) => tokio::time::sleep(wait).await,
             }
         }
     }
 
-    /// The request of the slot taken at `taken` was answered at `answered`. The server
-    /// counted it somewhere between the two, so from now on the window counts it from the
-    /// later: a request that took long to arrive can no longer leave our window before it
-    /// leaves the server's (which answered the next request with 429 under load).
-    pub fn answered(&self, taken: Instant, answered: Instant) {
+    /// The request of `slot` was answered at `answered`. The server counted it somewhere
+    /// between the two, so from now on the window counts it from the later: a request that
+    /// took long to arrive can no longer leave our window before it leaves the server's
+    /// (which answered the next request with 429 under load).
+    pub fn answered(&self, slot: Slot, answered: Instant) {
+        if let (Some(id), Some(shared)) = (slot.shared, self.shared_ledger()) {
+            let ago = i64::try_from(answered.elapsed().as_millis()).unwrap_or(0);
+            if let Err(e) = shared.answered(id, wall_ms() - ago) {
+                self.shared_broke(&e);
+            }
+            return;
+        }
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = ledger.sent.iter_mut().rev().find(|t| **t == taken) {
-            *slot = answered.max(taken);
+        if let Some(t) = ledger.sent.iter_mut().rev().find(|t| **t == slot.taken) {
+            *t = answered.max(slot.taken);
         }
         ledger.sent.make_contiguous().sort();
     }
 
-    /// Stops every request until `until` (after a 429: the server's window is full).
+    /// Stops every request until `until` (after a 429: the server's window is full), in every
+    /// process that shares the budget.
     pub fn block_until(&self, until: Instant) {
+        if let Some(shared) = self.shared_ledger() {
+            let ahead = until.saturating_duration_since(Instant::now()).as_millis();
+            let until_ms = wall_ms().saturating_add(i64::try_from(ahead).unwrap_or(i64::MAX));
+            if let Err(e) = shared.block_until(until_ms) {
+                self.shared_broke(&e);
+            }
+        }
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         ledger.blocked_until = Some(
             ledger
@@ -189,7 +303,11 @@ mod tests {
         }]);
         let t0 = Instant::now();
         assert_eq!(budget.try_take(t0), Ok(()));
-        budget.answered(t0, t0 + Duration::from_secs(2));
+        let slot = Slot {
+            taken: t0,
+            shared: None,
+        };
+        budget.answered(slot, t0 + Duration::from_secs(2));
         assert_eq!(
             budget.try_take(t0 + Duration::from_secs(60)),
             Err(Duration::from_secs(2)),

@@ -107,19 +107,39 @@ fn transport(error: &reqwest::Error) -> ApiError {
     }
     tracing::debug!("transport error{chain}");
     let lower = chain.to_ascii_lowercase();
-    let detail = if error.is_timeout() {
+    let certificate = lower.contains("certificate");
+    let detail = if certificate && (lower.contains("expired") || lower.contains("notvalidyet")) {
+        "the server's certificate is not valid at this computer's time (check the clock)"
+    } else if certificate {
+        let why = if lower.contains("unknownissuer") {
+            "it was issued by an authority this computer does not know"
+        } else if lower.contains("notvalidforname") {
+            "it was made for another address"
+        } else {
+            "it does not verify"
+        };
+        return ApiError::UntrustedServer {
+            detail: why.to_string(),
+        };
+    } else if error.is_timeout() {
         "the request timed out"
     } else if lower.contains("dns") || lower.contains("lookup address") {
         "this computer could not look up the API's address (no network, or no DNS)"
     } else if lower.contains("refused") {
         "nothing answered at the API's address"
-    } else if lower.contains("certificate") || lower.contains("tls") {
+    } else if lower.contains("tls") {
         "a secure connection could not be set up (check the computer's clock, or a proxy)"
     } else if error.is_connect() {
         "could not connect"
     } else {
         "the connection was cut"
     };
+    if error.is_connect() {
+        // Nothing of the request left this computer.
+        return ApiError::Unreachable {
+            detail: detail.to_string(),
+        };
+    }
     ApiError::Transport {
         detail: detail.to_string(),
     }
@@ -221,6 +241,9 @@ impl Client {
         on_wait: WaitObserver<'_>,
     ) -> Result<Response, ApiError> {
         let (mut transient, mut rate_limited) = (0, 0);
+        // Whether any attempt may have reached the server: then a final failure to connect
+        // no longer proves the request was never sent.
+        let mut reached = false;
         loop {
             let taken = self.budget.take().await;
             let sent = build().bearer_auth(self.key.expose()).send().await;
@@ -229,6 +252,14 @@ impl Client {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => error_from(response).await,
                 Err(e) => transport(&e),
+            };
+            let error = match error {
+                ApiError::Unreachable { detail } if reached => ApiError::Transport { detail },
+                ApiError::Unreachable { .. } => error,
+                _ => {
+                    reached = true;
+                    error
+                }
             };
             let Some(delay) = self.retry.delay(&error, transient, rate_limited) else {
                 return Err(error);
@@ -365,9 +396,6 @@ impl Client {
         format: OutputFormat,
         on_progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> Result<u64, ApiError> {
-        let file_error = |e: std::io::Error| ApiError::File {
-            detail: e.to_string(),
-        };
         let mut response = self
             .downloads
             .get(url)
@@ -384,6 +412,7 @@ impl Client {
             }
         }
         let total = response.content_length();
+        let file_error = |e: std::io::Error| ApiError::from_io(&e, total);
         let directory = destination
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

@@ -22,8 +22,8 @@ impl ErrorKind {
     pub fn of_code(code: &str) -> Self {
         match code {
             "invalid_request" | "invalid_api_key" | "payment_required" | "invalid_input"
-            | "image_parse_failed" | "file_error" => Self::User,
-            "network_error" => Self::Transport,
+            | "image_parse_failed" | "file_error" | "disk_full" => Self::User,
+            "network_error" | "unreachable" | "untrusted_certificate" => Self::Transport,
             _ => Self::Api,
         }
     }
@@ -98,6 +98,20 @@ pub enum ApiError {
         /// What the HTTP stack said.
         detail: String,
     },
+    /// No attempt reached the server (nothing listens there, no route, a name that does not
+    /// resolve): the request was certainly never sent.
+    #[error("network error: {detail}")]
+    Unreachable {
+        /// What the HTTP stack said, in words.
+        detail: String,
+    },
+    /// The server's certificate is not trusted here (a company proxy's own authority, or a
+    /// server that is not the API): not retried, since the next try would fail alike.
+    #[error("the server's certificate is not trusted")]
+    UntrustedServer {
+        /// What did not verify, in words.
+        detail: String,
+    },
     /// A 2xx answer whose body could not be read.
     #[error("unreadable answer: {detail}")]
     BadResponse {
@@ -122,6 +136,40 @@ pub enum ApiError {
         /// The OS error.
         detail: String,
     },
+    /// The disk (or the user's quota) is full: the file could not be written. The job is
+    /// kept as it is, so the download finishes once there is space, with nothing charged again.
+    #[error("the disk is full")]
+    DiskFull {
+        /// The file's size, where the server said it.
+        needed: Option<u64>,
+    },
+}
+
+impl ApiError {
+    /// A local file error, told apart: a full disk is waited out, other errors are not.
+    pub fn from_io(error: &std::io::Error, needed: Option<u64>) -> Self {
+        use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+        match error.kind() {
+            StorageFull | QuotaExceeded => Self::DiskFull { needed },
+            _ => Self::File {
+                detail: error.to_string(),
+            },
+        }
+    }
+
+    /// A local file error (disk full, permission, folder gone): the server's part is fine.
+    pub fn is_local_file_error(&self) -> bool {
+        matches!(self, Self::File { .. } | Self::DiskFull { .. })
+    }
+}
+
+/// A size for a sentence: "3.2 MB", "870 kB".
+fn size_words(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} kB", bytes.div_ceil(1000))
+    }
 }
 
 fn with_detail(sentence: &str, detail: Option<&str>) -> String {
@@ -173,7 +221,13 @@ impl ApiError {
                     Some(&detail),
                 )
             }
-            Self::Transport { detail } => format!("Could not reach the Makistry API: {detail}."),
+            Self::Transport { detail } | Self::Unreachable { detail } => {
+                format!("Could not reach the Makistry API: {detail}.")
+            }
+            Self::UntrustedServer { detail } => format!(
+                "The server's certificate is not trusted by this computer ({detail}), so \
+                 nothing was sent to it."
+            ),
             Self::BadResponse { detail } => {
                 format!("The API sent an answer the app could not read: {detail}.")
             }
@@ -184,6 +238,13 @@ impl ApiError {
                 format!("The part's file arrived incomplete: {detail}.")
             }
             Self::File { detail } => format!("The downloaded file could not be saved: {detail}."),
+            Self::DiskFull { needed } => {
+                format!(
+                    "The disk is full, so the part's file{} could not be saved. The job is done and \
+                 paid on Makistry's side; nothing more is charged to download it",
+                    needed.map_or_else(String::new, |n| format!(" ({})", size_words(n)))
+                ) + "."
+            }
         }
     }
 
@@ -208,13 +269,24 @@ impl ApiError {
             Self::Unexpected { .. } | Self::BadResponse { .. } => {
                 "Try again later; if it persists, report it with the diagnostics."
             }
-            Self::Transport { .. } => "Check your internet connection, then try again.",
+            Self::Transport { .. } | Self::Unreachable { .. } => {
+                "Check your internet connection, then try again."
+            }
+            Self::UntrustedServer { .. } => {
+                "If your company inspects HTTPS with its own certificate authority, add its \
+                 certificate to the system's store, or point SSL_CERT_FILE (or SSL_CERT_DIR) at \
+                 it; behind a proxy, set HTTPS_PROXY. Else check the API address."
+            }
             Self::DownloadRefused { .. } => "Check the job again for a fresh download link.",
             Self::IncompleteDownload { .. } => {
                 "The app fetched it again with fresh links. Try again later; if it persists, \
                  report it with the diagnostics."
             }
             Self::File { .. } => "Check the disk has free space and the folder is writable.",
+            Self::DiskFull { .. } => {
+                "Free some space on the disk: the window finishes the download by itself, or \
+                 run `makistry jobs resume`."
+            }
         }
     }
 
@@ -238,16 +310,22 @@ impl ApiError {
             Self::ServerError { .. } => "server_error",
             Self::Unexpected { .. } => "unexpected_answer",
             Self::Transport { .. } => "network_error",
+            Self::Unreachable { .. } => "unreachable",
+            Self::UntrustedServer { .. } => "untrusted_certificate",
             Self::BadResponse { .. } => "bad_response",
             Self::DownloadRefused { .. } => "download_refused",
             Self::IncompleteDownload { .. } => "incomplete_download",
             Self::File { .. } => "file_error",
+            Self::DiskFull { .. } => "disk_full",
         }
     }
 
     /// Network errors and 5xx: retried at 2, 4, 8 s with the same Idempotency-Key.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Transport { .. } | Self::ServerError { .. })
+        matches!(
+            self,
+            Self::Transport { .. } | Self::Unreachable { .. } | Self::ServerError { .. }
+        )
     }
 }
 

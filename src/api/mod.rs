@@ -10,12 +10,12 @@ mod retry;
 mod whole_file;
 mod wire;
 
-pub use budget::{RequestBudget, Window};
+pub use budget::{RequestBudget, SharedLedger, Slot, Window, wait_for_slot};
 pub use client::{
     Client, DEFAULT_BASE_URL, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_PROMPT_CHARS, WaitObserver, Waiting,
     ignore_waits, parse_base_url,
 };
 pub use error::{ApiError, ErrorKind, JobErrorCode, ResubmitRule};
-pub use request::{ImageUpload, JobRequest, request_problem};
+pub use request::{ImageUpload, JobRequest, clean_prompt, request_problem};
 pub use retry::RetryPolicy;
 pub use wire::{Accepted, Brainstorm, DesignMode, JobOut, JobStatus, OutputFormat};

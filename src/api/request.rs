@@ -78,9 +78,27 @@ pub fn request_problem(prompt: &str, mode: DesignMode, images: &[(&str, u64)]) -
         .map(|(name, _)| format!("{name} is larger than 10 MiB"))
 }
 
+/// The prompt as it is kept and sent: control characters (ESC, NUL, a pasted terminal
+/// sequence) removed, line breaks as `\n`, tabs kept. They mean nothing to the API and could
+/// drive a terminal that prints the history.
+pub fn clean_prompt(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_not_kept_in_a_prompt() {
+        assert_eq!(
+            clean_prompt("a\u{1b}[31m box\0\r\nwith\ta hole\u{7f}"),
+            "a[31m box\nwith\ta hole"
+        );
+    }
 
     #[test]
     fn the_rules_name_what_to_change() {

@@ -50,17 +50,22 @@ impl MakistryApp {
             },
             Event::Connected(Ok(connected)) => self.connected(*connected),
             Event::Connected(Err(message)) => self.connecting_failed(message),
-            Event::Attached(result) => self.attached(ctx, result),
+            Event::Attached { batch, result } => {
+                if self.form.check_ended(batch) {
+                    self.attached(ctx, result);
+                }
+            }
             Event::Picked(paths) => self.open_paths(paths),
             Event::Thumbnails(thumbnails) => {
                 for (sha, image) in thumbnails {
                     self.add_thumbnail(ctx, sha, image);
                 }
             }
-            Event::PastedFiles(paths) => {
+            Event::PastedFiles { batch, paths } => {
                 // The paste's own place is taken by the files it found.
-                self.form.checking_images = self.form.checking_images.saturating_sub(1);
-                self.open_paths(paths);
+                if self.form.check_ended(batch) {
+                    self.open_paths(paths);
+                }
             }
             Event::SurfacePoint { path, hit } => self.viewer.picked(&path, hit),
             Event::StandIn { path, of, stand_in } => {
@@ -121,10 +126,8 @@ impl MakistryApp {
             notice,
         } = connected;
         if let Some(notice) = notice {
-            self.messages.push(Message::error(
-                notice.sentence(),
-                "Older jobs are not shown.",
-            ));
+            self.messages
+                .push(Message::error(notice.sentence(), notice.action()));
         }
         if let Some(note) = &connection.note {
             self.messages.push(note.clone());
@@ -154,10 +157,7 @@ impl MakistryApp {
                     self.add_thumbnail(ctx, sha, thumbnail);
                 }
             }
-            Err(message) => {
-                self.form.checking_images = self.form.checking_images.saturating_sub(1);
-                self.form.messages.push(message);
-            }
+            Err(message) => self.form.messages.push(message),
         }
     }
 
@@ -278,7 +278,7 @@ impl MakistryApp {
              diagnostics (About).",
         ));
         self.form.loaded = true;
-        self.form.checking_images = 0;
+        self.form.cancel_checks();
         self.screen.task_panicked();
     }
 

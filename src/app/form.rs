@@ -23,7 +23,10 @@ pub(super) struct Form {
     /// When the draft last changed, until it is saved.
     pub changed_at: Option<Instant>,
     /// Images being checked on background tasks.
-    pub checking_images: usize,
+    checking_images: usize,
+    /// Which checks count: a cancel moves on to the next batch, and answers of an earlier
+    /// batch are dropped when they come.
+    check_batch: u64,
     /// Why files were not attached.
     pub messages: MessageList,
 }
@@ -32,6 +35,33 @@ impl Form {
     /// The draft changed: save it soon.
     pub fn changed(&mut self) {
         self.changed_at = Some(Instant::now());
+    }
+
+    /// `count` images start being checked; their answers carry the batch returned.
+    pub fn start_checks(&mut self, count: usize) -> u64 {
+        self.checking_images += count;
+        self.check_batch
+    }
+
+    /// Images being checked now.
+    pub fn checking(&self) -> usize {
+        self.checking_images
+    }
+
+    /// The user stopped the checks under way (a file on a stalled network drive, say): the
+    /// form is free again, and what those checks find later is dropped.
+    pub fn cancel_checks(&mut self) {
+        self.checking_images = 0;
+        self.check_batch += 1;
+    }
+
+    /// An answer of a check of `batch` came: whether it still counts (it ends one check).
+    pub fn check_ended(&mut self, batch: u64) -> bool {
+        if batch != self.check_batch {
+            return false;
+        }
+        self.checking_images = self.checking_images.saturating_sub(1);
+        true
     }
 
     /// Images that can still be added, counting those being checked.
@@ -60,7 +90,6 @@ impl Form {
     /// A checked image arrives: attached unless the form is full or has it already (then
     /// the form says so). Whether it was attached.
     pub fn attach(&mut self, image: ImageRef) -> bool {
-        self.checking_images = self.checking_images.saturating_sub(1);
         if self.draft.images.len() >= MAX_IMAGES {
             self.messages.push(Message::error(
                 format!("A job takes at most {MAX_IMAGES} images."),
@@ -137,19 +166,32 @@ mod tests {
 
     #[test]
     fn a_form_takes_three_images_each_once() {
-        let mut form = Form {
-            checking_images: 5,
-            ..Form::default()
-        };
-        assert!(form.attach(image("a")));
-        assert!(!form.attach(image("a")), "the same image twice");
-        assert!(form.attach(image("b")));
-        assert!(form.attach(image("c")));
-        assert!(!form.attach(image("d")), "a fourth");
+        let mut form = Form::default();
+        let batch = form.start_checks(5);
+        let answer =
+            |form: &mut Form, sha: &str| form.check_ended(batch) && form.attach(image(sha));
+        assert!(answer(&mut form, "a"));
+        assert!(!answer(&mut form, "a"), "the same image twice");
+        assert!(answer(&mut form, "b"));
+        assert!(answer(&mut form, "c"));
+        assert!(!answer(&mut form, "d"), "a fourth");
         assert_eq!(form.draft.images.len(), 3);
-        assert_eq!(form.checking_images, 0, "every answer ends a check");
+        assert_eq!(form.checking(), 1, "every answer ends a check");
         assert_eq!(form.room_for_images(), 0);
         assert_eq!(form.messages.iter().count(), 2);
+    }
+
+    #[test]
+    fn a_cancelled_check_frees_the_form_and_its_late_answer_is_dropped() {
+        let mut form = Form::default();
+        let stalled = form.start_checks(1);
+        form.cancel_checks();
+        assert_eq!((form.checking(), form.room_for_images()), (0, MAX_IMAGES));
+        let next = form.start_checks(1);
+        assert!(!form.check_ended(stalled), "the cancelled check's answer");
+        assert_eq!(form.checking(), 1, "the new check still counts");
+        assert!(form.check_ended(next));
+        assert_eq!(form.checking(), 0);
     }
 
     #[test]

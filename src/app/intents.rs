@@ -88,10 +88,11 @@ impl MakistryApp {
             ));
             paths.truncate(room);
         }
-        self.form.checking_images += paths.len();
+        let batch = self.form.start_checks(paths.len());
         self.spawn(tasks::attach_files(
             paths,
             self.images_dir(),
+            batch,
             self.report.clone(),
         ));
     }
@@ -113,11 +114,13 @@ impl MakistryApp {
                 self.start_demo();
             }
             Intent::PickImages => self.spawn(tasks::pick_images(self.report.clone())),
+            Intent::CancelImageChecks => self.form.cancel_checks(),
             Intent::PasteImage => {
                 if self.room_for_images() > 0 {
-                    self.form.checking_images += 1;
+                    let batch = self.form.start_checks(1);
                     self.spawn(tasks::attach_clipboard(
                         self.images_dir(),
+                        batch,
                         self.report.clone(),
                     ));
                 }
@@ -192,9 +195,9 @@ impl MakistryApp {
             self.form.draft.follow_up_of = job.follow_up_of.clone();
             self.form.draft.images.clear();
             let images = job.images.clone();
-            self.form.checking_images += images.len();
+            let batch = self.form.start_checks(images.len());
             self.draft_changed();
-            self.spawn(tasks::reload_images(images, self.report.clone()));
+            self.spawn(tasks::reload_images(images, batch, self.report.clone()));
         }
     }
 

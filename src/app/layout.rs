@@ -82,7 +82,7 @@ impl MakistryApp {
             let blocked = (!self.form.loaded).then_some("Restoring your draft…");
             let view = PromptView {
                 thumbnails: &self.thumbnails,
-                checking: self.form.checking_images,
+                checking: self.form.checking(),
                 attachment_messages: &self.form.messages,
                 blocked,
                 follow_up_of: self.form.draft.follow_up_of.as_deref().map(|id| {

@@ -6,17 +6,21 @@
 //! crash at any point, resuming re-sends the same key (the server answers with the same job),
 //! resumes polling, or downloads a finished file.
 
+mod database;
 mod lease;
 mod legacy;
 mod record;
 mod recorded_error;
+mod request_ledger;
 mod store;
 mod worker;
 
 pub use crate::attachments::ImageRef;
+pub use database::Salvaged;
 pub use lease::{HEARTBEAT, LEASE, on_store};
 pub use record::{JobRecord, Outcome, Phase, Step, compose_prompt};
 pub use recorded_error::RecordedError;
+pub use request_ledger::StoreLedger;
 pub use store::{
     Changes, DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir,
 };

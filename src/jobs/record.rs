@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::RecordedError;
 use crate::api::{
     ApiError, Brainstorm, DesignMode, JobErrorCode, JobOut, JobStatus, OutputFormat, ResubmitRule,
+    clean_prompt,
 };
 use crate::attachments::ImageRef;
 
@@ -167,6 +168,7 @@ pub enum Outcome {
 /// The user's prompt followed by one line naming the labelled images' views, e.g.
 /// "Image 1 is the front view; image 2 is the right side view."
 pub fn compose_prompt(prompt: &str, images: &[ImageRef]) -> String {
+    let prompt = &clean_prompt(prompt);
     let views: Vec<String> = images
         .iter()
         .enumerate()
@@ -211,7 +213,7 @@ impl JobRecord {
     ) -> Self {
         Self {
             id: uuid::Uuid::new_v4().to_string(),
-            prompt,
+            prompt: clean_prompt(&prompt),
             images,
             mode,
             format,
@@ -345,6 +347,9 @@ impl JobRecord {
                 Phase::Downloading,
                 ApiError::DownloadRefused { .. } | ApiError::IncompleteDownload { .. },
             ) => {}
+            // The part is done and paid on the server; only this computer could not keep it
+            // (a full disk, a folder gone): the download is tried again, never the job.
+            (Phase::Downloading, e) if e.is_local_file_error() => {}
             _ => self.settle(Phase::Failed, now),
         }
     }
@@ -362,6 +367,15 @@ impl JobRecord {
         self.finished_at = None;
         self.file = None;
         self.brainstorm = None;
+    }
+
+    /// Still to be submitted, never accepted, and the last attempt proved nothing reached
+    /// the server (no connection could be made).
+    pub fn was_never_sent(&self) -> bool {
+        self.phase == Phase::Submitting
+            && self.remote_id.is_none()
+            && self.earlier_remote_ids.is_empty()
+            && self.error.as_ref().is_some_and(|e| e.code == "unreachable")
     }
 
     /// Picks up a job the client stopped waiting for: poll it again with a fresh time-out.

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::database::{self, FILE_NAME, OpenLock, Refusal, Salvaged, io};
 use super::record::JobRecord;
 use super::{lease, legacy};
 
@@ -28,22 +29,6 @@ use super::{lease, legacy};
 pub const SCHEMA_VERSION: u32 = 1;
 /// Environment variable that overrides the data directory.
 pub const DATA_DIR_VAR: &str = "MAKISTRY_DATA_DIR";
-const FILE_NAME: &str = "jobs.db";
-/// How long another process's transaction is waited for before a call fails.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Each migration, in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &["CREATE TABLE jobs (
-        id TEXT PRIMARY KEY NOT NULL,
-        created_at TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        record TEXT NOT NULL,
-        lease_owner TEXT,
-        lease_expires_ms INTEGER
-    );
-    CREATE INDEX jobs_by_created_at ON jobs (created_at);
-    CREATE INDEX jobs_by_revision ON jobs (revision);
-    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"];
 
 /// Why the history could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +61,14 @@ pub enum StoreNotice {
         /// Why it could not be read.
         reason: String,
     },
+    /// Some pages of the history were damaged: the readable jobs were copied into a new
+    /// history, the damaged file kept at `kept_at`.
+    Salvaged {
+        /// Where the damaged file is now.
+        kept_at: PathBuf,
+        /// What could be copied.
+        salvaged: Salvaged,
+    },
     /// A newer version of the app wrote the history; it was moved to `kept_at`.
     NewerVersion {
         /// Where the old file is now.
@@ -86,6 +79,17 @@ pub enum StoreNotice {
 }
 
 impl StoreNotice {
+    /// What to do next, for the user.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::Unreadable { .. } => "Older jobs are not shown.",
+            Self::Salvaged { .. } => {
+                "Nothing else is needed: the app goes on with the recovered jobs."
+            }
+            Self::NewerVersion { .. } => "Older jobs are not shown in this version.",
+        }
+    }
+
     /// What happened and what to do, for the user.
     pub fn sentence(&self) -> String {
         match self {
@@ -93,6 +97,24 @@ impl StoreNotice {
                 "The job history could not be read ({reason}). It was kept at {} and a new history was started.",
                 kept_at.display()
             ),
+            Self::Salvaged { kept_at, salvaged } => {
+                let lost = match salvaged.unreadable {
+                    0 => "some of its pages were damaged".to_string(),
+                    1 => "1 job on a damaged page could not be read".to_string(),
+                    n => format!("{n} jobs on damaged pages could not be read"),
+                };
+                format!(
+                    "The job history was damaged ({lost}). {} {} recovered into a new history; \
+                     the damaged file was kept at {}.",
+                    salvaged.recovered,
+                    if salvaged.recovered == 1 {
+                        "job was"
+                    } else {
+                        "jobs were"
+                    },
+                    kept_at.display()
+                )
+            }
             Self::NewerVersion { kept_at, version } => format!(
                 "The job history was written by a newer version of Makistry Desktop (format {version}). It was kept at {}; \
                  update the app to see those jobs again.",
@@ -140,28 +162,19 @@ fn now_ms() -> i64 {
 }
 
 impl JobStore {
-    /// Opens (or starts) the history in `dir`.
+    /// Opens (or starts) the history in `dir`. A damaged history is salvaged into a new one;
+    /// one that is no database at all, or a newer version's, is set aside; either is said in
+    /// the notice.
     pub fn open(dir: &Path) -> Result<(Self, Option<StoreNotice>), StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| io("created", dir, e))?;
+        create_private_dir(dir)?;
         let path = dir.join(FILE_NAME);
-        let (connection, notice) = match open_database(&path) {
+        let lock = OpenLock::take(dir)?;
+        let (connection, notice) = match database::open_database(&path) {
             Ok(connection) => (connection, None),
             Err(Refusal::Failed(error)) => return Err(error),
-            Err(refusal) => {
-                let tag = match &refusal {
-                    Refusal::Newer(version) => format!("v{version}"),
-                    _ => "unreadable".to_string(),
-                };
-                let kept_at = keep_aside(&path, &tag)?;
-                let notice = match refusal {
-                    Refusal::Newer(version) => StoreNotice::NewerVersion { kept_at, version },
-                    Refusal::Unreadable(reason) => StoreNotice::Unreadable { kept_at, reason },
-                    Refusal::Failed(error) => return Err(error),
-                };
-                let connection = open_database(&path).map_err(Refusal::into_error)?;
-                (connection, Some(notice))
-            }
+            Err(refusal) => replace_refused(&path, refusal)?,
         };
+        drop(lock);
         let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let store = Self {
             dir: dir.to_path_buf(),
@@ -171,6 +184,18 @@ impl JobStore {
         };
         let legacy_notice = legacy::import_once(&store, dir)?;
         Ok((store, notice.or(legacy_notice)))
+    }
+
+    /// Opens the history for reading only (a listing where the data directory cannot be
+    /// written): nothing is created, migrated, leased or salvaged.
+    pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        let connection = database::open_read_only(&dir.join(FILE_NAME))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            connection: Mutex::new(connection),
+            owner: format!("{}-reader", std::process::id()),
+            owner_lock: None,
+        })
     }
 
     /// The directory the history (and downloaded files) live in.
@@ -283,6 +308,32 @@ impl JobStore {
             tx.commit().map_err(&failed)?;
         }
         Ok(Some(after))
+    }
+
+    /// Removes a job that was never sent (every attempt failed to connect), so a command that
+    /// could not reach the API leaves no job behind. Any other job is left as it is; returns
+    /// whether it was removed.
+    pub fn remove_unsent(&self, id: &str) -> Result<bool, StoreError> {
+        let mut connection = self.lock();
+        let failed = self.failed("written");
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let record: Option<String> = tx
+            .query_row("SELECT record FROM jobs WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(&failed)?;
+        let unsent = record
+            .and_then(|r| serde_json::from_str::<JobRecord>(&r).ok())
+            .is_some_and(|job| job.was_never_sent());
+        if unsent {
+            tx.execute("DELETE FROM jobs WHERE id = ?1", [id])
+                .map_err(&failed)?;
+            tx.commit().map_err(&failed)?;
+        }
+        Ok(unsent)
     }
 
     /// One job.
@@ -438,6 +489,14 @@ impl JobStore {
         Ok(free)
     }
 
+    /// Runs `call` on the database (for the tables other modules keep in it).
+    pub(super) fn with_connection<T>(
+        &self,
+        call: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        call(&mut self.lock()).map_err(self.failed("used"))
+    }
+
     /// A value in the metadata table.
     pub(super) fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.lock()
@@ -474,112 +533,63 @@ fn to_sql_error(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
 
-fn io(action: &'static str, path: &Path, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Io {
-        action,
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    }
-}
-
-/// Why a database file was not used.
-enum Refusal {
-    /// It is not a database, or it is damaged.
-    Unreadable(String),
-    /// A newer version's schema.
-    Newer(u32),
-    /// Something else (permissions, a full disk): not the file's fault, so it is not moved.
-    Failed(StoreError),
-}
-
-impl Refusal {
-    fn into_error(self) -> StoreError {
-        match self {
-            Self::Failed(error) => error,
-            Self::Unreadable(reason) => StoreError::Io {
-                action: "read",
-                path: PathBuf::from(FILE_NAME),
-                reason,
-            },
-            Self::Newer(version) => StoreError::Io {
-                action: "read",
-                path: PathBuf::from(FILE_NAME),
-                reason: format!("it has the newer format {version}"),
-            },
+/// The data directory, made (or made again) the user's alone: 0700, as browsers' profiles
+/// and `~/.ssh` are, so the files inside are private whatever their own permissions.
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(|e| io("created", dir, e))?;
+        if let Ok(metadata) = std::fs::metadata(dir)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
+        Ok(())
     }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(|e| io("created", dir, e))
 }
 
-fn refusal(path: &Path, error: rusqlite::Error) -> Refusal {
-    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
-    match error.sqlite_error_code() {
-        Some(NotADatabase | DatabaseCorrupt) => Refusal::Unreadable(error.to_string()),
-        _ => Refusal::Failed(io("opened", path, error)),
-    }
-}
-
-/// Opens the database, sets it up for several processes, and brings its schema up to date.
-fn open_database(path: &Path) -> Result<Connection, Refusal> {
-    let mut connection = Connection::open(path).map_err(|e| refusal(path, e))?;
-    connection
-        .busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| refusal(path, e))?;
-    // WAL: readers never block the writer; FULL: a commit is on disk when it returns.
-    connection
-        .pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| refusal(path, e))?;
-    connection
-        .pragma_update(None, "synchronous", "FULL")
-        .map_err(|e| refusal(path, e))?;
-    // rusqlite_migration reads the schema version outside its transaction, so two processes
-    // starting at once could both migrate: a file lock lets one at a time through.
-    let lock_path = path.with_file_name("jobs.migrate.lock");
-    let lock = std::fs::File::create(&lock_path)
-        .and_then(|file| file.lock().map(|()| file))
-        .map_err(|e| Refusal::Failed(io("locked", &lock_path, e)))?;
-    let migrations = rusqlite_migration::Migrations::new(
-        MIGRATIONS
-            .iter()
-            .map(|sql| rusqlite_migration::M::up(sql))
-            .collect(),
-    );
-    let version: u32 = connection
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| refusal(path, e))?;
-    if version > SCHEMA_VERSION {
-        return Err(Refusal::Newer(version));
-    }
-    migrations.to_latest(&mut connection).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } => refusal(path, err),
-        other => Refusal::Failed(io("set up", path, other)),
-    })?;
-    drop(lock);
-    // A damaged file can open and migrate and still fail on its first real read.
-    connection
-        .query_row("SELECT count(*) FROM jobs", [], |row| row.get::<_, i64>(0))
-        .map_err(|e| refusal(path, e))?;
-    Ok(connection)
-}
-
-/// Renames `path` (and its WAL and shared-memory files) to `<name>.<tag>-<timestamp>`.
-fn keep_aside(path: &Path, tag: &str) -> Result<PathBuf, StoreError> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let kept_at = path.with_file_name(format!("{name}.{tag}-{stamp}"));
-    std::fs::rename(path, &kept_at).map_err(|e| io("moved aside", path, e))?;
-    for suffix in ["-wal", "-shm"] {
-        let side = path.with_file_name(format!("{name}{suffix}"));
-        let _ = std::fs::rename(
-            &side,
-            kept_at.with_file_name(format!(
-                "{}{suffix}",
-                kept_at
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-            )),
-        );
-    }
-    Ok(kept_at)
+/// A history that could not be used as it is: a damaged one is salvaged into a new file, one
+/// that is no database (or a newer version's) is set aside and a new one started.
+fn replace_refused(
+    path: &Path,
+    refusal: Refusal,
+) -> Result<(Connection, Option<StoreNotice>), StoreError> {
+    let tag = match &refusal {
+        Refusal::Newer(version) => format!("v{version}"),
+        Refusal::Damaged(_) => "damaged".to_string(),
+        _ => "unreadable".to_string(),
+    };
+    let kept_at = database::keep_aside(path, &tag)?;
+    let notice = match refusal {
+        Refusal::Newer(version) => StoreNotice::NewerVersion { kept_at, version },
+        Refusal::Unreadable(reason) | Refusal::Damaged(reason) => {
+            // Built beside, then renamed into place: a salvage cut short leaves no history
+            // that looks whole and the damaged file is salvaged again next time.
+            let building = path.with_file_name("jobs.db.salvaging");
+            database::remove_with_sidecars(&building);
+            match database::salvage(&kept_at, &building) {
+                Ok(salvaged) if salvaged.recovered > 0 => {
+                    std::fs::rename(&building, path).map_err(|e| io("written", path, e))?;
+                    tracing::warn!("the history was damaged ({reason}): {salvaged:?}");
+                    StoreNotice::Salvaged { kept_at, salvaged }
+                }
+                result => {
+                    if let Err(e) = result {
+                        tracing::warn!("nothing could be salvaged from the history: {e}");
+                    }
+                    database::remove_with_sidecars(&building);
+                    StoreNotice::Unreadable { kept_at, reason }
+                }
+            }
+        }
+        Refusal::Failed(error) => return Err(error),
+    };
+    let connection = database::open_database(path).map_err(Refusal::into_error)?;
+    Ok((connection, Some(notice)))
 }

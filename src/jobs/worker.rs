@@ -66,6 +66,9 @@ pub struct Tracker {
     wake: Arc<dyn Fn() + Send + Sync>,
     polling: Arc<AtomicUsize>,
     time_scale: f64,
+    /// How long to wait before downloading again after a local file error (a full disk);
+    /// `None` stops the run instead, leaving the job for `jobs resume`.
+    file_error_wait: Option<Duration>,
 }
 
 /// Counts a job as polling while alive.
@@ -96,7 +99,15 @@ impl Tracker {
             wake,
             polling: Arc::new(AtomicUsize::new(0)),
             time_scale: 1.0,
+            file_error_wait: None,
         }
+    }
+
+    /// After a local file error (a full disk), downloads again every `wait` for as long as the
+    /// process runs (the window), instead of leaving the job for `jobs resume` (the CLI).
+    pub fn retrying_file_errors_every(mut self, wait: Duration) -> Self {
+        self.file_error_wait = Some(wait);
+        self
     }
 
     /// Scales every wait the tracker makes (poll intervals, time-outs, re-submission delays);
@@ -202,6 +213,8 @@ impl Tracker {
                 && matches!(outcome, Outcome::RequestFailed(_));
             let download_failed = matches!(job.phase, Phase::Downloading)
                 && matches!(outcome, Outcome::RequestFailed(_));
+            let file_error = download_failed
+                && matches!(&outcome, Outcome::RequestFailed(e) if e.is_local_file_error());
             let before = job.clone();
             job.apply(outcome, Utc::now(), self.time_scale);
             // Written only when something changed; reported after every step (the window
@@ -221,6 +234,17 @@ impl Tracker {
             // with its Idempotency-Key, so sending it again cannot create a second job.
             if submission_failed && job.phase == Phase::Submitting {
                 return Some(job);
+            }
+            // The server's part is safe; only space (or a folder) is missing here: retried
+            // while the window runs, else left for `jobs resume`. Never re-submitted.
+            if file_error && job.phase == Phase::Downloading {
+                match self.file_error_wait {
+                    Some(wait) => {
+                        tokio::time::sleep(self.scaled(wait)).await;
+                        continue;
+                    }
+                    None => return Some(job),
+                }
             }
             if download_failed && job.phase == Phase::Downloading {
                 download_failures += 1;

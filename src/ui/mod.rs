@@ -31,6 +31,8 @@ pub enum Intent {
     PickImages,
     /// Attach the image on the clipboard.
     PasteImage,
+    /// Stop waiting for the images being checked.
+    CancelImageChecks,
     /// Remove an attached image.
     RemoveImage(usize),
     /// Move an attached image one place earlier.

@@ -216,7 +216,16 @@ fn generate_ui(ui: &mut egui::Ui, draft: &Draft, view: &PromptView<'_>, out: &mu
     if let Some(problem) = problem {
         ui.weak(problem);
     } else if view.checking > 0 {
-        ui.weak("Checking images…");
+        ui.horizontal(|ui| {
+            ui.weak("Checking images…");
+            if ui
+                .small_button("Cancel")
+                .on_hover_text("Stop waiting for the images being checked")
+                .clicked()
+            {
+                out.intents.push(Intent::CancelImageChecks);
+            }
+        });
     }
 }
 

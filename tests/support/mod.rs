@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cad;
+pub mod cli;
 pub mod images;
 
 use std::sync::Arc;

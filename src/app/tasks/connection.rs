@@ -4,11 +4,15 @@
 use super::*;
 use crate::api::{ApiError, Client, RequestBudget};
 use crate::emulator::{Emulator, EmulatorConfig, Timing};
-use crate::jobs::{JobEvent, JobRecord, JobStore, StoreNotice, Tracker};
+use crate::jobs::{JobEvent, JobRecord, JobStore, StoreLedger, StoreNotice, Tracker};
 use crate::keychain::{KeySource, Keychain, KeychainError, Secret};
 use crate::ui::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// How often the window downloads a finished job again after this computer could not keep
+/// the file (a full disk): one request a time, well inside the key's budget.
+const FILE_ERROR_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A live connection to an API (a real key, or the in-process demo).
 pub struct Connection {
@@ -259,13 +263,17 @@ pub(super) async fn connect_inner(
         }
         None => return Err(Message::error("The job history could not be opened.", "")),
     };
-    let client = Client::new(&base_url, key.clone(), Arc::new(RequestBudget::contract()))
-        .map_err(|e| Message::error(e.sentence(), e.action()))?;
     let store = Arc::new(store);
+    // One budget for the key across every process on this history (the API counts per key).
+    let ledger = Arc::new(StoreLedger::new(store.clone(), key.expose()));
+    let budget = Arc::new(RequestBudget::contract().shared_through(ledger));
+    let client = Client::new(&base_url, key.clone(), budget)
+        .map_err(|e| Message::error(e.sentence(), e.action()))?;
     crate::app::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
     let jobs = all.jobs;
     let tracker = Tracker::new(client, store, settings.job_events, report.waker())
-        .with_time_scale(settings.time_scale);
+        .with_time_scale(settings.time_scale)
+        .retrying_file_errors_every(FILE_ERROR_RETRY);
     Ok(Box::new(Connected {
         connection: Connection {
             tracker,

@@ -87,7 +87,7 @@ pub async fn save_draft(dir: PathBuf, draft: Draft, report: Reporter) {
 }
 
 /// Checks images (dropped, picked) one by one, keeping accepted ones in `images_dir`.
-pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, report: Reporter) {
+pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, batch: u64, report: Reporter) {
     for path in paths {
         let dir = images_dir.clone();
         let checked = blocking(move || {
@@ -96,7 +96,7 @@ pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, report: Repo
         })
         .await;
         if let Some(result) = checked {
-            report.send(Event::Attached(result));
+            report.send(Event::Attached { batch, result });
         }
     }
 }
@@ -104,7 +104,7 @@ pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, report: Repo
 /// Attaches what is on the clipboard, held to the same rules as a dropped file: an image is
 /// checked on the bytes that will be sent (the clipboard's own PNG, JPEG, WebP or GIF where it
 /// has one); copied files go where dropped files go ([`Event::PastedFiles`]).
-pub async fn attach_clipboard(images_dir: PathBuf, report: Reporter) {
+pub async fn attach_clipboard(images_dir: PathBuf, batch: u64, report: Reporter) {
     let checked = blocking(move || {
         let (name, bytes) = match crate::clipboard::read() {
             Ok(Pasted::Encoded { bytes, mime }) => {
@@ -134,9 +134,15 @@ pub async fn attach_clipboard(images_dir: PathBuf, report: Reporter) {
     })
     .await;
     match checked {
-        Some(Ok(Err(files))) => report.send(Event::PastedFiles(files)),
-        Some(Ok(Ok(image))) => report.send(Event::Attached(Ok(image))),
-        Some(Err(message)) => report.send(Event::Attached(Err(message))),
+        Some(Ok(Err(paths))) => report.send(Event::PastedFiles { batch, paths }),
+        Some(Ok(Ok(image))) => report.send(Event::Attached {
+            batch,
+            result: Ok(image),
+        }),
+        Some(Err(message)) => report.send(Event::Attached {
+            batch,
+            result: Err(message),
+        }),
         None => {}
     }
 }
@@ -176,7 +182,7 @@ pub async fn load_thumbnails(images: Vec<ImageRef>, report: Reporter) {
 }
 
 /// Re-checks a job's images for "Edit and re-run".
-pub async fn reload_images(images: Vec<ImageRef>, report: Reporter) {
+pub async fn reload_images(images: Vec<ImageRef>, batch: u64, report: Reporter) {
     for image in images {
         let checked = blocking(move || {
             let attachment = attachments::load(&image.path).map_err(|e| attachment_message(&e))?;
@@ -196,7 +202,7 @@ pub async fn reload_images(images: Vec<ImageRef>, report: Reporter) {
         })
         .await;
         if let Some(result) = checked {
-            report.send(Event::Attached(result));
+            report.send(Event::Attached { batch, result });
         }
     }
 }

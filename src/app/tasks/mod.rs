@@ -49,13 +49,23 @@ pub enum Event {
     /// Connected (or not) to an API, with its job history.
     Connected(Result<Box<Connected>, Message>),
     /// An image was checked.
-    Attached(Result<AttachedImage, Message>),
+    Attached {
+        /// The form's check batch it belongs to.
+        batch: u64,
+        /// The image, or why it was refused.
+        result: Result<AttachedImage, Message>,
+    },
     /// Images to check, chosen in the file picker.
     Picked(Vec<PathBuf>),
     /// Thumbnails of the history's images, by SHA-256, for the job cards.
     Thumbnails(Vec<(String, egui::ColorImage)>),
     /// Paste found files (copied in a file manager): they go where dropped files go.
-    PastedFiles(Vec<PathBuf>),
+    PastedFiles {
+        /// The form's check batch it belongs to.
+        batch: u64,
+        /// The files.
+        paths: Vec<PathBuf>,
+    },
     /// The surface point under a click in the 3D view, if the click met the part.
     SurfacePoint {
         /// The model's file.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use makistry::api::{ApiError, Client, ErrorKind, RequestBudget};
-use makistry::jobs::{self, JobEvent, JobRecord, JobStore, Phase, Tracker};
+use makistry::jobs::{self, JobEvent, JobRecord, JobStore, Phase, StoreLedger, Tracker};
 use makistry::keychain::{self, KeySource, Keychain, Secret};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -78,15 +78,25 @@ pub async fn api_key() -> Result<(Secret, KeySource), ExitCode> {
     }
 }
 
-/// A client for `base_url` with the key in use (see [`api_key`]).
-pub async fn client(base_url: &str) -> Result<Client, ExitCode> {
+/// A client for `base_url` with the key in use (see [`api_key`]), its request budget shared
+/// through `store` with every process on the history.
+pub async fn client(base_url: &str, store: &Arc<JobStore>) -> Result<Client, ExitCode> {
     let (key, _) = api_key().await?;
-    client_with_key(base_url, key)
+    client_with_key(base_url, key, Some(store))
 }
 
-/// A client for `base_url` with `key`.
-pub fn client_with_key(base_url: &str, key: Secret) -> Result<Client, ExitCode> {
-    Client::new(base_url, key, Arc::new(RequestBudget::contract())).map_err(|e| fail_api(&e))
+/// A client for `base_url` with `key`; with a history, its request budget is shared with
+/// every process on it (the API's limits are per key, not per process).
+pub fn client_with_key(
+    base_url: &str,
+    key: Secret,
+    store: Option<&Arc<JobStore>>,
+) -> Result<Client, ExitCode> {
+    let mut budget = RequestBudget::contract();
+    if let Some(store) = store {
+        budget = budget.shared_through(Arc::new(StoreLedger::new(store.clone(), key.expose())));
+    }
+    Client::new(base_url, key, Arc::new(budget)).map_err(|e| fail_api(&e))
 }
 
 /// Opens the history, printing any notice about it.
@@ -113,6 +123,42 @@ pub async fn open_store() -> Result<Arc<JobStore>, ExitCode> {
         Err(e) => Err(fail(
             &e.to_string(),
             "Check the data directory is writable, or set MAKISTRY_DATA_DIR.",
+            exit::OTHER,
+        )),
+    }
+}
+
+/// The history for a listing: opened as usual (so a damaged one is salvaged), or, where the
+/// data directory cannot be written, read as it is: reading needs no write.
+pub async fn open_store_for_reading() -> Result<Arc<JobStore>, ExitCode> {
+    let opened = tokio::task::spawn_blocking(|| {
+        let dir = jobs::data_dir()?;
+        match JobStore::open(&dir) {
+            Ok(opened) => Ok(opened),
+            Err(error) => JobStore::open_read_only(&dir)
+                .map(|store| {
+                    tracing::info!("history opened read-only: {error}");
+                    (store, None)
+                })
+                .map_err(|_| error),
+        }
+    })
+    .await;
+    match opened {
+        Ok(Ok((store, notice))) => {
+            if let Some(notice) = notice {
+                eprintln!("warning: {}", notice.sentence());
+            }
+            Ok(Arc::new(store))
+        }
+        Ok(Err(e)) => Err(fail(
+            &e.to_string(),
+            "Check the data directory is readable, or set MAKISTRY_DATA_DIR.",
+            exit::OTHER,
+        )),
+        Err(e) => Err(fail(
+            &format!("the job history could not be opened: {e}"),
+            "",
             exit::OTHER,
         )),
     }

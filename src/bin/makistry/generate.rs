@@ -7,7 +7,7 @@ use chrono::Utc;
 use clap::{Args, ValueEnum};
 use makistry::api::{DesignMode, JobRequest, OutputFormat};
 use makistry::attachments;
-use makistry::jobs::{JobEvent, JobRecord, Phase};
+use makistry::jobs::{JobEvent, JobRecord, Phase, on_store};
 
 use crate::common::{self, exit, fail};
 
@@ -115,12 +115,12 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         .clone()
         .unwrap_or_else(|| default_out(&args.prompt, format));
     let out = std::path::absolute(&out).unwrap_or(out);
-    let client = match common::client(base_url).await {
-        Ok(client) => client,
-        Err(code) => return code,
-    };
     let store = match common::open_store().await {
         Ok(store) => store,
+        Err(code) => return code,
+    };
+    let client = match common::client(base_url, &store).await {
+        Ok(client) => client,
         Err(code) => return code,
     };
     let api_base = client.base_url().to_string();
@@ -164,9 +164,26 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
         common::short_id(&job).to_string(),
     ));
     let finished = tracker.run(&id).await;
+    let store = tracker.store().clone();
     drop(tracker);
     let _ = progress.await;
     match finished {
+        Some(job) if job.was_never_sent() => {
+            let removed = on_store(&store, move |s| s.remove_unsent(&id)).await;
+            let sentence = job.error.as_ref().map_or("", |e| e.sentence.as_str());
+            if matches!(removed, Ok(true)) {
+                fail(
+                    &format!(
+                        "{} Nothing was sent, so no job was kept",
+                        sentence.trim_end_matches('.')
+                    ),
+                    "Check the address and the network, then run the command again.",
+                    exit::TRANSPORT,
+                )
+            } else {
+                report(&job)
+            }
+        }
         Some(job) => report(&job),
         None => fail(
             "the job disappeared from the history",
@@ -212,16 +229,7 @@ pub fn report(job: &JobRecord) -> ExitCode {
         Phase::Submitting | Phase::Downloading => {
             let (sentence, code) = job.error.as_ref().map_or(
                 ("the job did not finish".to_string(), exit::TRANSPORT),
-                |e| {
-                    (
-                        e.sentence.clone(),
-                        if e.kind() == makistry::api::ErrorKind::Transport {
-                            exit::TRANSPORT
-                        } else {
-                            exit::API
-                        },
-                    )
-                },
+                |e| (e.sentence.clone(), common::exit_code_of_kind(e.kind())),
             );
             fail(&sentence, resume, code)
         }

@@ -1,5 +1,6 @@
 //! `makistry jobs` (the history) and `makistry jobs resume`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::{Local, Utc};
@@ -33,7 +34,11 @@ pub enum JobsAction {
 
 /// Runs `makistry jobs`.
 pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
-    let store = match common::open_store().await {
+    let opened = match args.action {
+        None => common::open_store_for_reading().await,
+        Some(_) => common::open_store().await,
+    };
+    let store = match opened {
         Ok(store) => store,
         Err(code) => return code,
     };
@@ -41,43 +46,40 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
         Ok(all) => all.jobs,
         Err(e) => return fail(&format!("{e}"), "", exit::OTHER),
     };
-    match args.action {
-        None if args.json => match serde_json::to_string_pretty(&jobs) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(
-                &format!("the history could not be printed: {e}"),
-                "",
-                exit::OTHER,
-            ),
-        },
-        None => {
-            list(&jobs);
-            ExitCode::SUCCESS
-        }
-        Some(JobsAction::Resume) => resume(store, jobs, base_url).await,
+    let printed = match args.action {
+        None if args.json => serde_json::to_string_pretty(&jobs)
+            .map_err(std::io::Error::other)
+            .and_then(|json| writeln!(std::io::stdout().lock(), "{json}")),
+        None => list(&mut std::io::stdout().lock(), &jobs),
+        Some(JobsAction::Resume) => return resume(store, jobs, base_url).await,
+    };
+    match printed {
+        // A reader that stopped early (`makistry jobs | head -1`) got what it wanted.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => fail(
+            &format!("the history could not be printed: {e}"),
+            "",
+            exit::OTHER,
+        ),
+        _ => ExitCode::SUCCESS,
     }
 }
 
-fn list(jobs: &[JobRecord]) {
+fn list(out: &mut impl Write, jobs: &[JobRecord]) -> std::io::Result<()> {
     if jobs.is_empty() {
-        println!("No jobs yet. Try: makistry generate \"a 40x20x10mm box with a 5mm hole\"");
-        return;
+        return writeln!(
+            out,
+            "No jobs yet. Try: makistry generate \"a 40x20x10mm box with a 5mm hole\""
+        );
     }
-    println!(
+    writeln!(
+        out,
         "{:<8}  {:<16}  {:<12}  {:<8}  {:<4}  {:>7}  PROMPT",
         "ID", "CREATED", "STATUS", "MODE", "FMT", "CREDITS"
-    );
+    )?;
     for job in jobs {
-        let prompt: String = job.prompt.chars().take(48).collect();
-        let prompt = if job.prompt.chars().count() > 48 {
-            format!("{prompt}…")
-        } else {
-            prompt
-        };
-        println!(
+        let prompt = one_line(&job.prompt, 48);
+        writeln!(
+            out,
             "{:<8}  {:<16}  {:<12}  {:<8}  {:<4}  {:>7}  {}",
             common::short_id(job),
             job.created_at
@@ -88,11 +90,31 @@ fn list(jobs: &[JobRecord]) {
             job.format.as_str(),
             job.tokens_used.map(|t| t.to_string()).unwrap_or_default(),
             prompt
-        );
+        )?;
         if let Some(error) = job.error.as_ref().filter(|_| job.phase != Phase::Done) {
-            println!("{:<8}  {} {}", "", error.sentence, error.action);
+            let sentence = one_line(&format!("{} {}", error.sentence, error.action), 400);
+            writeln!(out, "{:<8}  {sentence}", "")?;
         }
     }
+    Ok(())
+}
+
+/// Text for one line of a terminal: at most `max` characters, line breaks as spaces, and any
+/// other control character escaped (`\u{1b}`), so a stored prompt can never drive the terminal.
+fn one_line(text: &str, max: usize) -> String {
+    let mut line = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            line.push('…');
+            break;
+        }
+        match c {
+            '\n' | '\r' | '\t' => line.push(' '),
+            c if c.is_control() => line.extend(c.escape_unicode()),
+            c => line.push(c),
+        }
+    }
+    line
 }
 
 /// Whether `resume` has something to do for a job.
@@ -124,7 +146,7 @@ async fn resume(
     for job in &pending {
         let api = job.api_base.clone().unwrap_or_else(|| base_url.to_string());
         if let Entry::Vacant(slot) = trackers.entry(api) {
-            let client = match common::client_with_key(slot.key(), key.clone()) {
+            let client = match common::client_with_key(slot.key(), key.clone(), Some(&store)) {
                 Ok(client) => client,
                 Err(code) => return code,
             };
@@ -179,4 +201,18 @@ async fn resume(
         }
     }
     worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_listing_line_never_carries_control_characters() {
+        assert_eq!(
+            one_line("a\u{1b}[2Jbox\nwith\0", 48),
+            "a\\u{1b}[2Jbox with\\u{0}"
+        );
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
 }

@@ -1,0 +1,44 @@
+//! The `makistry` binary as a user runs it: a command against an emulator with its own data
+//! directory, run off the test's runtime, and what it printed.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use makistry::emulator::Emulator;
+
+/// `makistry` with the emulator's URL and key in the environment and its own data directory.
+pub fn makistry(emu: &Emulator, data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_makistry"));
+    command
+        .env("MAKISTRY_BASE_URL", emu.base_url())
+        .env("MAKISTRY_API_KEY", emu.api_key())
+        .env("MAKISTRY_DATA_DIR", data)
+        .env("RUST_LOG", "trace")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to its end on a blocking thread.
+pub async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("makistry runs"))
+        .await
+        .expect("joins")
+}
+
+/// Everything it printed, standard output then standard error.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The history as `makistry jobs --json` lists it.
+pub async fn listed_jobs(emu: &Emulator, data: &Path) -> (Output, Vec<serde_json::Value>) {
+    let mut list = makistry(emu, data);
+    list.env("RUST_LOG", "warn").args(["jobs", "--json"]);
+    let listed = run(list).await;
+    let jobs = serde_json::from_slice(&listed.stdout).unwrap_or_default();
+    (listed, jobs)
+}
