@@ -111,7 +111,7 @@ impl AttachmentError {
 fn size_words(bytes: u64) -> String {
     let limit = MAX_IMAGE_BYTES as u64;
     let mib = bytes as f64 / (1024.0 * 1024.0);
-    if bytes % (1024 * 1024) == 0 {
+    if bytes.is_multiple_of(1024 * 1024) {
         format!("{mib:.0} MiB")
     } else if bytes.abs_diff(limit) < 100 * 1024 {
         format!("{} bytes", thousands(bytes))
@@ -124,7 +124,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use makistry::api::{DesignMode, OutputFormat};
 use makistry::emulator::EmulatorConfig;
-use makistry::jobs::{JobRecord, JobStore};
+use makistry::jobs::{JobRecord, JobStore, Phase};
 use rand::{Rng, SeedableRng};
 
 use crate::support::cli::{listed_jobs, makistry, run, text};
@@ -49,19 +49,21 @@ async fn a_device_or_a_pipe_as_an_image_is_refused_at_once_and_nothing_is_sent()
     assert!(jobs.is_empty(), "nothing was recorded: {jobs:?}");
 }
 
-/// A history of `count` jobs in `dir`, closed (so whole in `jobs.db`), whose prompts say
-/// "variant N".
+/// A history of `count` failed jobs in `dir`, closed (so whole in `jobs.db`), whose prompts
+/// say "variant N".
 fn history_of(dir: &Path, count: usize) {
     let (store, _) = JobStore::open(dir).unwrap();
     let jobs: Vec<JobRecord> = (0..count)
         .map(|n| {
-            JobRecord::new(
+            let mut job = JobRecord::new(
                 format!("A 60 mm lens cap with a snap-fit lip, variant {n}"),
                 vec![],
                 DesignMode::Standard,
                 OutputFormat::Step,
                 Utc::now(),
-            )
+            );
+            job.phase = Phase::Failed;
+            job
         })
         .collect();
     store.insert_all(&jobs).unwrap();
@@ -138,6 +140,21 @@ async fn a_history_with_damaged_pages_is_salvaged_and_listed() {
     let generated = run(generate).await;
     assert!(generated.status.success(), "{}", text(&generated));
     assert_eq!(listed_jobs(&emu, &data).await.1.len(), jobs.len() + 1);
+}
+
+#[test]
+fn the_window_opens_on_a_damaged_history_and_says_what_it_recovered() {
+    let machine = crate::window::Machine::new();
+    machine
+        .keychain
+        .save(&makistry::keychain::Secret::new(machine.emulator.api_key()))
+        .unwrap();
+    history_of(machine.data_dir(), 300);
+    damage_pages(machine.data_dir(), 2);
+    let mut harness = machine.open();
+    crate::window::wait_for_text(&mut harness, "jobs were recovered into a new history");
+    crate::window::wait_for_text(&mut harness, "snap-fit lip, variant");
+    crate::window::wait_for_text(&mut harness, "Generate");
 }
 
 #[tokio::test]

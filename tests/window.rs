@@ -93,7 +93,6 @@ impl Machine {
     }
 
     /// Where the app keeps its data (history, draft, kept images).
-    #[cfg_attr(not(feature = "system-tests"), allow(dead_code))]
     pub(crate) fn data_dir(&self) -> &Path {
         self.data.path()
     }
