@@ -49,6 +49,25 @@ async fn a_device_or_a_pipe_as_an_image_is_refused_at_once_and_nothing_is_sent()
     assert!(jobs.is_empty(), "nothing was recorded: {jobs:?}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_pipe_dropped_on_the_window_is_refused_and_the_form_stays_free() {
+    let machine = crate::window::Machine::new();
+    machine
+        .keychain
+        .save(&makistry::keychain::Secret::new(machine.emulator.api_key()))
+        .unwrap();
+    let fifo = machine.files.path().join("front.png");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let mut harness = machine.open();
+    crate::window::wait_for_text(&mut harness, "Generate");
+    crate::window::drop_files(&mut harness, &[fifo, "/dev/zero".into()]);
+    crate::window::wait_for_text(&mut harness, "front.png is a pipe, not an image file");
+    crate::window::wait_for_text(&mut harness, "zero is a device, not an image file");
+    assert!(!crate::window::shows(&harness, "Checking images"));
+}
+
 /// A history of `count` failed jobs in `dir`, closed (so whole in `jobs.db`), whose prompts
 /// say "variant N".
 fn history_of(dir: &Path, count: usize) {

@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod client;
 mod corpus;
+mod corpus_wild;
 mod emulator_api;
 mod emulator_files;
 mod emulator_images;

@@ -58,9 +58,18 @@ fn normal_matrix(m: &Mat4) -> Option<[[f32; 3]; 3]> {
 
 /// Loads a GLB file.
 pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
+    if bytes.len() >= 8 && &bytes[0..4] == b"glTF" && bytes[4..8] == 1u32.to_le_bytes() {
+        return Err(LoadError::NotYetReadable {
+            format: "GLB",
+            feature: "glTF 1.0, the obsolete first version of glTF".into(),
+        });
+    }
     // Glb borrows the binary chunk; Gltf::from_slice would copy it (23 MB for 1.3 M triangles).
     let glb = Glb::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
-    let root = gltf::json::Root::from_slice(&glb.json).map_err(|e| malformed(e.to_string()))?;
+    // Compressed, quantized and embedded data made plain first (only where the file has any).
+    let prepared = super::gltf_prepare::prepare(&glb.json, glb.bin.as_deref())?;
+    let root =
+        gltf::json::Root::from_slice(&prepared.json).map_err(|e| malformed(e.to_string()))?;
     // glTF's unit is the metre, but OpenCascade's writer (CadQuery's, so Makistry's) writes
     // the document's millimetres as they are.
     let units = match root.asset.generator.as_deref() {
@@ -68,26 +77,7 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
         _ => Units::Metres,
     };
     let gltf = Document::from_json(root).map_err(|e| malformed(e.to_string()))?;
-    let blob = glb.bin.as_deref();
-    let mut buffers: Vec<&[u8]> = Vec::new();
-    for buffer in gltf.buffers() {
-        let data = match buffer.source() {
-            gltf::buffer::Source::Bin => blob.ok_or_else(|| malformed("it has no binary chunk"))?,
-            gltf::buffer::Source::Uri(_) => {
-                return Err(malformed(
-                    "it refers to external files; only self-contained GLB files can be opened",
-                ));
-            }
-        };
-        if data.len() < buffer.length() {
-            return Err(malformed(format!(
-                "a buffer claims {} bytes but has {}; the file was probably cut short",
-                buffer.length(),
-                data.len()
-            )));
-        }
-        buffers.push(data);
-    }
+    let buffers: Vec<&[u8]> = prepared.buffers.iter().map(AsRef::as_ref).collect();
     let scene = gltf.default_scene().or_else(|| gltf.scenes().next());
     let Some(scene) = scene else {
         let mut empty = Model::new(Vec::new());

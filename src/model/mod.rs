@@ -8,10 +8,14 @@
 //! and reports a broken file as a [`LoadError`], never a panic.
 
 mod gltf;
+mod gltf_draco;
+mod gltf_meshopt;
+mod gltf_prepare;
 mod normals;
 mod pick;
 mod simplify;
 pub mod step;
+mod step_tessellated;
 mod stl;
 mod three_mf;
 
@@ -287,6 +291,23 @@ pub enum LoadError {
         format: &'static str,
         /// What is wrong.
         reason: String,
+    },
+    /// The file uses a feature (an extension, an old version of its format) this app cannot
+    /// read yet: not the file's fault.
+    #[error("this {format} file uses {feature}, which this app cannot read yet")]
+    NotYetReadable {
+        /// The format's name.
+        format: &'static str,
+        /// The feature, e.g. "the glTF extension KHR_texture_basisu".
+        feature: String,
+    },
+    /// The file's parts are in other files, which it refers to by name.
+    #[error("this {format} file keeps its parts in other files ({}), and only self-contained files can be opened", files.join(", "))]
+    ExternalFiles {
+        /// The format's name.
+        format: &'static str,
+        /// The files it names.
+        files: Vec<String>,
     },
     /// The file is valid but holds nothing the viewer can draw (only beams or slices, say).
     #[error("this {format} file has nothing to preview: {reason}")]

@@ -26,7 +26,7 @@ const MAX_RESTARTS: usize = 8;
 const HELPER: &str = "makistry-step-mesher";
 const MAGIC: &[u8] = b"MKSTEP1\n";
 /// Colour of a part the file gives none (the same grey as other formats).
-const DEFAULT_COLOUR: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
+pub(super) const DEFAULT_COLOUR: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
 
 fn malformed(reason: impl Into<String>) -> LoadError {
     LoadError::malformed(MeshFormat::Step, reason)
@@ -107,7 +107,10 @@ pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     loop {
         match run_once(&helper, path, &skip, progress, started)? {
             Run::Meshed(output) => {
-                let mut model = parse(&output)?;
+                let mut model = match parse(&output) {
+                    Ok(model) => model,
+                    Err(e) => return read_without_solids(path).unwrap_or(Err(e)),
+                };
                 name_anonymous_parts(&mut model, path);
                 return Ok(model);
             }
@@ -123,6 +126,68 @@ pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
             }
         }
     }
+}
+
+/// A file in which OpenCascade found nothing to mesh, read for what the file says instead: its
+/// parts are other files (an error naming them), or its geometry is AP242 tessellation
+/// (triangles without exact surfaces, read by [`super::step_tessellated`]).
+fn read_without_solids(path: &Path) -> Option<Result<Model, LoadError>> {
+    const LARGEST_SCANNED: u64 = 64 << 20;
+    if std::fs::metadata(path).ok()?.len() > LARGEST_SCANNED {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned();
+    let files = referenced_files(&text);
+    if !files.is_empty() {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let found: Vec<&String> = files.iter().filter(|f| folder.join(f).is_file()).collect();
+        let named = format!(
+            "{}; looked for beside it in {}: {}",
+            files.join(", "),
+            folder.display(),
+            if found.is_empty() {
+                "none is there".to_string()
+            } else {
+                let found: Vec<&str> = found.iter().map(|f| f.as_str()).collect();
+                format!("{} there (open each on its own)", found.join(", "))
+            }
+        );
+        return Some(Err(LoadError::ExternalFiles {
+            format: "STEP",
+            files: vec![named],
+        }));
+    }
+    if !text.contains("TRIANGULATED_") {
+        return None;
+    }
+    let name = path
+        .file_stem()
+        .map_or_else(|| "part".into(), |s| s.to_string_lossy().into_owned());
+    Some(
+        super::step_tessellated::load(&text, &name).ok_or_else(|| LoadError::NotYetReadable {
+            format: "STEP",
+            feature: "AP242 tessellated geometry in a form this app does not read".into(),
+        }),
+    )
+}
+
+/// The files an assembly's `DOCUMENT_FILE` entities name, each once, in order.
+fn referenced_files(text: &str) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices("DOCUMENT_FILE(") {
+        let rest = &text[at + "DOCUMENT_FILE(".len()..];
+        let Some(name) = rest
+            .strip_prefix('\'')
+            .and_then(|r| r.split_once('\''))
+            .map(|(name, _)| name.trim().to_string())
+        else {
+            continue;
+        };
+        if !name.is_empty() && !files.contains(&name) {
+            files.push(name);
+        }
+    }
+    files
 }
 
 /// OpenCascade names a product it wrote without a name after itself ("Open CASCADE STEP

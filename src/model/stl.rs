@@ -209,7 +209,13 @@ fn load_ascii(bytes: &[u8]) -> Result<Model, LoadError> {
     let mut current: Option<(String, Vec<[f32; 3]>)> = None;
     let mut facet = Vec::with_capacity(3);
     let mut triangles = 0usize;
-    for (line_number, line) in text.lines().enumerate() {
+    // Old Mac tools (MeshLab's test file among them) end lines with CR alone.
+    let lines: Box<dyn Iterator<Item = &str>> = if !text.contains('\n') && text.contains('\r') {
+        Box::new(text.split('\r'))
+    } else {
+        Box::new(text.lines())
+    };
+    for (line_number, line) in lines.enumerate() {
         let mut words = line.split_whitespace();
         let at = || format!("line {}", line_number + 1);
         match words.next() {
@@ -352,6 +358,8 @@ mod tests {
         let names: Vec<_> = model.parts.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["left", "right"]);
         assert_eq!(model.bounds.max[0], 6.0);
+        let cr_only = load(text.replace('\n', "\r").as_bytes()).unwrap();
+        assert_eq!(cr_only.triangles(), 2, "lines ended by CR alone");
     }
 
     #[test]

@@ -74,8 +74,15 @@ def step_reference(path):
     shape = reader.OneShape()
     box = Bnd_Box()
     BRepBndLib.AddOptimal_s(shape, box, False, False)
-    xmin, ymin, zmin, xmax, ymax, zmax = box.Get()
-    return {"min": [xmin, ymin, zmin], "max": [xmax, ymax, zmax], "reader": "OpenCascade (cadquery-ocp)"}
+    if box.IsVoid():
+        return {"empty": True, "reader": "OpenCascade (cadquery-ocp)"}
+    # Bnd_Box.Get() does not cross into Python in newer OCP builds; the corners do.
+    low, high = box.CornerMin(), box.CornerMax()
+    return {
+        "min": [low.X(), low.Y(), low.Z()],
+        "max": [high.X(), high.Y(), high.Z()],
+        "reader": "OpenCascade (cadquery-ocp)",
+    }
 
 
 def main():

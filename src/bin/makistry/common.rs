@@ -99,6 +99,19 @@ pub fn client_with_key(
     Client::new(base_url, key, Arc::new(budget)).map_err(|e| fail_api(&e))
 }
 
+/// Prints one line on standard output (see `out!`): a closed pipe ends the process quietly.
+pub fn print_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{args}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: the output could not be written: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Opens the history, printing any notice about it.
 pub async fn open_store() -> Result<Arc<JobStore>, ExitCode> {
     let opened = tokio::task::spawn_blocking(|| {

@@ -58,12 +58,12 @@ pub async fn run(args: EmulatorArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Makistry API emulator");
-    println!("  API base URL:  {}", server.base_url());
+    out!("Makistry API emulator");
+    out!("  API base URL:  {}", server.base_url());
     for key in server.api_keys() {
-        println!("  API key:       {key}  (id {})", emulator::key_id(key));
+        out!("  API key:       {key}  (id {})", emulator::key_id(key));
     }
-    println!(
+    out!(
         "  Jobs:          {}",
         if args.fast {
             "fast (done in 2–4 s)"
@@ -71,9 +71,9 @@ pub async fn run(args: EmulatorArgs) -> ExitCode {
             "realistic (standard 30 s–2 min, pro 1–5 min, assembly 2–15 min)"
         }
     );
-    println!("  Credits:       {} per key", args.credits);
-    println!("  Submissions:   {}/_emulator/jobs", server.origin());
-    println!("Press Ctrl+C to stop.");
+    out!("  Credits:       {} per key", args.credits);
+    out!("  Submissions:   {}/_emulator/jobs", server.origin());
+    out!("Press Ctrl+C to stop.");
     tokio::select! {
         result = server.wait() => match result {
             Ok(()) => ExitCode::SUCCESS,

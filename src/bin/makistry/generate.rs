@@ -208,7 +208,7 @@ pub fn report(job: &JobRecord) -> ExitCode {
                 .tokens_used
                 .map(|t| format!(", {t} credits"))
                 .unwrap_or_default();
-            println!(
+            out!(
                 "{}",
                 path.map(|p| p.display().to_string()).unwrap_or_default()
             );

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
-use makistry::model;
+use makistry::model::{self, Units};
 
 use crate::common::{exit, fail};
 
@@ -47,36 +47,45 @@ pub async fn run(args: InspectArgs) -> ExitCode {
             "triangles": model.triangles(),
             "vertices": model.vertices(),
             "bbox": { "min": min, "max": max },
+            "unit": model.units.symbol(),
             "unmeshed": model.unmeshed,
             "load_ms": load_ms,
         });
-        println!("{summary}");
+        out!("{summary}");
         return ExitCode::SUCCESS;
     }
     let size = model.bounds.size();
-    println!(
+    out!(
         "{}: {} part(s), {} triangles, {} vertices",
         args.file.display(),
         model.parts.len(),
         model.triangles(),
         model.vertices()
     );
-    println!(
-        "  size   {:.2} × {:.2} × {:.2} (file units; mm for Makistry files) = {:.2} × {:.2} × {:.2} in",
+    // The window's rule: glTF is in metres (as glTF defines) unless OpenCascade wrote it
+    // (CadQuery, so Makistry: millimetres); STL states no unit.
+    let (unit, to_mm, note) = match model.units {
+        Units::Metres => ("m", 1000.0, ""),
+        Units::Millimetres => ("mm", 1.0, ""),
+        Units::Unstated => ("mm", 1.0, "; STL states no unit, millimetres assumed"),
+    };
+    let inches = size.map(|s| s * to_mm / 25.4);
+    out!(
+        "  size   {:.2} × {:.2} × {:.2} {unit} = {:.2} × {:.2} × {:.2} in{note}",
         size[0],
         size[1],
         size[2],
-        size[0] / 25.4,
-        size[1] / 25.4,
-        size[2] / 25.4
+        inches[0],
+        inches[1],
+        inches[2]
     );
-    println!("  bbox   min {min:?}  max {max:?}");
+    out!("  bbox   min {min:?}  max {max:?}");
     for part in &model.parts {
-        println!("  part   {} ({} triangles)", part.name, part.triangles());
+        out!("  part   {} ({} triangles)", part.name, part.triangles());
     }
     for face in &model.unmeshed {
-        println!("  not shown: {face} (it could not be meshed)");
+        out!("  not shown: {face} (it could not be meshed)");
     }
-    println!("  loaded in {load_ms:.1} ms");
+    out!("  loaded in {load_ms:.1} ms");
     ExitCode::SUCCESS
 }

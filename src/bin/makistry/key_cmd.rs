@@ -134,10 +134,10 @@ pub async fn run(args: KeyArgs, base_url: &str) -> ExitCode {
                 KeySource::Environment => "MAKISTRY_API_KEY",
                 KeySource::Keychain => "the system keychain",
             };
-            println!("{} (from {from})", key.preview());
+            out!("{} (from {from})", key.preview());
             if verify {
                 match check(base_url, key).await {
-                    Ok(true) => println!("The API accepts it."),
+                    Ok(true) => out!("The API accepts it."),
                     Ok(false) => {
                         return fail(
                             "the API could not be reached to check the key",

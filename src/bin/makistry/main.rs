@@ -5,6 +5,14 @@
 //! reached; 5 the job is still running on the server (run `makistry jobs resume` later);
 //! 1 anything else (the history or the keychain could not be used).
 
+/// `println!` for what a command prints on standard output: a reader that stopped early
+/// (`makistry jobs | head -1`) ends the command quietly, with success, instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::common::print_line(format_args!($($arg)*))
+    };
+}
+
 mod common;
 mod emulator_cmd;
 mod generate;

@@ -59,7 +59,7 @@ pub async fn run(args: RenderArgs) -> ExitCode {
     .await;
     match result {
         Ok(Ok(())) => {
-            println!(
+            out!(
                 "{} ({width}×{height}) in {:.0} ms",
                 args.out.display(),
                 started.elapsed().as_secs_f64() * 1000.0
