@@ -196,16 +196,31 @@ fn name_anonymous_parts(model: &mut Model, path: &Path) {
     let stem = path
         .file_stem()
         .map_or_else(|| "part".to_string(), |s| s.to_string_lossy().into_owned());
-    let anonymous = |name: &str| name.starts_with("Open CASCADE STEP translator");
+    // OpenCascade's own name for a product it wrote unnamed, and the placeholder other
+    // writers leave in a product's name ("(Unsaved)": a SolidWorks document never saved).
+    let anonymous = |name: &str| {
+        name.starts_with("Open CASCADE STEP translator") || name == "(Unsaved)" || name.is_empty()
+    };
     let count = model.parts.iter().filter(|p| anonymous(&p.name)).count();
     let mut number = 0;
     for part in model.parts.iter_mut().filter(|p| anonymous(&p.name)) {
         number += 1;
-        part.name = if count == 1 {
+        let named = if count == 1 {
             stem.clone()
         } else {
             format!("{stem} {number}")
         };
+        // The faces that could not be meshed are named by their part: "face 5 of <part>".
+        let old = format!(" of {}", part.name);
+        for face in &mut model.unmeshed {
+            if let Some(at) = face.find(&old) {
+                let end = at + old.len();
+                if face[end..].is_empty() || face[end..].starts_with(' ') {
+                    face.replace_range(at..end, &format!(" of {named}"));
+                }
+            }
+        }
+        part.name = named;
     }
 }
 
@@ -440,5 +455,32 @@ mod tests {
         output.extend_from_slice(&100u32.to_le_bytes());
         assert!(parse(&output).is_err());
         assert!(parse(b"garbage").is_err());
+    }
+
+    #[test]
+    fn a_placeholder_part_name_becomes_the_files_and_its_unmeshed_faces_follow() {
+        let part = |name: &str| {
+            Part::new(
+                name.into(),
+                vec![[0.0; 3]; 3],
+                vec![],
+                vec![0, 1, 2],
+                DEFAULT_COLOUR,
+            )
+        };
+        let mut model = Model::new(vec![part("(Unsaved)"), part("bracket")]);
+        model.unmeshed = vec![
+            "face 5 of (Unsaved) (OpenCascade made no triangles for it)".into(),
+            "face 2 of bracket".into(),
+        ];
+        name_anonymous_parts(&mut model, Path::new("/parts/cone.step"));
+        assert_eq!(model.parts[0].name, "cone");
+        assert_eq!(
+            model.unmeshed,
+            [
+                "face 5 of cone (OpenCascade made no triangles for it)",
+                "face 2 of bracket"
+            ]
+        );
     }
 }

@@ -220,14 +220,17 @@ extern "C" int makistry_mesh_step(const char* path, const uint32_t* skip, size_t
         }
         std::fprintf(progress, "faces %u %zu\n", face_number - 1, total_faces);
         std::fflush(progress);
+        std::string cause = "OpenCascade made no triangles for it";
         try {
           BRepMesh_IncrementalMesh mesher(face, linear, false, angular, false);
-        } catch (const Standard_Failure&) {
+        } catch (const Standard_Failure& failure) {
+          const char* message = failure.GetMessageString();
+          cause = std::string("OpenCascade: ") + (message && *message ? message : "it failed");
         }
         TopLoc_Location location;
         Handle(Poly_Triangulation) mesh = BRep_Tool::Triangulation(face, location);
         if (mesh.IsNull() || mesh->NbTriangles() == 0) {
-          failed.push_back(where);
+          failed.push_back(where + " (" + cause + ")");
           continue;
         }
         const gp_Trsf placement = location.Transformation();

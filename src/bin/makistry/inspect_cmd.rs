@@ -84,7 +84,7 @@ pub async fn run(args: InspectArgs) -> ExitCode {
         out!("  part   {} ({} triangles)", part.name, part.triangles());
     }
     for face in &model.unmeshed {
-        out!("  not shown: {face} (it could not be meshed)");
+        out!("  not shown: {face}");
     }
     out!("  loaded in {load_ms:.1} ms");
     ExitCode::SUCCESS
