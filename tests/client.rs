@@ -491,3 +491,87 @@ async fn a_network_error_says_what_happened_in_words() {
     let sentence = error.sentence();
     assert!(!sentence.contains("error (Connect)"), "{sentence}");
 }
+
+/// A TLS server on loopback with a self-signed certificate (made with openssl), as a company
+/// proxy with its own authority looks to the app; returns its port and its connection count.
+async fn untrusted_tls_server(dir: &std::path::Path) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    assert!(
+        made.as_ref().is_ok_and(|o| o.status.success()),
+        "openssl makes the test's certificate (Debian: apt-get install openssl): {made:?}"
+    );
+    let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(&cert)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(&key).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(tcp).await;
+            });
+        }
+    });
+    (port, connections)
+}
+
+#[tokio::test]
+async fn a_server_whose_certificate_does_not_verify_is_called_untrusted_and_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, connections) = untrusted_tls_server(dir.path()).await;
+    let client = Client::new(
+        &format!("https://127.0.0.1:{port}/v1"),
+        Secret::new("mk_pub_0123456789abcdef0123456789abcdef"),
+        Arc::new(RequestBudget::contract()),
+    )
+    .unwrap()
+    .with_retry_policy(quick_retries());
+    let error = client
+        .get_job("pub_000000000000", &ignore_waits)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ApiError::UntrustedServer { detail } if detail.contains("authority")),
+        "{error:?}"
+    );
+    assert!(error.sentence().contains("certificate is not trusted"));
+    assert!(error.action().contains("SSL_CERT_FILE"));
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a certificate that does not verify is not tried again"
+    );
+}
