@@ -8,7 +8,6 @@
 mod about;
 mod events;
 mod form;
-mod history_watch;
 mod intents;
 mod job_list;
 mod layout;

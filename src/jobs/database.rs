@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use super::store::{SCHEMA_VERSION, StoreError};
+use super::errors::{Salvaged, StoreError};
+
+/// Version of the database schema this build reads and writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: u32 = 1;
 
 pub(super) const FILE_NAME: &str = "jobs.db";
 /// How long another process's transaction is waited for before a call fails.
@@ -224,15 +227,6 @@ pub(super) fn remove_with_sidecars(path: &Path) {
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-}
-
-/// What salvage got out of a damaged history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Salvaged {
-    /// Jobs copied into the new history.
-    pub recovered: usize,
-    /// Rows that could not be read (their pages are damaged), where SQLite could tell.
-    pub unreadable: usize,
 }
 
 /// Copies every readable job of the damaged database at `damaged` into a new database at

@@ -5,8 +5,18 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::errors::{StoreError, StoreNotice};
 use super::record::JobRecord;
-use super::store::{JobStore, StoreError, StoreNotice};
+
+/// Where the import writes: the history (kept apart so this module needs no store).
+pub(super) trait ImportTarget {
+    /// A value in the metadata table.
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a value in the metadata table; false when it was already set.
+    fn set_meta_once(&self, key: &str, value: &str) -> Result<bool, StoreError>;
+    /// Adds jobs in one transaction (jobs already there are left as they are).
+    fn insert_all(&self, jobs: &[JobRecord]) -> Result<(), StoreError>;
+}
 
 const LEGACY_FILE: &str = "jobs.json";
 /// The last `schema_version` the JSON history had.
@@ -22,7 +32,10 @@ struct LegacyFile {
 
 /// Imports `jobs.json` from `dir` if it is there and was not imported yet. Safe when several
 /// processes start at once: rows already there are left alone, and one of them renames the file.
-pub fn import_once(store: &JobStore, dir: &Path) -> Result<Option<StoreNotice>, StoreError> {
+pub(super) fn import_once(
+    store: &dyn ImportTarget,
+    dir: &Path,
+) -> Result<Option<StoreNotice>, StoreError> {
     let path = dir.join(LEGACY_FILE);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,

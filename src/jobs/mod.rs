@@ -7,8 +7,10 @@
 //! resumes polling, or downloads a finished file.
 
 mod database;
+mod errors;
 mod lease;
 mod legacy;
+mod owner;
 mod record;
 mod recorded_error;
 mod request_ledger;
@@ -16,12 +18,11 @@ mod store;
 mod worker;
 
 pub use crate::attachments::ImageRef;
-pub use database::Salvaged;
+pub use database::SCHEMA_VERSION;
+pub use errors::{DATA_DIR_VAR, Salvaged, StoreError, StoreNotice};
 pub use lease::{HEARTBEAT, LEASE, on_store};
 pub use record::{JobRecord, Outcome, Phase, Step, compose_prompt};
 pub use recorded_error::RecordedError;
 pub use request_ledger::StoreLedger;
-pub use store::{
-    Changes, DATA_DIR_VAR, JobStore, SCHEMA_VERSION, StoreError, StoreNotice, data_dir,
-};
+pub use store::{Changes, JobStore, data_dir};
 pub use worker::{JobEvent, Tracker, copy_atomically, poll_interval};

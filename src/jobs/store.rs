@@ -21,108 +21,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::database::{self, FILE_NAME, OpenLock, Refusal, Salvaged, io};
+use super::database::{self, FILE_NAME, OpenLock, Refusal, io};
+use super::errors::{DATA_DIR_VAR, StoreError, StoreNotice};
+use super::legacy::{self, ImportTarget};
+use super::owner;
 use super::record::JobRecord;
-use super::{lease, legacy};
-
-/// Version of the database schema this build reads and writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 1;
-/// Environment variable that overrides the data directory.
-pub const DATA_DIR_VAR: &str = "MAKISTRY_DATA_DIR";
-
-/// Why the history could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// No data directory could be found for this user.
-    #[error("no data directory could be found; set {DATA_DIR_VAR}")]
-    NoDataDir,
-    /// Reading or writing failed.
-    #[error("the job history at {path} could not be {action}: {reason}")]
-    Io {
-        /// "read", "written", "created", "moved aside".
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
-    /// Another process drives this job now (its lease ran out here and was taken).
-    #[error("another Makistry process is now driving this job")]
-    LeaseLost,
-}
-
-/// Something the user should know about the history, found when opening it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreNotice {
-    /// The history could not be read; it was moved to `kept_at` and a new one started.
-    Unreadable {
-        /// Where the old file is now.
-        kept_at: PathBuf,
-        /// Why it could not be read.
-        reason: String,
-    },
-    /// Some pages of the history were damaged: the readable jobs were copied into a new
-    /// history, the damaged file kept at `kept_at`.
-    Salvaged {
-        /// Where the damaged file is now.
-        kept_at: PathBuf,
-        /// What could be copied.
-        salvaged: Salvaged,
-    },
-    /// A newer version of the app wrote the history; it was moved to `kept_at`.
-    NewerVersion {
-        /// Where the old file is now.
-        kept_at: PathBuf,
-        /// The version it has.
-        version: u32,
-    },
-}
-
-impl StoreNotice {
-    /// What to do next, for the user.
-    pub fn action(&self) -> &'static str {
-        match self {
-            Self::Unreadable { .. } => "Older jobs are not shown.",
-            Self::Salvaged { .. } => {
-                "Nothing else is needed: the app goes on with the recovered jobs."
-            }
-            Self::NewerVersion { .. } => "Older jobs are not shown in this version.",
-        }
-    }
-
-    /// What happened and what to do, for the user.
-    pub fn sentence(&self) -> String {
-        match self {
-            Self::Unreadable { kept_at, reason } => format!(
-                "The job history could not be read ({reason}). It was kept at {} and a new history was started.",
-                kept_at.display()
-            ),
-            Self::Salvaged { kept_at, salvaged } => {
-                let lost = match salvaged.unreadable {
-                    0 => "some of its pages were damaged".to_string(),
-                    1 => "1 job on a damaged page could not be read".to_string(),
-                    n => format!("{n} jobs on damaged pages could not be read"),
-                };
-                format!(
-                    "The job history was damaged ({lost}). {} {} recovered into a new history; \
-                     the damaged file was kept at {}.",
-                    salvaged.recovered,
-                    if salvaged.recovered == 1 {
-                        "job was"
-                    } else {
-                        "jobs were"
-                    },
-                    kept_at.display()
-                )
-            }
-            Self::NewerVersion { kept_at, version } => format!(
-                "The job history was written by a newer version of Makistry Desktop (format {version}). It was kept at {}; \
-                 update the app to see those jobs again.",
-                kept_at.display()
-            ),
-        }
-    }
-}
 
 /// The app's data directory: `MAKISTRY_DATA_DIR`, or the platform's (e.g.
 /// `~/.local/share/makistry-desktop` on Linux).
@@ -179,7 +82,7 @@ impl JobStore {
         let store = Self {
             dir: dir.to_path_buf(),
             connection: Mutex::new(connection),
-            owner_lock: lease::lock_owner_file(dir, &owner),
+            owner_lock: owner::lock_owner_file(dir, &owner),
             owner,
         };
         let legacy_notice = legacy::import_once(&store, dir)?;
@@ -436,7 +339,7 @@ impl JobStore {
             None => true,
             Some(owner) if owner == self.owner => true,
             Some(owner) => {
-                expires.is_none_or(|e| e < now_ms()) || !lease::owner_alive(&self.dir, owner)
+                expires.is_none_or(|e| e < now_ms()) || !owner::owner_alive(&self.dir, owner)
             }
         }
     }
@@ -496,9 +399,11 @@ impl JobStore {
     ) -> Result<T, StoreError> {
         call(&mut self.lock()).map_err(self.failed("used"))
     }
+}
 
+impl ImportTarget for JobStore {
     /// A value in the metadata table.
-    pub(super) fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.lock()
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
                 row.get(0)
@@ -509,7 +414,7 @@ impl JobStore {
 
     /// Sets a value in the metadata table; returns false when it was already set (another
     /// process got there first).
-    pub(super) fn set_meta_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+    fn set_meta_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
         let changed = self
             .lock()
             .execute(
@@ -519,12 +424,16 @@ impl JobStore {
             .map_err(self.failed("written"))?;
         Ok(changed == 1)
     }
+
+    fn insert_all(&self, jobs: &[JobRecord]) -> Result<(), StoreError> {
+        JobStore::insert_all(self, jobs)
+    }
 }
 
 impl Drop for JobStore {
     fn drop(&mut self) {
         if self.owner_lock.take().is_some() {
-            let _ = std::fs::remove_file(lease::owner_file(&self.dir, &self.owner));
+            let _ = std::fs::remove_file(owner::owner_file(&self.dir, &self.owner));
         }
     }
 }

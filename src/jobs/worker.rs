@@ -11,9 +11,10 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::errors::StoreError;
 use super::lease::{Driving, on_store};
 use super::record::{JobRecord, Outcome, Phase, Step};
-use super::store::{JobStore, StoreError};
+use super::store::JobStore;
 use crate::api::{ApiError, Client, JobRequest, JobStatus, Waiting};
 use crate::attachments;
 

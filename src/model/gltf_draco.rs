@@ -71,7 +71,7 @@ fn vectors(
     attribute: &PointAttribute,
     normalized: bool,
 ) -> Result<Vec<[f32; 3]>, String> {
-    let read = super::gltf_prepare::component_reader(gltf_component(attribute.data_type()))
+    let read = super::gltf_component::component_reader(gltf_component(attribute.data_type()))
         .filter(|_| attribute.num_components() >= 3);
     let Some((size, read)) = read else {
         return Err(format!(

@@ -8,6 +8,7 @@
 //! and reports a broken file as a [`LoadError`], never a panic.
 
 mod gltf;
+mod gltf_component;
 mod gltf_draco;
 mod gltf_meshopt;
 mod gltf_prepare;
@@ -338,6 +339,9 @@ impl LoadError {
         }
     }
 }
+
+/// A STEP part's colour where the file gives none: a neutral grey.
+pub(crate) const STEP_DEFAULT_COLOUR: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
 
 /// Most triangles one file may hold (about 1.5 GB of vertex data): beyond it, a header is more
 /// likely lying than the part is real.

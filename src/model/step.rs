@@ -26,7 +26,7 @@ const MAX_RESTARTS: usize = 8;
 const HELPER: &str = "makistry-step-mesher";
 const MAGIC: &[u8] = b"MKSTEP1\n";
 /// Colour of a part the file gives none (the same grey as other formats).
-pub(super) const DEFAULT_COLOUR: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
+use super::STEP_DEFAULT_COLOUR as DEFAULT_COLOUR;
 
 fn malformed(reason: impl Into<String>) -> LoadError {
     LoadError::malformed(MeshFormat::Step, reason)

@@ -7,8 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::step::DEFAULT_COLOUR;
-use super::{Model, Part};
+use super::{Model, Part, STEP_DEFAULT_COLOUR};
 
 /// A parameter of a STEP entity, as far as these entities need.
 #[derive(Debug, Clone)]
@@ -249,7 +248,7 @@ pub fn load(text: &str, name: &str) -> Option<Model> {
         positions,
         Vec::new(),
         indices,
-        DEFAULT_COLOUR,
+        STEP_DEFAULT_COLOUR,
     );
     Some(Model::new(vec![part]))
 }

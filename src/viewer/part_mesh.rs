@@ -96,10 +96,7 @@ impl PartMesh {
             flat,
             drawn: Cell::new((0, usize::MAX)),
             uploaded: 0,
-            aabb: AxisAlignedBoundingBox::new_with_positions(&[
-                super::scene::v3(min),
-                super::scene::v3(max),
-            ]),
+            aabb: AxisAlignedBoundingBox::new_with_positions(&[v3(min), v3(max)]),
         }
     }
 
@@ -349,6 +346,11 @@ fn flush(context: &Context) {
     // SAFETY: glFlush has no arguments and no preconditions beyond a current context, which
     // every draw call has.
     unsafe { context.flush() }
+}
+
+/// A point as three-d's vector.
+pub(super) fn v3(p: [f32; 3]) -> three_d::Vec3 {
+    three_d::Vec3::new(p[0], p[1], p[2])
 }
 
 #[cfg(test)]

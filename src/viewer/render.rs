@@ -13,7 +13,8 @@ use crate::model::Model;
 
 use super::frame_cache::{FrameCache, FrameKey};
 use super::part_mesh::CHUNK_TRIANGLES;
-use super::scene::{GpuScene, PartObject, PartObjects, Scene, chunk_total, draw_only, srgba, v3};
+use super::part_mesh::v3;
+use super::scene::{GpuScene, PartObject, PartObjects, Scene, chunk_total, draw_only, srgba};
 use super::*;
 
 /// What one frame of the view shows, handed to the paint callback.

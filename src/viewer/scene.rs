@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use camera::UpAxis;
 use three_d::{
     Axes, ColorMaterial, Context, CpuMaterial, CpuMesh, Gm, Indices, Mesh, PhysicalMaterial,
-    Positions, Srgba, Vec3,
+    Positions, Srgba,
 };
 
 use crate::model::{Model, linear_to_srgb8};
 
 use super::frame_cache::FrameCache;
-use super::part_mesh::{CHUNK_TRIANGLES, PartMaterial, PartMesh};
+use super::part_mesh::{CHUNK_TRIANGLES, PartMaterial, PartMesh, v3};
 
 use super::*;
 
@@ -242,10 +242,6 @@ pub fn gl_renderer(gl: &egui_glow::glow::Context) -> String {
         )
     };
     format!("{renderer} (OpenGL {version})")
-}
-
-pub(super) fn v3(p: [f32; 3]) -> Vec3 {
-    Vec3::new(p[0], p[1], p[2])
 }
 
 pub(super) fn srgba(linear: [f32; 4]) -> Srgba {

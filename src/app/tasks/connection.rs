@@ -269,7 +269,7 @@ pub(super) async fn connect_inner(
     let budget = Arc::new(RequestBudget::contract().shared_through(ledger));
     let client = Client::new(&base_url, key.clone(), budget)
         .map_err(|e| Message::error(e.sentence(), e.action()))?;
-    crate::app::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
+    super::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
     let jobs = all.jobs;
     let tracker = Tracker::new(client, store, settings.job_events, report.waker())
         .with_time_scale(settings.time_scale)

@@ -8,6 +8,7 @@
 
 mod connection;
 mod desktop;
+mod history_watch;
 mod images;
 mod jobs;
 mod models;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::tasks::{Event, Reporter};
+use super::{Event, Reporter};
 use crate::jobs::{JobEvent, JobStore, on_store};
 
 /// How often the history is looked at: within a few seconds, without a busy loop.
