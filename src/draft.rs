@@ -4,40 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use crate::api::{DesignMode, OutputFormat};
-use crate::jobs::ImageRef;
-
 const FILE_NAME: &str = "draft.json";
 
-/// What the prompt form holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Draft {
-    /// The prompt text.
-    pub prompt: String,
-    /// Design mode.
-    pub mode: DesignMode,
-    /// Output format; STEP by default, as the API: the exact solid, and it previews here too.
-    pub format: OutputFormat,
-    /// Attached images (checked, kept copies), in the order they are sent.
-    pub images: Vec<ImageRef>,
-    /// The job whose follow-up idea started this prompt, by id (shown on the new job's card).
-    pub follow_up_of: Option<String>,
-}
-
-impl Default for Draft {
-    fn default() -> Self {
-        Self {
-            prompt: String::new(),
-            mode: DesignMode::Standard,
-            format: OutputFormat::Step,
-            images: Vec::new(),
-            follow_up_of: None,
-        }
-    }
-}
+/// What the prompt form holds: the spec of the job it would submit.
+pub type Draft = crate::jobs::JobSpec;
 
 /// Why the draft could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +68,8 @@ pub fn save(dir: &Path, draft: &Draft) -> Result<(), DraftError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{DesignMode, OutputFormat};
+    use crate::attachments::ImageRef;
 
     #[test]
     fn a_draft_round_trips_and_a_broken_one_is_kept_aside() {

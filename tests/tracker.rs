@@ -165,7 +165,7 @@ async fn a_job_past_its_mode_time_out_is_still_running_and_can_be_checked_again(
     .await;
     let setup = tracker_for(&emu, 0.001);
     let mut record = new_job("an enclosure with a lid", OutputFormat::ThreeMf);
-    record.mode = DesignMode::Assembly;
+    record.spec.mode = DesignMode::Assembly;
     let job = setup.tracker.record(record).await.unwrap();
     let waiting = setup.tracker.run(&job.id).await.unwrap();
     assert_eq!(
@@ -197,9 +197,9 @@ async fn a_job_left_unresumed_past_30_days_ends_as_expired() {
         .unwrap();
     // Accepted (as the tracker would record it), then the app stays closed for 31 days.
     let request = makistry::api::JobRequest {
-        prompt: job.prompt.clone(),
-        mode: job.mode,
-        format: job.format,
+        prompt: job.spec.prompt.clone(),
+        mode: job.spec.mode,
+        format: job.spec.format,
         images: vec![],
         metadata: None,
     };

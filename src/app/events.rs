@@ -98,6 +98,7 @@ impl MakistryApp {
                 self.messages.push(message);
             }
             Event::Orphans(ids) => self.resume_orphans(&ids),
+            Event::Job(event) => self.apply_job_event(event),
             Event::TaskPanicked(what) => self.recover_from_panic(&what),
             Event::WorkerStopped(id) => self.jobs.driver_stopped(&id),
             Event::Notice(message) => self.messages.push(message),
@@ -233,7 +234,7 @@ impl MakistryApp {
                 .as_ref()
                 .filter(|_| job.phase != Phase::Done)
                 .map_or_else(
-                    || job.prompt.chars().take(120).collect(),
+                    || job.spec.prompt.chars().take(120).collect(),
                     |e| e.sentence.clone(),
                 );
             self.spawn(tasks::notify(title.into(), body));
@@ -248,7 +249,7 @@ impl MakistryApp {
             .records()
             .iter()
             .take(200)
-            .flat_map(|j| j.images.iter())
+            .flat_map(|j| j.spec.images.iter())
             .filter(|i| !self.thumbnails.contains_key(&i.sha256) && wanted.insert(&i.sha256))
             .cloned()
             .collect();

@@ -112,19 +112,19 @@ impl Form {
     /// images join the newer ones (up to the limit; one taken out is said).
     pub fn restore_unsent(&mut self, job: JobRecord) {
         if self.draft.follow_up_of.is_none() {
-            self.draft.follow_up_of = job.follow_up_of.clone();
+            self.draft.follow_up_of = job.spec.follow_up_of.clone();
         }
         let typed = std::mem::take(&mut self.draft.prompt);
         self.draft.prompt = if typed.trim().is_empty() {
-            job.prompt
+            job.spec.prompt
         } else {
-            format!("{}\n\n{typed}", job.prompt)
+            format!("{}\n\n{typed}", job.spec.prompt)
         };
         if self.draft.images.is_empty() {
-            self.draft.mode = job.mode;
-            self.draft.format = job.format;
+            self.draft.mode = job.spec.mode;
+            self.draft.format = job.spec.format;
         }
-        let newer = std::mem::replace(&mut self.draft.images, job.images);
+        let newer = std::mem::replace(&mut self.draft.images, job.spec.images);
         for image in newer {
             if self.has(&image) {
                 continue;

@@ -189,12 +189,9 @@ impl MakistryApp {
     /// Edit and re-run: the job's prompt, choices and images back into the form.
     fn edit_and_rerun(&mut self, id: &str) {
         if let Some(job) = self.jobs.get(id) {
-            self.form.draft.prompt = job.prompt.clone();
-            self.form.draft.mode = job.mode;
-            self.form.draft.format = job.format;
-            self.form.draft.follow_up_of = job.follow_up_of.clone();
-            self.form.draft.images.clear();
-            let images = job.images.clone();
+            // The job's spec back in the form; its images come back as they are checked again.
+            self.form.draft = job.spec.clone();
+            let images = std::mem::take(&mut self.form.draft.images);
             let batch = self.form.start_checks(images.len());
             self.draft_changed();
             self.spawn(tasks::reload_images(images, batch, self.report.clone()));
@@ -204,10 +201,10 @@ impl MakistryApp {
     /// A follow-up idea into the form, after its job's prompt.
     fn follow_up(&mut self, job_id: String, suggestion: &str) {
         if let Some(job) = self.jobs.get(&job_id) {
-            self.form.draft.prompt = format!("{}\n\n{suggestion}", job.prompt.trim_end());
+            self.form.draft.prompt = format!("{}\n\n{suggestion}", job.spec.prompt.trim_end());
             self.form.draft.follow_up_of = Some(job_id);
-            self.form.draft.mode = job.mode;
-            self.form.draft.format = job.format;
+            self.form.draft.mode = job.spec.mode;
+            self.form.draft.format = job.spec.format;
             self.draft_changed();
         }
     }
@@ -309,18 +306,12 @@ impl MakistryApp {
         };
         let tracker = connection.tracker.clone();
         let base_url = connection.base_url.clone();
-        if ui::prompt::draft_problem(&self.form.draft).is_some() {
+        if self.form.draft.problem().is_some() {
             return;
         }
-        let mut job = JobRecord::new(
-            self.form.draft.prompt.clone(),
-            self.form.draft.images.clone(),
-            self.form.draft.mode,
-            self.form.draft.format,
-            Utc::now(),
-        );
+        let mut job = JobRecord::from_spec(self.form.draft.clone(), Utc::now());
         job.api_base = Some(base_url);
-        job.follow_up_of = self.form.draft.follow_up_of.take();
+        self.form.draft.follow_up_of = None;
         self.jobs.start_driving(&job.id);
         self.selection = Some(Selection::Job(job.id.clone()));
         // The job now holds the prompt and images ("Edit and re-run" brings them back);

@@ -127,6 +127,7 @@ impl MakistryApp {
                             job,
                             live: self.jobs.live().get(id),
                             parent: job
+                                .spec
                                 .follow_up_of
                                 .as_deref()
                                 .and_then(|parent| self.jobs.get(parent)),

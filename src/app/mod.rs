@@ -12,7 +12,6 @@ mod intents;
 mod job_list;
 mod layout;
 mod screen;
-mod spawn;
 pub mod tasks;
 
 use std::collections::HashMap;
@@ -89,6 +88,14 @@ impl AppConfig {
     }
 }
 
+/// Forwards the job trackers' reports (a tokio channel, as the CLI reads them too) into the
+/// window's one inbox, until the window and its trackers are gone.
+async fn forward_job_events(mut job_events: UnboundedReceiver<JobEvent>, report: Reporter) {
+    while let Some(event) = job_events.recv().await {
+        report.send(Event::Job(event));
+    }
+}
+
 /// What the central area shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Selection {
@@ -100,8 +107,8 @@ enum Selection {
 pub struct MakistryApp {
     config: AppConfig,
     report: Reporter,
+    /// The one inbox: every background task's report, the job trackers' included.
     events: Receiver<Event>,
-    job_events: UnboundedReceiver<JobEvent>,
     settings: TrackerSettings,
     /// The screen, with the connection and the key form where they exist.
     screen: Screen,
@@ -138,6 +145,9 @@ impl MakistryApp {
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
         let report = Reporter::new(sender, wake);
         let (job_sender, job_events) = tokio::sync::mpsc::unbounded_channel();
+        config
+            .runtime
+            .spawn(forward_job_events(job_events, report.clone()));
         let settings = TrackerSettings {
             job_events: job_sender,
             time_scale: config.time_scale,
@@ -146,7 +156,6 @@ impl MakistryApp {
         let mut app = Self {
             report,
             events,
-            job_events,
             settings,
             screen: Screen::Starting,
             form: form::Form::default(),
@@ -187,7 +196,7 @@ impl MakistryApp {
     /// Every background task goes through here: one that panics still ends in exactly one
     /// event ([`Event::TaskPanicked`]), so no screen waits for an answer that cannot come.
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        spawn::spawn_reporting_panics(&self.config.runtime, &self.report, task);
+        tasks::spawn_reporting_panics(&self.config.runtime, &self.report, task);
     }
 
     fn images_dir(&self) -> PathBuf {
@@ -220,9 +229,6 @@ impl MakistryApp {
         let shown = (self.messages.pushed(), self.form.messages.pushed());
         while let Ok(event) = self.events.try_recv() {
             self.apply_event(ctx, event);
-        }
-        while let Ok(event) = self.job_events.try_recv() {
-            self.apply_job_event(event);
         }
         self.remember_errors(shown);
     }

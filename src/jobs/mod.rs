@@ -14,6 +14,7 @@ mod owner;
 mod record;
 mod recorded_error;
 mod request_ledger;
+mod spec;
 mod store;
 mod worker;
 
@@ -24,5 +25,6 @@ pub use lease::{HEARTBEAT, LEASE, on_store};
 pub use record::{JobRecord, Outcome, Phase, Step, compose_prompt};
 pub use recorded_error::RecordedError;
 pub use request_ledger::StoreLedger;
+pub use spec::JobSpec;
 pub use store::{Changes, JobStore, data_dir};
 pub use worker::{JobEvent, Tracker, copy_atomically, poll_interval};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::RecordedError;
+use super::{JobSpec, RecordedError};
 use crate::api::{
     ApiError, Brainstorm, DesignMode, JobErrorCode, JobOut, JobStatus, OutputFormat, ResubmitRule,
     clean_prompt,
@@ -73,15 +73,9 @@ impl Phase {
 pub struct JobRecord {
     /// The app's own id (a UUID): stable across re-submissions.
     pub id: String,
-    /// The prompt.
-    pub prompt: String,
-    /// Attached images.
-    #[serde(default)]
-    pub images: Vec<ImageRef>,
-    /// Design mode.
-    pub mode: DesignMode,
-    /// Output format.
-    pub format: OutputFormat,
+    /// What the job asks for (prompt, images, mode, format, the job it follows up).
+    #[serde(flatten)]
+    pub spec: JobSpec,
     /// Idempotency-Key of the current submission.
     pub idempotency_key: String,
     /// The server's id of the current submission, once accepted.
@@ -111,9 +105,6 @@ pub struct JobRecord {
     pub api_base: Option<String>,
     /// The last error, shown with the job (also while it is being retried).
     pub error: Option<RecordedError>,
-    /// The job whose follow-up idea this one came from, by id.
-    #[serde(default)]
-    pub follow_up_of: Option<String>,
     /// When the job was recorded.
     pub created_at: DateTime<Utc>,
     /// When the current submission was accepted; poll schedule and time-out count from here.
@@ -211,12 +202,23 @@ impl JobRecord {
         format: OutputFormat,
         now: DateTime<Utc>,
     ) -> Self {
-        Self {
-            id: uuid::Uuid::new_v4().to_string(),
-            prompt: clean_prompt(&prompt),
+        let spec = JobSpec {
+            prompt,
             images,
             mode,
             format,
+            follow_up_of: None,
+        };
+        Self::from_spec(spec, now)
+    }
+
+    /// A new job asking for `spec` (its prompt cleaned of control characters), recorded
+    /// before anything is sent.
+    pub fn from_spec(mut spec: JobSpec, now: DateTime<Utc>) -> Self {
+        spec.prompt = clean_prompt(&spec.prompt);
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            spec,
             idempotency_key: new_idempotency_key(),
             remote_id: None,
             earlier_remote_ids: Vec::new(),
@@ -229,17 +231,15 @@ impl JobRecord {
             out_path: None,
             api_base: None,
             error: None,
-            follow_up_of: None,
             created_at: now,
             submitted_at: None,
             finished_at: None,
         }
     }
 
-    /// The prompt as sent: the user's text, then which view each labelled image shows (the
-    /// contract's advice for several views: "say which view is which in `prompt`").
+    /// The prompt as sent (see [`JobSpec::prompt_to_send`]).
     pub fn prompt_to_send(&self) -> String {
-        compose_prompt(&self.prompt, &self.images)
+        self.spec.prompt_to_send()
     }
 
     /// What the worker should do now.

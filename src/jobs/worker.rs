@@ -285,7 +285,7 @@ impl Tracker {
     /// Rebuilds the request from the record, reading the images again and making sure they
     /// are the ones recorded.
     async fn request_for(&self, job: &JobRecord) -> Result<JobRequest, ApiError> {
-        let images = job.images.clone();
+        let images = job.spec.images.clone();
         let uploads = tokio::task::spawn_blocking(move || {
             images
                 .iter()
@@ -306,15 +306,15 @@ impl Tracker {
         .map_err(|e| ApiError::InvalidRequest(format!("Reading the images failed: {e}")))??;
         Ok(JobRequest {
             prompt: job.prompt_to_send(),
-            mode: job.mode,
-            format: job.format,
+            mode: job.spec.mode,
+            format: job.spec.format,
             images: uploads,
             metadata: None,
         })
     }
 
     async fn poll(&self, job: &JobRecord, since_submission: Duration) -> Outcome {
-        let timeout = self.scaled(job.mode.client_timeout());
+        let timeout = self.scaled(job.spec.mode.client_timeout());
         if since_submission >= timeout {
             return Outcome::TimedOut;
         }
@@ -369,7 +369,7 @@ impl Tracker {
         let destination =
             self.store
                 .files_dir()
-                .join(format!("{}.{}", job.id, job.format.extension()));
+                .join(format!("{}.{}", job.id, job.spec.format.extension()));
         let id = job.id.clone();
         let mut on_progress = |received: u64, total: Option<u64>| {
             self.emit(JobEvent::Progress {
@@ -380,7 +380,7 @@ impl Tracker {
         };
         match self
             .client
-            .download(&url, &destination, job.format, &mut on_progress)
+            .download(&url, &destination, job.spec.format, &mut on_progress)
             .await
         {
             Ok(_) => Outcome::Downloaded(destination),

@@ -48,7 +48,7 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
             format!("{reason}: trying again in {left}")
         };
     }
-    let (lo, hi) = job.mode.typical_duration();
+    let (lo, hi) = job.spec.mode.typical_duration();
     let since = job.submitted_at.unwrap_or(job.created_at);
     let elapsed = (view.now - since).to_std().unwrap_or_default();
     match &job.phase {
@@ -89,19 +89,19 @@ pub fn job_title(job: &JobRecord) -> String {
         .as_ref()
         .map(|b| b.project_name.trim())
         .filter(|name| !name.is_empty())
-        .map_or_else(|| first_line(&job.prompt, 48), str::to_string)
+        .map_or_else(|| first_line(&job.spec.prompt, 48), str::to_string)
 }
 
 /// The words that tell this job apart: for a follow-up, what was added to its parent's
 /// prompt; else the prompt (when the title is the project name) — at most `max` characters.
 fn excerpt(job: &JobRecord, parent: Option<&JobRecord>, max: usize) -> Option<String> {
     let added = parent
-        .and_then(|p| job.prompt.strip_prefix(p.prompt.trim_end()))
+        .and_then(|p| job.spec.prompt.strip_prefix(p.spec.prompt.trim_end()))
         .map(str::trim)
         .filter(|rest| !rest.is_empty());
     let text = match added {
         Some(rest) => rest,
-        None if job.brainstorm.is_some() => job.prompt.trim(),
+        None if job.brainstorm.is_some() => job.spec.prompt.trim(),
         None => return None,
     };
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -141,6 +141,7 @@ pub fn jobs_ui(ui: &mut egui::Ui, jobs: &[JobRecord], view: &JobsView<'_>) -> Ve
         .show(ui, |ui| {
             for job in jobs {
                 let parent = job
+                    .spec
                     .follow_up_of
                     .as_deref()
                     .and_then(|id| jobs.iter().find(|j| j.id == id));
@@ -174,7 +175,7 @@ fn job_card_ui(
                 selected,
                 egui::RichText::new(job_title(job)).strong(),
             ))
-            .on_hover_text(&job.prompt);
+            .on_hover_text(&job.spec.prompt);
         if heading.clicked() {
             intents.push(Intent::SelectJob(job.id.clone()));
         }
@@ -192,8 +193,8 @@ fn job_card_ui(
         images_ui(ui, job, view);
         ui.weak(format!(
             "{} · {} · {}",
-            job.mode.as_str(),
-            job.format.as_str(),
+            job.spec.mode.as_str(),
+            job.spec.format.as_str(),
             job.created_at
                 .with_timezone(&chrono::Local)
                 .format("%b %e, %H:%M")
@@ -227,12 +228,12 @@ pub fn resubmitted(times: u32) -> String {
 
 /// The job's reference images, small; a count where a thumbnail is not loaded.
 fn images_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>) {
-    if job.images.is_empty() {
+    if job.spec.images.is_empty() {
         return;
     }
     ui.horizontal(|ui| {
         let mut missing = 0;
-        for (index, image) in job.images.iter().enumerate() {
+        for (index, image) in job.spec.images.iter().enumerate() {
             match view.thumbnails.get(&image.sha256) {
                 Some(texture) => {
                     let label = image.label.as_deref().unwrap_or("no view given");
@@ -247,7 +248,7 @@ fn images_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>) {
             }
         }
         if missing > 0 {
-            let n = job.images.len();
+            let n = job.spec.images.len();
             ui.weak(if n == 1 {
                 "1 image".into()
             } else {

@@ -32,26 +32,6 @@ pub struct PromptOutput {
     pub changed: bool,
 }
 
-/// Why the draft cannot be submitted as it is, in the app's words (the API's rules, from
-/// [`crate::api::request_problem`]).
-pub fn draft_problem(draft: &Draft) -> Option<String> {
-    let names: Vec<String> = draft
-        .images
-        .iter()
-        .map(|i| {
-            i.path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        })
-        .collect();
-    let images: Vec<(&str, u64)> = names
-        .iter()
-        .zip(&draft.images)
-        .map(|(name, image)| (name.as_str(), image.bytes))
-        .collect();
-    crate::api::request_problem(&draft.prompt, draft.mode, &images).map(|p| format!("{p}."))
-}
-
 fn mode_blurb(mode: DesignMode) -> &'static str {
     match mode {
         DesignMode::Standard => "Simple to moderately complex single parts.",
@@ -199,10 +179,7 @@ fn choices_ui(ui: &mut egui::Ui, draft: &mut Draft, out: &mut PromptOutput) {
 /// Generate (Ctrl+Enter), enabled only when the draft can be sent, with the reason when not.
 fn generate_ui(ui: &mut egui::Ui, draft: &Draft, view: &PromptView<'_>, out: &mut PromptOutput) {
     // Generate.
-    let problem = view
-        .blocked
-        .map(str::to_string)
-        .or_else(|| draft_problem(draft));
+    let problem = view.blocked.map(str::to_string).or_else(|| draft.problem());
     let shortcut = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
     let button = ui
         .add_enabled(

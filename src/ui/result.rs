@@ -72,7 +72,7 @@ pub fn suggested_name(job: &JobRecord) -> String {
         })
         .collect();
     let safe = safe.trim_matches(|c: char| c == '.' || c == ' ' || c == '-');
-    format!("{safe}.{}", job.format.extension())
+    format!("{safe}.{}", job.spec.format.extension())
 }
 
 fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut Vec<Intent>) {
@@ -180,11 +180,11 @@ fn job_header_ui(
             }
         });
     }
-    prompt_ui(ui, &job.prompt);
+    prompt_ui(ui, &job.spec.prompt);
     let mut meta = format!(
         "{} mode · {} · {}",
-        job.mode.as_str(),
-        job.format.as_str(),
+        job.spec.mode.as_str(),
+        job.spec.format.as_str(),
         job.phase.label()
     );
     if let Some(tokens) = job.tokens_used {
@@ -299,7 +299,7 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view:
         );
         return;
     }
-    let (_, typical_max) = job.mode.typical_duration();
+    let (_, typical_max) = job.spec.mode.typical_duration();
     let since = job.submitted_at.unwrap_or(job.created_at);
     let elapsed = (view.now - since).to_std().unwrap_or_default();
     let (headline, fraction) = match job.phase {
@@ -320,7 +320,7 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view:
                 .text(format!(
                     "{} (usually {})",
                     format::clock(elapsed),
-                    format::duration_range(job.mode.typical_duration())
+                    format::duration_range(job.spec.mode.typical_duration())
                 ))
                 .animate(false),
         );

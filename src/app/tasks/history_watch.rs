@@ -77,11 +77,13 @@ pub fn start(
         .filter(|j| !j.phase.is_settled())
         .map(|j| j.id.clone())
         .collect();
-    tokio::spawn(watch(
+    // Through the one spawn point, so a panic in the watch is said, not lost.
+    let watching = watch(
         Arc::downgrade(store),
         all.revision,
         unfinished,
         events,
-        report,
-    ));
+        report.clone(),
+    );
+    super::spawn_reporting_panics(&tokio::runtime::Handle::current(), &report, watching);
 }

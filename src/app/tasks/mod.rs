@@ -12,15 +12,17 @@ mod history_watch;
 mod images;
 mod jobs;
 mod models;
+mod spawn;
 
 pub use connection::*;
 pub use desktop::*;
 pub use images::*;
 pub use jobs::*;
 pub use models::*;
+pub use spawn::spawn_reporting_panics;
 
 use crate::draft::Draft;
-use crate::jobs::JobRecord;
+use crate::jobs::{JobEvent, JobRecord};
 use crate::keychain::{KeySource, KeychainError, Secret};
 use crate::ui::Message;
 use crate::ui::result::ModelSummary;
@@ -103,6 +105,8 @@ pub enum Event {
     Notice(Message),
     /// Unfinished jobs that no process drives any more (their driver died): resume them.
     Orphans(Vec<String>),
+    /// A job tracker's report (forwarded from its channel: the window has one inbox).
+    Job(JobEvent),
     /// A background task panicked (what it said): it will send nothing else.
     TaskPanicked(String),
 }

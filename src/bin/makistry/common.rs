@@ -241,13 +241,13 @@ pub async fn show_progress(mut events: UnboundedReceiver<JobEvent>, label: Strin
 
 /// One line about a job's state.
 pub fn describe(job: &JobRecord) -> String {
-    let (typical_min, typical_max) = job.mode.typical_duration();
+    let (typical_min, typical_max) = job.spec.mode.typical_duration();
     match &job.phase {
         Phase::Queued | Phase::Processing => format!(
             "{}: {} ({} jobs usually take {} s to {} min)",
             short_id(job),
             job.phase.label(),
-            job.mode.as_str(),
+            job.spec.mode.as_str(),
             typical_min.as_secs(),
             typical_max.as_secs() / 60
         ),

@@ -221,7 +221,7 @@ pub fn report(job: &JobRecord) -> ExitCode {
         Phase::StillRunning => fail(
             &format!(
                 "the job is still running on the server after the {} time-out",
-                job.mode.as_str()
+                job.spec.mode.as_str()
             ),
             "Run `makistry jobs resume` later to check again and download it.",
             exit::STILL_RUNNING,

@@ -77,7 +77,7 @@ fn list(out: &mut impl Write, jobs: &[JobRecord]) -> std::io::Result<()> {
         "ID", "CREATED", "STATUS", "MODE", "FMT", "CREDITS"
     )?;
     for job in jobs {
-        let prompt = one_line(&job.prompt, 48);
+        let prompt = one_line(&job.spec.prompt, 48);
         writeln!(
             out,
             "{:<8}  {:<16}  {:<12}  {:<8}  {:<4}  {:>7}  {}",
@@ -86,8 +86,8 @@ fn list(out: &mut impl Write, jobs: &[JobRecord]) -> std::io::Result<()> {
                 .with_timezone(&Local)
                 .format("%Y-%m-%d %H:%M"),
             job.phase.label().split(' ').next().unwrap_or_default(),
-            job.mode.as_str(),
-            job.format.as_str(),
+            job.spec.mode.as_str(),
+            job.spec.format.as_str(),
             job.tokens_used.map(|t| t.to_string()).unwrap_or_default(),
             prompt
         )?;

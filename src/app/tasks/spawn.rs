@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use super::tasks::{Event, Reporter};
+use super::{Event, Reporter};
 
 /// Spawns `task` on `runtime`; if it panics, `report` gets one [`Event::TaskPanicked`].
 pub fn spawn_reporting_panics(
