@@ -2,7 +2,6 @@
 //! checked, models read, job updates; and picking up jobs that need a driver.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use super::tasks::{self, ConnectTo, Event};
 use super::{MakistryApp, Screen, Selection, job_list};
@@ -67,14 +66,14 @@ impl MakistryApp {
                     self.open_paths(paths);
                 }
             }
-            Event::SurfacePoint { path, hit } => self.viewer.picked(&path, hit),
+            Event::SurfacePoint { model, hit } => self.viewer.picked(model, hit),
             Event::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {
                     model,
                     stand_in: slot,
                     ..
                 }) = self.models.get_mut(&path)
-                    && Arc::ptr_eq(model, &of)
+                    && model.id == of.id
                 {
                     *slot = StandIn::Ready(stand_in);
                 }

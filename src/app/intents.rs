@@ -262,7 +262,6 @@ impl MakistryApp {
                 if let Some(model) = self.loaded_model(&file) {
                     self.spawn(tasks::pick_surface_point(
                         model,
-                        file,
                         origin,
                         direction,
                         hidden,

@@ -141,9 +141,12 @@ impl Bounds {
     }
 }
 
-/// A loaded file.
-#[derive(Debug, Clone, PartialEq)]
+/// A loaded file. Two models are equal when they hold the same parts, whatever their ids; a
+/// clone is a new model, with an id of its own.
+#[derive(Debug)]
 pub struct Model {
+    /// Which model this is (given when it is made, never reused).
+    pub id: ModelId,
     /// The parts, in file order.
     pub parts: Vec<Part>,
     /// Bounds of all parts.
@@ -153,6 +156,45 @@ pub struct Model {
     pub unmeshed: Vec<String>,
     /// The unit of the coordinates, as the format defines it.
     pub units: Units,
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts == other.parts
+            && self.bounds == other.bounds
+            && self.unmeshed == other.unmeshed
+            && self.units == other.units
+    }
+}
+
+impl Clone for Model {
+    fn clone(&self) -> Self {
+        Self {
+            id: ModelId::next(),
+            parts: self.parts.clone(),
+            bounds: self.bounds,
+            unmeshed: self.unmeshed.clone(),
+            units: self.units,
+        }
+    }
+}
+
+/// Which model this is: given when a model is made and never reused, so the view and its
+/// caches tell models apart by it (an address is reused once its model is freed, and a path
+/// names a file, which may be read again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelId(u64);
+
+impl ModelId {
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The number, for keys.
+    pub fn get(self) -> u64 {
+        self.0
+    }
 }
 
 /// The unit a file's coordinates are in.
@@ -187,6 +229,7 @@ impl Model {
             bounds.union(&part.bounds);
         }
         Self {
+            id: ModelId::next(),
             parts,
             bounds,
             unmeshed: Vec::new(),

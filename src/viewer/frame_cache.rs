@@ -14,14 +14,14 @@ use three_d::{
 
 use super::Look;
 use super::camera::OrbitCamera;
-use crate::model::Model;
+use crate::model::{Model, ModelId};
 
 /// What a picture shows: equal keys, equal pictures.
 #[derive(Clone, PartialEq)]
 pub(super) struct FrameKey {
-    /// The model drawn (the part or its stand-in), by address, and how far its upload had
+    /// The model drawn (the part or its stand-in), by its id, and how far its upload had
     /// got (frames of upload so far, or `usize::MAX` once complete).
-    pub drawn: (usize, usize),
+    pub drawn: (ModelId, usize),
     pub orbit: OrbitCamera,
     pub look: Look,
     /// The view's size in pixels.
@@ -37,7 +37,7 @@ impl FrameKey {
         viewport: Viewport,
     ) -> Self {
         Self {
-            drawn: (Arc::as_ptr(drawn) as usize, upload),
+            drawn: (drawn.id, upload),
             orbit: *orbit,
             look: look.clone(),
             size: (viewport.width, viewport.height),
@@ -152,7 +152,7 @@ impl FrameCache {
             && self
                 .key
                 .as_ref()
-                .is_some_and(|k| k.drawn == (Arc::as_ptr(model) as usize, usize::MAX))
+                .is_some_and(|k| k.drawn == (model.id, usize::MAX))
     }
 
     /// The picture as drawn so far.

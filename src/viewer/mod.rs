@@ -24,12 +24,12 @@ pub use scene::{GpuScene, gl_renderer};
 pub(crate) use scene::{scene_grid, upload};
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use camera::{OrbitCamera, StandardView, UpAxis};
 
-use crate::model::{Hit, MeshFormat, Model};
+use crate::model::{Hit, MeshFormat, Model, ModelId};
 
 /// Which parts show, and which one is highlighted (the parts list's hover).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub struct ViewerState {
     /// Part visibility and highlight.
     pub look: Look,
     /// The file the camera was last fitted to (a new file is framed on load).
-    fitted_for: Option<PathBuf>,
+    fitted_for: Option<ModelId>,
     /// The viewport's size in points at the last frame (screenshots match it).
     last_size: egui::Vec2,
     /// Clicks on the part pick points to measure between.
@@ -158,7 +158,7 @@ impl ViewerState {
     fn frame(&mut self, path: &Path, model: &Model) {
         self.camera = opening_view(path, model);
         self.look = Look::default();
-        self.fitted_for = Some(path.to_path_buf());
+        self.fitted_for = Some(model.id);
         self.appearing = Some(Appearing {
             frames: 0,
             longest: 0.0,
@@ -167,10 +167,10 @@ impl ViewerState {
         self.missed = false;
     }
 
-    /// The answer to a [`ViewerAction::Pick`] for the file at `path`: the surface point the
+    /// The answer to a [`ViewerAction::Pick`] on the model `model`: the surface point the
     /// click met, if any.
-    pub fn picked(&mut self, path: &Path, hit: Option<Hit>) {
-        if self.fitted_for.as_deref() != Some(path) || !self.measuring {
+    pub fn picked(&mut self, model: ModelId, hit: Option<Hit>) {
+        if self.fitted_for != Some(model) || !self.measuring {
             return; // another file is shown now, or measuring was switched off
         }
         self.missed = hit.is_none();
@@ -275,7 +275,7 @@ impl ViewerState {
         height: f32,
     ) -> Option<ViewerAction> {
         let top = ui.cursor().top();
-        if self.fitted_for.as_deref() != Some(path) {
+        if self.fitted_for != Some(model.id) {
             self.frame(path, model);
         }
         self.note_appearing(ui, model);

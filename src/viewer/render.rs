@@ -69,11 +69,7 @@ pub(super) fn draw(
     } = frame;
     let kept: Vec<&Arc<Model>> = std::iter::once(model).chain(stand_in).collect();
     scene.keep_only(&kept);
-    if !scene
-        .grid
-        .as_ref()
-        .is_some_and(|(m, _)| Arc::ptr_eq(m, model))
-    {
+    if !scene.grid.as_ref().is_some_and(|(m, _)| m.id == model.id) {
         let grid = scene_grid(&scene.context, model, orbit.up_axis);
         scene.grid = Some((model.clone(), grid));
     }
@@ -247,7 +243,7 @@ fn refine(
         light,
         ..
     } = scene;
-    let Some(uploaded) = meshes.iter_mut().find(|u| Arc::ptr_eq(&u.model, drawn)) else {
+    let Some(uploaded) = meshes.iter_mut().find(|u| u.model.id == drawn.id) else {
         return (false, 0);
     };
     let look = &frame.look;

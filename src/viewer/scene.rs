@@ -133,11 +133,7 @@ impl Scene {
     /// The GL objects of `model`, with more of it uploaded (within this frame's budget)
     /// until all of it is.
     pub(super) fn upload_step(&mut self, model: &Arc<Model>) -> &mut Uploaded {
-        let index = match self
-            .meshes
-            .iter()
-            .position(|u| Arc::ptr_eq(&u.model, model))
-        {
+        let index = match self.meshes.iter().position(|u| u.model.id == model.id) {
             Some(index) => index,
             None => {
                 if self.meshes.len() >= 2 {
@@ -173,15 +169,15 @@ impl Scene {
     pub(super) fn is_uploaded(&self, model: &Arc<Model>) -> bool {
         self.meshes
             .iter()
-            .any(|u| Arc::ptr_eq(&u.model, model) && u.complete)
+            .any(|u| u.model.id == model.id && u.complete)
     }
 
-    /// Drops the GL objects of models other than these, and then the kept pictures too: a
-    /// picture names its model by address, which a model loaded later may reuse.
+    /// Drops the GL objects of models other than these, and then the kept pictures of them
+    /// too (their GPU memory is better spent on what is shown).
     pub(super) fn keep_only(&mut self, models: &[&Arc<Model>]) {
         let before = self.meshes.len();
         self.meshes
-            .retain(|u| models.iter().any(|kept| Arc::ptr_eq(&u.model, kept)));
+            .retain(|u| models.iter().any(|kept| kept.id == u.model.id));
         if self.meshes.len() != before {
             (self.full, self.light) = (None, None);
         }

@@ -71,8 +71,8 @@ pub enum Event {
     },
     /// The surface point under a click in the 3D view, if the click met the part.
     SurfacePoint {
-        /// The model's file.
-        path: PathBuf,
+        /// The model the click was on.
+        model: crate::model::ModelId,
         /// Where the click met the part.
         hit: Option<crate::model::Hit>,
     },

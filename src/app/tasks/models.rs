@@ -83,18 +83,18 @@ pub(super) const STAND_IN_TRIANGLES: usize = 150_000;
 /// thread).
 pub async fn pick_surface_point(
     model: Arc<crate::model::Model>,
-    path: PathBuf,
     origin: [f32; 3],
     direction: [f32; 3],
     hidden: std::collections::HashSet<usize>,
     report: Reporter,
 ) {
+    let id = model.id;
     let hit = blocking(move || {
         crate::model::pick(&model, origin, direction, |part| !hidden.contains(&part))
     })
     .await
     .flatten();
-    report.send(Event::SurfacePoint { path, hit });
+    report.send(Event::SurfacePoint { model: id, hit });
 }
 
 /// Renders the view off screen (the viewport's scene code over EGL) and saves it as a PNG.
