@@ -176,6 +176,36 @@ fn the_window_opens_on_a_damaged_history_and_says_what_it_recovered() {
     crate::window::wait_for_text(&mut harness, "Generate");
 }
 
+#[test]
+fn a_history_whose_table_root_is_damaged_opens_anew_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    history_of(dir.path(), 300);
+    let path = dir.path().join("jobs.db");
+    let root: u64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'jobs'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .unwrap()
+        .unsigned_abs();
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.seek(SeekFrom::Start((root - 1) * 4096)).unwrap();
+    file.write_all(&[0xA5; 4096]).unwrap();
+    drop(file);
+    let started = Instant::now();
+    let (store, notice) = JobStore::open(dir.path()).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(notice.is_some(), "the user is told");
+    store.insert_all(&[]).unwrap();
+    assert!(store.all().is_ok(), "the new history works");
+}
+
 #[tokio::test]
 async fn twelve_processes_opening_a_fresh_history_at_once_never_fail() {
     let emu = emulator_with(EmulatorConfig::default()).await;

@@ -70,6 +70,13 @@ fn wall_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Says once that the shared ledger failed; this process counts alone from then on.
+fn broke(failed: &AtomicBool, error: &str) {
+    if !failed.swap(true, Ordering::Relaxed) {
+        tracing::warn!("the shared request budget failed ({error}); this process counts alone");
+    }
+}
+
 /// A slot taken for one request: hand it back to [`RequestBudget::answered`].
 #[derive(Debug, Clone, Copy)]
 pub struct Slot {
@@ -83,7 +90,7 @@ pub struct RequestBudget {
     ledger: Mutex<Ledger>,
     shared: Option<Arc<dyn SharedLedger>>,
     /// The shared ledger failed once: this process counts alone from then on (said once).
-    shared_failed: AtomicBool,
+    shared_failed: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for RequestBudget {
@@ -116,7 +123,7 @@ impl RequestBudget {
             windows,
             ledger: Mutex::new(Ledger::default()),
             shared: None,
-            shared_failed: AtomicBool::new(false),
+            shared_failed: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -134,8 +141,27 @@ impl RequestBudget {
 
     /// The shared ledger could not be used: count alone rather than stop sending.
     fn shared_broke(&self, error: &str) {
-        if !self.shared_failed.swap(true, Ordering::Relaxed) {
-            tracing::warn!("the shared request budget failed ({error}); this process counts alone");
+        broke(&self.shared_failed, error);
+    }
+
+    /// Runs `call` on the shared ledger on a blocking thread (it writes the history), without
+    /// waiting for it: an answer's time and a 429's block are bookkeeping for later requests.
+    fn on_shared(
+        &self,
+        call: impl FnOnce(&dyn SharedLedger) -> Result<(), String> + Send + 'static,
+    ) {
+        let Some(shared) = self.shared_ledger() else {
+            return;
+        };
+        let failed = self.shared_failed.clone();
+        let run = move || {
+            if let Err(e) = call(shared.as_ref()) {
+                broke(&failed, &e);
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(run)),
+            Err(_) => run(),
         }
     }
 
@@ -179,6 +205,15 @@ impl RequestBudget {
     /// Waits for a slot and takes it; hand the slot back to [`Self::answered`].
     pub async fn take(&self) -> Slot {
         loop {
+            // This process's own 429 block holds at once, before the shared one is written.
+            let local_block = self
+                .blocked_until()
+                .map(|until| until.saturating_duration_since(Instant::now()))
+                .filter(|wait| !wait.is_zero());
+            if let Some(wait) = local_block.filter(|_| self.shared.is_some()) {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
             if let Some(shared) = self.shared_ledger() {
                 let windows = self.windows.clone();
                 let taken =
@@ -217,11 +252,10 @@ impl RequestBudget {
     /// took long to arrive can no longer leave our window before it leaves the server's
     /// (which answered the next request with 429 under load).
     pub fn answered(&self, slot: Slot, answered: Instant) {
-        if let (Some(id), Some(shared)) = (slot.shared, self.shared_ledger()) {
+        if let Some(id) = slot.shared {
             let ago = i64::try_from(answered.elapsed().as_millis()).unwrap_or(0);
-            if let Err(e) = shared.answered(id, wall_ms() - ago) {
-                self.shared_broke(&e);
-            }
+            let at = wall_ms() - ago;
+            self.on_shared(move |shared| shared.answered(id, at));
             return;
         }
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
@@ -234,13 +268,9 @@ impl RequestBudget {
     /// Stops every request until `until` (after a 429: the server's window is full), in every
     /// process that shares the budget.
     pub fn block_until(&self, until: Instant) {
-        if let Some(shared) = self.shared_ledger() {
-            let ahead = until.saturating_duration_since(Instant::now()).as_millis();
-            let until_ms = wall_ms().saturating_add(i64::try_from(ahead).unwrap_or(i64::MAX));
-            if let Err(e) = shared.block_until(until_ms) {
-                self.shared_broke(&e);
-            }
-        }
+        let ahead = until.saturating_duration_since(Instant::now()).as_millis();
+        let until_ms = wall_ms().saturating_add(i64::try_from(ahead).unwrap_or(i64::MAX));
+        self.on_shared(move |shared| shared.block_until(until_ms));
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         ledger.blocked_until = Some(
             ledger

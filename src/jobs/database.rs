@@ -253,14 +253,19 @@ pub(super) fn salvage(damaged: &Path, path: &Path) -> Result<Salvaged, StoreErro
             .prepare("SELECT id, created_at, revision, record FROM jobs WHERE rowid = ?1")
             .map_err(|e| io("read", damaged, e))?;
         // The largest rowid, where that page can still be read; else look until a long run
-        // of rows that are not there.
+        // of rows that are not there or cannot be read (so a damaged root ends the search).
         let last: i64 = source
             .query_row("SELECT max(rowid) FROM jobs", [], |row| row.get(0))
             .optional()
             .ok()
             .flatten()
             .flatten()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            // A damaged page can answer any number: no file holds more rows than 16-byte
+            // cells, so no search goes on for ever.
+            .min(
+                i64::try_from(std::fs::metadata(damaged).map_or(0, |m| m.len()) / 16).unwrap_or(0),
+            );
         let (mut rowid, mut last_found) = (1_i64, 0_i64);
         while rowid <= last || rowid - last_found <= SALVAGE_MISSES {
             let row = read.query_row([rowid], |row| {
@@ -280,10 +285,7 @@ pub(super) fn salvage(damaged: &Path, path: &Path) -> Result<Salvaged, StoreErro
                     last_found = rowid;
                 }
                 Err(rusqlite::Error::QueryReturnedNoRows) => {}
-                Ok(_) | Err(_) => {
-                    salvaged.unreadable += 1;
-                    last_found = last_found.max(rowid);
-                }
+                Ok(_) | Err(_) => salvaged.unreadable += 1,
             }
             rowid += 1;
         }
