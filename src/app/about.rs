@@ -14,9 +14,9 @@ impl MakistryApp {
             .filter(|m| m.is_error)
             .map(|m| format!("{now} {} {}", m.sentence, m.action))
             .collect::<Vec<_>>();
-        self.recent_errors.extend(new);
-        let excess = self.recent_errors.len().saturating_sub(20);
-        self.recent_errors.drain(..excess);
+        self.chrome.recent_errors.extend(new);
+        let excess = self.chrome.recent_errors.len().saturating_sub(20);
+        self.chrome.recent_errors.drain(..excess);
     }
 
     /// What a user pastes into a bug report: versions, system, GL, paths, recent errors. The
@@ -34,7 +34,7 @@ impl MakistryApp {
             std::env::consts::OS,
             std::env::consts::ARCH,
             std::env::consts::FAMILY,
-            self.gl_renderer,
+            self.chrome.gl_renderer,
             self.config.data_dir.display(),
             self.config.log_dir.as_ref().map_or_else(
                 || "(standard error only)".into(),
@@ -44,17 +44,17 @@ impl MakistryApp {
             self.jobs.running_count(),
         );
         out.push_str("Recent errors:\n");
-        if self.recent_errors.is_empty() {
+        if self.chrome.recent_errors.is_empty() {
             out.push_str("  none\n");
         }
-        for error in &self.recent_errors {
+        for error in &self.chrome.recent_errors {
             out.push_str(&format!("  {error}\n"));
         }
         out
     }
 
     pub(super) fn about_ui(&mut self, ctx: &egui::Context) {
-        let mut open = self.about_open;
+        let mut open = self.chrome.about_open;
         let text = self.diagnostics();
         egui::Window::new("About Makistry Desktop")
             .open(&mut open)
@@ -89,6 +89,6 @@ impl MakistryApp {
                     ui.ctx().copy_text(text.clone());
                 }
             });
-        self.about_open = open;
+        self.chrome.about_open = open;
     }
 }

@@ -66,13 +66,13 @@ impl MakistryApp {
                     self.open_paths(paths);
                 }
             }
-            Event::SurfacePoint { model, hit } => self.viewer.picked(model, hit),
+            Event::SurfacePoint { model, hit } => self.preview.viewer.picked(model, hit),
             Event::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {
                     model,
                     stand_in: slot,
                     ..
-                }) = self.models.get_mut(&path)
+                }) = self.preview.models.get_mut(&path)
                     && model.id == of.id
                 {
                     *slot = StandIn::Ready(stand_in);
@@ -89,7 +89,7 @@ impl MakistryApp {
                 };
                 // The view asks for a stand-in once the part shows whole, where this GL
                 // draws it too slowly to follow the mouse (ViewerAction::WantsStandIn).
-                self.models.insert(path, state);
+                self.preview.models.insert(path, state);
             }
             Event::RecordFailed { job, message } => {
                 self.jobs.driver_stopped(&job.id);
@@ -134,7 +134,7 @@ impl MakistryApp {
         }
         self.jobs.show_history(jobs);
         self.screen.connected(connection);
-        self.selection = self.selection.take().or_else(|| {
+        self.preview.selection = self.preview.selection.take().or_else(|| {
             self.jobs
                 .records()
                 .iter()
@@ -167,13 +167,13 @@ impl MakistryApp {
     fn forget_connection(&mut self) {
         self.screen.disconnect();
         self.jobs.forget_history();
-        for state in self.models.values() {
+        for state in self.preview.models.values() {
             if let ModelState::Loading(progress) = state {
                 progress.cancel();
             }
         }
-        self.models.clear();
-        self.selection = None;
+        self.preview.models.clear();
+        self.preview.selection = None;
     }
 
     /// A key was refused or a connection (key or demo) failed: say so where the user looks
@@ -215,14 +215,15 @@ impl MakistryApp {
 
     /// A job just ended: show it if nothing else is shown, and notify when in the background.
     pub(super) fn job_settled(&mut self, job: &JobRecord) {
-        let selected_other = matches!(&self.selection, Some(Selection::Job(id)) if *id != job.id);
+        let selected_other =
+            matches!(&self.preview.selection, Some(Selection::Job(id)) if *id != job.id);
         if !selected_other || job.phase == Phase::Done {
-            self.selection = Some(Selection::Job(job.id.clone()));
+            self.preview.selection = Some(Selection::Job(job.id.clone()));
             if let Some(file) = ui::result::job_file(job) {
                 self.load_model(file, true);
             }
         }
-        if self.config.notifications && !self.focused {
+        if self.config.notifications && !self.chrome.focused {
             let title = match job.phase {
                 Phase::Done => "Your part is ready",
                 Phase::StillRunning => "A job is taking longer than usual",
@@ -249,7 +250,9 @@ impl MakistryApp {
             .iter()
             .take(200)
             .flat_map(|j| j.spec.images.iter())
-            .filter(|i| !self.thumbnails.contains_key(&i.sha256) && wanted.insert(&i.sha256))
+            .filter(|i| {
+                !self.preview.thumbnails.contains_key(&i.sha256) && wanted.insert(&i.sha256)
+            })
             .cloned()
             .collect();
         if !images.is_empty() {

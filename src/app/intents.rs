@@ -17,7 +17,7 @@ use crate::viewer::StandIn;
 
 impl MakistryApp {
     pub(super) fn load_selected_model(&mut self) {
-        let file = match &self.selection {
+        let file = match &self.preview.selection {
             Some(Selection::Job(id)) => self
                 .jobs
                 .get(id)
@@ -34,12 +34,12 @@ impl MakistryApp {
     /// Starts reading a model; `from_api`: a job's file (Makistry's files are in millimetres,
     /// whatever their format says).
     pub(super) fn load_model(&mut self, path: PathBuf, from_api: bool) {
-        if !ui::result::previewable(&path) || self.models.contains_key(&path) {
+        if !ui::result::previewable(&path) || self.preview.models.contains_key(&path) {
             return;
         }
         // Opening another file abandons loads still under way: the user moved on, and a large
         // file would hold memory and a core for nothing.
-        self.models.retain(|_, state| match state {
+        self.preview.models.retain(|_, state| match state {
             ModelState::Loading(progress) => {
                 progress.cancel();
                 false
@@ -47,7 +47,8 @@ impl MakistryApp {
             _ => true,
         });
         let progress = Arc::new(crate::model::LoadProgress::default());
-        self.models
+        self.preview
+            .models
             .insert(path.clone(), ModelState::Loading(progress.clone()));
         self.spawn(tasks::load_model(
             path,
@@ -62,8 +63,8 @@ impl MakistryApp {
         let (models, images): (Vec<_>, Vec<_>) =
             paths.into_iter().partition(|p| ui::result::previewable(p));
         if let Some(model) = models.last() {
-            self.selection = Some(Selection::File(model.clone()));
-            self.models.remove(model);
+            self.preview.selection = Some(Selection::File(model.clone()));
+            self.preview.models.remove(model);
             self.load_model(model.clone(), false);
         }
         self.attach_paths(images);
@@ -139,7 +140,7 @@ impl MakistryApp {
             }
             Intent::Generate => self.generate(),
             Intent::SelectJob(id) => {
-                self.selection = Some(Selection::Job(id));
+                self.preview.selection = Some(Selection::Job(id));
                 self.load_selected_model();
             }
             Intent::Retry(id) => self.retry(id),
@@ -214,7 +215,7 @@ impl MakistryApp {
     pub(super) fn make_stand_in(&mut self, file: PathBuf) {
         if let Some(ModelState::Loaded {
             model, stand_in, ..
-        }) = self.models.get_mut(&file)
+        }) = self.preview.models.get_mut(&file)
             && matches!(stand_in, StandIn::None)
         {
             *stand_in = StandIn::Making;
@@ -225,7 +226,7 @@ impl MakistryApp {
 
     /// The model read from `file`, once it is loaded.
     pub(super) fn loaded_model(&self, file: &std::path::Path) -> Option<Arc<crate::model::Model>> {
-        match self.models.get(file) {
+        match self.preview.models.get(file) {
             Some(ModelState::Loaded { model, .. }) => Some(model.clone()),
             _ => None,
         }
@@ -312,7 +313,7 @@ impl MakistryApp {
         job.api_base = Some(base_url);
         self.form.draft.follow_up_of = None;
         self.jobs.start_driving(&job.id);
-        self.selection = Some(Selection::Job(job.id.clone()));
+        self.preview.selection = Some(Selection::Job(job.id.clone()));
         // The job now holds the prompt and images ("Edit and re-run" brings them back);
         // the form starts fresh, keeping the choices.
         self.form.draft.prompt.clear();
@@ -338,7 +339,7 @@ impl MakistryApp {
         if !self.jobs.start_rerun(&id) {
             return;
         }
-        self.selection = Some(Selection::Job(id.clone()));
+        self.preview.selection = Some(Selection::Job(id.clone()));
         self.spawn(tasks::change_and_run(
             tracker,
             id,

@@ -52,7 +52,7 @@ impl MakistryApp {
                     });
             });
         }
-        if self.panels.form_shown(width) {
+        if self.chrome.panels.form_shown(width) {
             let panel = egui::Panel::left("prompt-form")
                 .resizable(true)
                 .default_size(330.0)
@@ -60,7 +60,7 @@ impl MakistryApp {
                 .show(ui, |ui| self.form_ui(ui, &mut intents));
             divider_grip(ui, panel.response.rect.right());
         }
-        if self.panels.jobs_shown(width) {
+        if self.chrome.panels.jobs_shown(width) {
             let panel = egui::Panel::right("jobs")
                 .resizable(true)
                 .default_size(270.0)
@@ -71,7 +71,7 @@ impl MakistryApp {
         egui::CentralPanel::default().show(ui, |ui| {
             // The first frame of the main screen, before any part is in view (reading one
             // takes longer): the time to have the GL compile the view's programs.
-            self.viewer.warm_up_once(ui);
+            self.preview.viewer.warm_up_once(ui);
             self.centre_ui(ui, &mut intents)
         });
         intents
@@ -81,7 +81,7 @@ impl MakistryApp {
         egui::ScrollArea::vertical().show(ui, |ui| {
             let blocked = (!self.form.loaded).then_some("Restoring your draft…");
             let view = PromptView {
-                thumbnails: &self.thumbnails,
+                thumbnails: &self.preview.thumbnails,
                 checking: self.form.checking(),
                 attachment_messages: &self.form.messages,
                 blocked,
@@ -103,14 +103,14 @@ impl MakistryApp {
         let running = |id: &str| self.jobs.is_running(id);
         let view = JobsView {
             live: self.jobs.live(),
-            selected: match &self.selection {
+            selected: match &self.preview.selection {
                 Some(Selection::Job(id)) => Some(id.as_str()),
                 _ => None,
             },
             now: Utc::now(),
             instant: std::time::Instant::now(),
             running: &running,
-            thumbnails: &self.thumbnails,
+            thumbnails: &self.preview.thumbnails,
         };
         intents.extend(ui::jobs::jobs_ui(ui, self.jobs.records(), &view));
     }
@@ -120,7 +120,7 @@ impl MakistryApp {
         // for the design summary and follow-ups below it.
         let visible_height = ui.available_height();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let (shown, file) = match &self.selection {
+            let (shown, file) = match &self.preview.selection {
                 Some(Selection::Job(id)) => match self.jobs.get(id) {
                     Some(job) => (
                         Shown::Job {
@@ -139,14 +139,19 @@ impl MakistryApp {
                 Some(Selection::File(path)) => (Shown::File(path), Some(path.clone())),
                 None => (Shown::Nothing, None),
             };
-            let model = file.as_ref().and_then(|f| self.models.get(f));
+            let model = file.as_ref().and_then(|f| self.preview.models.get(f));
             let view = ui::result::ResultView {
                 model,
                 now: Utc::now(),
                 instant: std::time::Instant::now(),
                 visible_height,
             };
-            intents.extend(ui::result::result_ui(ui, shown, &view, &mut self.viewer));
+            intents.extend(ui::result::result_ui(
+                ui,
+                shown,
+                &view,
+                &mut self.preview.viewer,
+            ));
         });
     }
 
@@ -157,7 +162,7 @@ impl MakistryApp {
                 .on_hover_text("Version and diagnostics")
                 .clicked()
             {
-                self.about_open = !self.about_open;
+                self.chrome.about_open = !self.chrome.about_open;
             }
             if ui.button("Open 3D file…").clicked() {
                 intents.push(Intent::PickModelFile);
@@ -169,21 +174,21 @@ impl MakistryApp {
             } else {
                 "Jobs".to_string()
             };
-            let jobs_shown = self.panels.jobs_shown(width);
+            let jobs_shown = self.chrome.panels.jobs_shown(width);
             if ui
                 .selectable_label(jobs_shown, jobs_label)
                 .on_hover_text("Show or hide the jobs list")
                 .clicked()
             {
-                self.panels.jobs = Some(!jobs_shown);
+                self.chrome.panels.jobs = Some(!jobs_shown);
             }
-            let form_shown = self.panels.form_shown(width);
+            let form_shown = self.chrome.panels.form_shown(width);
             if ui
                 .selectable_label(form_shown, "Form")
                 .on_hover_text("Show or hide the prompt form")
                 .clicked()
             {
-                self.panels.form = Some(!form_shown);
+                self.chrome.panels.form = Some(!form_shown);
             }
             ui.separator();
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {

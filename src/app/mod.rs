@@ -6,15 +6,16 @@
 //! while a job shows a running clock, and once when the draft is due to be saved.
 
 mod about;
+mod chrome;
 mod events;
 mod form;
 mod intents;
 mod job_list;
 mod layout;
+mod preview;
 mod screen;
 pub mod tasks;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -26,10 +27,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::emulator::Timing;
 use crate::jobs::JobEvent;
 use crate::ui::messages::MessageList;
-use crate::ui::result::ModelState;
 use crate::ui::{self};
-use crate::viewer::ViewerState;
+use chrome::Chrome;
 use job_list::JobList;
+use preview::{Preview, Selection};
 use screen::Screen;
 use tasks::{ConnectTo, Connection, Event, Reporter, TrackerSettings};
 
@@ -96,13 +97,6 @@ async fn forward_job_events(mut job_events: UnboundedReceiver<JobEvent>, report:
     }
 }
 
-/// What the central area shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Selection {
-    Job(String),
-    File(PathBuf),
-}
-
 /// The app.
 pub struct MakistryApp {
     config: AppConfig,
@@ -114,26 +108,13 @@ pub struct MakistryApp {
     screen: Screen,
     /// The prompt form: draft, images being checked, refusals.
     form: form::Form,
-    thumbnails: HashMap<String, egui::TextureHandle>,
     /// The shown history, its live state and the running workers.
     jobs: JobList,
-    selection: Option<Selection>,
-    models: HashMap<PathBuf, ModelState>,
+    /// What the centre shows, its models and the 3D view.
+    preview: Preview,
     messages: MessageList,
-    /// Side panels the user showed or hid.
-    panels: layout::PanelChoice,
-    focused: bool,
-    /// The 3D viewport's camera, tools and part visibility (kept without a GL context too:
-    /// kittest drives it; only the drawing needs GL).
-    viewer: ViewerState,
-    /// The first frame has been drawn (and its time logged).
-    first_frame_drawn: bool,
-    /// The About window is open.
-    about_open: bool,
-    /// The GL renderer, for diagnostics.
-    gl_renderer: String,
-    /// The last errors shown, with their times, for diagnostics.
-    recent_errors: Vec<String>,
+    /// Side panels, focus, About, diagnostics.
+    chrome: Chrome,
 }
 
 impl MakistryApp {
@@ -159,24 +140,17 @@ impl MakistryApp {
             settings,
             screen: Screen::Starting,
             form: form::Form::default(),
-            thumbnails: HashMap::new(),
             jobs: JobList::default(),
-            selection: None,
-            models: HashMap::new(),
+            preview: Preview::default(),
             messages: MessageList::default(),
-            panels: layout::PanelChoice::default(),
-            focused: true,
-            viewer: ViewerState::default(),
-            first_frame_drawn: false,
-            about_open: false,
-            gl_renderer: cc
-                .gl
-                .as_deref()
-                .map_or_else(|| "none (no GL context)".into(), crate::viewer::gl_renderer),
-            recent_errors: Vec::new(),
+            chrome: Chrome::new(
+                cc.gl
+                    .as_deref()
+                    .map_or_else(|| "none (no GL context)".into(), crate::viewer::gl_renderer),
+            ),
             config,
         };
-        app.viewer.speed = crate::viewer::DrawSpeed::of_renderer(&app.gl_renderer);
+        app.preview.viewer.speed = crate::viewer::DrawSpeed::of_renderer(&app.chrome.gl_renderer);
         app.spawn(tasks::load_draft(
             app.config.data_dir.clone(),
             app.report.clone(),
@@ -235,7 +209,7 @@ impl MakistryApp {
 
     fn add_thumbnail(&mut self, ctx: &egui::Context, sha: String, image: egui::ColorImage) {
         let texture = ctx.load_texture(format!("thumb-{sha}"), image, egui::TextureOptions::LINEAR);
-        self.thumbnails.insert(sha, texture);
+        self.preview.thumbnails.insert(sha, texture);
     }
 
     fn draft_changed(&mut self) {
@@ -286,7 +260,7 @@ impl MakistryApp {
     /// (llvmpipe under Xvfb): ticking every second measured 3.4 % of a core.
     fn schedule_clock_repaint(&self, ctx: &egui::Context) {
         if self.jobs.shows_a_clock() {
-            let every = if self.focused { 2 } else { 5 };
+            let every = if self.chrome.focused { 2 } else { 5 };
             ctx.request_repaint_after(Duration::from_secs(every));
         }
     }
@@ -296,12 +270,12 @@ impl eframe::App for MakistryApp {
     fn on_exit(&mut self, _gl: Option<&egui_glow::glow::Context>) {
         // The view's GL objects go while the context is still current (three-d holds its
         // own handle to the context, so `gl` itself is not needed to delete them).
-        self.viewer.free_gl();
+        self.preview.viewer.free_gl();
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
-        tracing::trace!(focused = self.focused, "frame");
+        self.chrome.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
+        tracing::trace!(focused = self.chrome.focused, "frame");
         self.drain_events(ctx);
         if matches!(self.screen, Screen::Main { .. }) {
             self.handle_dropped_files(ctx);
@@ -335,7 +309,7 @@ impl eframe::App for MakistryApp {
             Screen::Main { key_form: None, .. } => {
                 let intents = self.main_ui(ui);
                 self.drop_overlay_ui(ui);
-                if self.about_open {
+                if self.chrome.about_open {
                     let ctx = ui.ctx().clone();
                     self.about_ui(&ctx);
                 }
@@ -345,8 +319,8 @@ impl eframe::App for MakistryApp {
         for intent in intents {
             self.apply_intent(intent);
         }
-        if !self.first_frame_drawn {
-            self.first_frame_drawn = true;
+        if !self.chrome.first_frame_drawn {
+            self.chrome.first_frame_drawn = true;
             let ms = self.config.started.elapsed().as_secs_f64() * 1000.0;
             tracing::info!("first frame drawn {ms:.0} ms after start");
         }

@@ -1,0 +1,31 @@
+//! The preview's state: what the central area shows (a job's part or an opened file), the
+//! models read for it by path, the 3D view, and the image thumbnails the cards and the form
+//! show. The first of the window's slices (issue 27): the rest of the app reaches it through
+//! one field.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::ui::result::ModelState;
+use crate::viewer::ViewerState;
+
+/// What the central area shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Selection {
+    Job(String),
+    File(PathBuf),
+}
+
+/// The preview.
+#[derive(Default)]
+pub(super) struct Preview {
+    /// What the central area shows.
+    pub selection: Option<Selection>,
+    /// Models read (or being read) for the view, by file.
+    pub models: HashMap<PathBuf, ModelState>,
+    /// The 3D viewport's camera, tools and part visibility (kept without a GL context too:
+    /// kittest drives it; only the drawing needs GL).
+    pub viewer: ViewerState,
+    /// Thumbnails of attached images, by SHA-256.
+    pub thumbnails: HashMap<String, egui::TextureHandle>,
+}
