@@ -50,7 +50,7 @@ pub fn ignore_waits(_: &Waiting) {}
 /// Normalises a base URL: `https://host[:port]/v1`, or `http://` for loopback only. A URL
 /// without a path gets `/v1`.
 pub fn parse_base_url(input: &str) -> Result<Url, ApiError> {
-    let refuse = |why: &str| ApiError::InvalidRequest(format!("The API address {input:?} {why}"));
+    let refuse = |why: &str| ApiError::BadAddress(format!("The API address {input:?} {why}"));
     let mut url = Url::parse(input.trim()).map_err(|_| refuse("is not a URL"))?;
     let loopback = match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
@@ -107,6 +107,10 @@ fn transport(error: &reqwest::Error) -> ApiError {
     }
     tracing::debug!("transport error{chain}");
     let lower = chain.to_ascii_lowercase();
+    // The OS's own word where the chain carries one; the text only where it does not (DNS
+    // failures come as plain messages).
+    let os_error = std::iter::successors(std::error::Error::source(error), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind));
     let certificate = lower.contains("certificate");
     let detail = if certificate && (lower.contains("expired") || lower.contains("notvalidyet")) {
         "the server's certificate is not valid at this computer's time (check the clock)"
@@ -125,7 +129,7 @@ fn transport(error: &reqwest::Error) -> ApiError {
         "the request timed out"
     } else if lower.contains("dns") || lower.contains("lookup address") {
         "this computer could not look up the API's address (no network, or no DNS)"
-    } else if lower.contains("refused") {
+    } else if os_error == Some(std::io::ErrorKind::ConnectionRefused) || lower.contains("refused") {
         "nothing answered at the API's address"
     } else if lower.contains("tls") {
         "a secure connection could not be set up (check the computer's clock, or a proxy)"
@@ -193,16 +197,16 @@ impl Client {
             // An API call never redirects; following one could carry the key elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| {
-                ApiError::InvalidRequest(format!("The HTTP client could not start: {e}"))
+            .map_err(|e| ApiError::ClientStart {
+                detail: e.to_string(),
             })?;
         let downloads = reqwest::Client::builder()
             .user_agent(user_agent)
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| {
-                ApiError::InvalidRequest(format!("The HTTP client could not start: {e}"))
+            .map_err(|e| ApiError::ClientStart {
+                detail: e.to_string(),
             })?;
         Ok(Self {
             api,

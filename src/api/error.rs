@@ -22,7 +22,8 @@ impl ErrorKind {
     pub fn of_code(code: &str) -> Self {
         match code {
             "invalid_request" | "invalid_api_key" | "payment_required" | "invalid_input"
-            | "image_parse_failed" | "file_error" | "disk_full" => Self::User,
+            | "image_parse_failed" | "file_error" | "disk_full" | "bad_address"
+            | "image_unavailable" => Self::User,
             "network_error" | "unreachable" | "untrusted_certificate" => Self::Transport,
             _ => Self::Api,
         }
@@ -35,6 +36,25 @@ pub enum ApiError {
     /// Refused locally, never sent (e.g. `pro` with images, a prompt over 5000 characters).
     #[error("{0}")]
     InvalidRequest(String),
+    /// The API address given is not one the app talks to (not a URL, plain `http://` to
+    /// another computer).
+    #[error("{0}")]
+    BadAddress(String),
+    /// The app's HTTP client could not be set up (the TLS stack, the system's proxy settings).
+    #[error("the HTTP client could not start: {detail}")]
+    ClientStart {
+        /// What the HTTP stack said.
+        detail: String,
+    },
+    /// An image the job was recorded with cannot be read again, or changed since.
+    #[error("{detail}")]
+    ImageUnavailable {
+        /// Which image, and what happened to it.
+        detail: String,
+    },
+    /// The job's record has no server id, so there is nothing to ask the API about.
+    #[error("the job has no server id")]
+    NoServerId,
     /// 401 `invalid_api_key`.
     #[error("the API key was refused")]
     InvalidApiKey {
@@ -183,7 +203,14 @@ impl ApiError {
     /// What happened, in the app's words.
     pub fn sentence(&self) -> String {
         match self {
-            Self::InvalidRequest(message) => format!("{message}."),
+            Self::InvalidRequest(message) | Self::BadAddress(message) => format!("{message}."),
+            Self::ClientStart { detail } => {
+                format!("The app's network client could not start ({detail}).")
+            }
+            Self::ImageUnavailable { detail } => format!("{detail}."),
+            Self::NoServerId => {
+                "The app's record of this job has no server id, so it cannot be checked.".into()
+            }
             Self::InvalidApiKey { message } => with_detail(
                 "The API key was refused: it is missing, malformed or revoked",
                 message.as_deref(),
@@ -252,6 +279,14 @@ impl ApiError {
     pub fn action(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "Fix it and submit again.",
+            Self::BadAddress(_) => {
+                "Use the API's https:// address (plain http:// only for this computer)."
+            }
+            Self::ClientStart { .. } => {
+                "Restart the app; if it persists, report it with the diagnostics."
+            }
+            Self::ImageUnavailable { .. } => "Attach the image again (Edit and re-run).",
+            Self::NoServerId => "Retry submits the job again.",
             Self::InvalidApiKey { .. } => {
                 "Check the API key, or create a new one in the Makistry dashboard and enter it again."
             }
@@ -300,6 +335,10 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "invalid_request",
+            Self::BadAddress(_) => "bad_address",
+            Self::ClientStart { .. } => "client_start",
+            Self::ImageUnavailable { .. } => "image_unavailable",
+            Self::NoServerId => "no_server_id",
             Self::InvalidApiKey { .. } => "invalid_api_key",
             Self::PaymentRequired { .. } => "payment_required",
             Self::NotFound => "not_found",

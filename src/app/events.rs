@@ -227,7 +227,13 @@ impl MakistryApp {
             let title = match job.phase {
                 Phase::Done => "Your part is ready",
                 Phase::StillRunning => "A job is taking longer than usual",
-                _ => "A job failed",
+                Phase::Expired => "A job's file has expired",
+                Phase::Failed
+                | Phase::Submitting
+                | Phase::Queued
+                | Phase::Processing
+                | Phase::Downloading
+                | Phase::Retrying { .. } => "A job failed",
             };
             let body = job
                 .error

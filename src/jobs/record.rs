@@ -367,6 +367,9 @@ impl JobRecord {
         self.finished_at = None;
         self.file = None;
         self.brainstorm = None;
+        // The last submission's credits and time belong to it, not to the new one.
+        self.tokens_used = None;
+        self.latency_ms = None;
     }
 
     /// Still to be submitted, never accepted, and the last attempt proved nothing reached
@@ -581,6 +584,22 @@ mod tests {
             1.0,
         );
         assert_eq!(job.phase, Phase::Expired);
+    }
+
+    #[test]
+    fn a_retry_starts_over_with_nothing_of_the_last_submission() {
+        let mut job = job();
+        job.apply(accepted("pub_1"), t(1), 1.0);
+        job.apply(polled(JobStatus::Failed, Some("export_failed")), t(30), 1.0);
+        job.apply(Outcome::ResubmitDue, t(30), 1.0);
+        job.apply(accepted("pub_2"), t(31), 1.0);
+        job.apply(polled(JobStatus::Failed, Some("export_failed")), t(60), 1.0);
+        assert_eq!((job.tokens_used, job.latency_ms), (Some(0), Some(1000)));
+        job.restart();
+        assert_eq!(job.phase, Phase::Submitting);
+        assert_eq!((job.tokens_used, job.latency_ms), (None, None));
+        assert_eq!((job.file.as_ref(), job.error.as_ref()), (None, None));
+        assert_eq!(job.earlier_remote_ids, ["pub_1", "pub_2"]);
     }
 
     #[test]

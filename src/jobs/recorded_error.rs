@@ -41,6 +41,7 @@ impl RecordedError {
                 | "prompt_too_ambiguous"
                 | "invalid_input"
                 | "image_parse_failed"
+                | "image_unavailable"
         )
     }
 

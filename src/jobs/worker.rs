@@ -290,20 +290,26 @@ impl Tracker {
             images
                 .iter()
                 .map(|image| {
-                    let attachment = attachments::load(&image.path)
-                        .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+                    let attachment =
+                        attachments::load(&image.path).map_err(|e| ApiError::ImageUnavailable {
+                            detail: e.to_string(),
+                        })?;
                     if attachment.sha256 != image.sha256 {
-                        return Err(ApiError::InvalidRequest(format!(
-                            "{} changed since the job was recorded; attach it again",
-                            image.path.display()
-                        )));
+                        return Err(ApiError::ImageUnavailable {
+                            detail: format!(
+                                "{} changed since the job was recorded",
+                                image.path.display()
+                            ),
+                        });
                     }
                     Ok(attachment.upload())
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
-        .map_err(|e| ApiError::InvalidRequest(format!("Reading the images failed: {e}")))??;
+        .map_err(|e| ApiError::ImageUnavailable {
+            detail: format!("Reading the images failed: {e}"),
+        })??;
         Ok(JobRequest {
             prompt: job.prompt_to_send(),
             mode: job.spec.mode,
@@ -326,9 +332,7 @@ impl Tracker {
         ));
         tokio::time::sleep(interval.min(timeout - since_submission)).await;
         let Some(remote_id) = job.remote_id.as_deref() else {
-            return Outcome::RequestFailed(ApiError::InvalidRequest(
-                "The job has no server id".into(),
-            ));
+            return Outcome::RequestFailed(ApiError::NoServerId);
         };
         let id = job.id.clone();
         let on_wait = |waiting: &Waiting| {
@@ -345,9 +349,7 @@ impl Tracker {
 
     async fn download(&self, job: &JobRecord) -> Outcome {
         let Some(remote_id) = job.remote_id.as_deref() else {
-            return Outcome::RequestFailed(ApiError::InvalidRequest(
-                "The job has no server id".into(),
-            ));
+            return Outcome::RequestFailed(ApiError::NoServerId);
         };
         // Links are re-signed on every GET and expire: always fetch a fresh one first.
         let out = match self

@@ -60,7 +60,7 @@ fn normal_matrix(m: &Mat4) -> Option<[[f32; 3]; 3]> {
 pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
     if bytes.len() >= 8 && &bytes[0..4] == b"glTF" && bytes[4..8] == 1u32.to_le_bytes() {
         return Err(LoadError::NotYetReadable {
-            format: "GLB",
+            format: MeshFormat::Glb,
             feature: "glTF 1.0, the obsolete first version of glTF".into(),
         });
     }
@@ -104,7 +104,7 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
             triangles += part.triangles();
             if triangles > MAX_TRIANGLES {
                 return Err(LoadError::TooLarge {
-                    format: "GLB",
+                    format: MeshFormat::Glb,
                     reason: format!("over {MAX_TRIANGLES} triangles"),
                 });
             }

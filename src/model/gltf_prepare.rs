@@ -32,7 +32,7 @@ fn malformed(reason: impl Into<String>) -> LoadError {
 
 fn not_yet(feature: impl Into<String>) -> LoadError {
     LoadError::NotYetReadable {
-        format: "GLB",
+        format: MeshFormat::Glb,
         feature: feature.into(),
     }
 }
@@ -97,7 +97,7 @@ fn read_buffers<'a>(
             }
             Some(uri) => {
                 return Err(LoadError::ExternalFiles {
-                    format: "GLB",
+                    format: MeshFormat::Glb,
                     files: vec![uri.to_string()],
                 });
             }

@@ -261,6 +261,12 @@ pub enum MeshFormat {
     Step,
 }
 
+impl std::fmt::Display for MeshFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl MeshFormat {
     /// By file extension (any case).
     pub fn from_path(path: &Path) -> Option<Self> {
@@ -332,7 +338,7 @@ pub enum LoadError {
     #[error("this {format} file is broken: {reason}")]
     Malformed {
         /// GLB, STL, 3MF or STEP.
-        format: &'static str,
+        format: MeshFormat,
         /// What is wrong.
         reason: String,
     },
@@ -341,7 +347,7 @@ pub enum LoadError {
     #[error("this {format} file uses {feature}, which this app cannot read yet")]
     NotYetReadable {
         /// The format's name.
-        format: &'static str,
+        format: MeshFormat,
         /// The feature, e.g. "the glTF extension KHR_texture_basisu".
         feature: String,
     },
@@ -349,7 +355,7 @@ pub enum LoadError {
     #[error("this {format} file keeps its parts in other files ({}), and only self-contained files can be opened", files.join(", "))]
     ExternalFiles {
         /// The format's name.
-        format: &'static str,
+        format: MeshFormat,
         /// The files it names.
         files: Vec<String>,
     },
@@ -357,7 +363,7 @@ pub enum LoadError {
     #[error("this {format} file has nothing to preview: {reason}")]
     NothingToShow {
         /// The format's name.
-        format: &'static str,
+        format: MeshFormat,
         /// What it holds instead.
         reason: String,
     },
@@ -368,7 +374,7 @@ pub enum LoadError {
     #[error("this {format} file is too large to preview: {reason}")]
     TooLarge {
         /// GLB, STL, 3MF or STEP.
-        format: &'static str,
+        format: MeshFormat,
         /// What is too large.
         reason: String,
     },
@@ -377,7 +383,7 @@ pub enum LoadError {
 impl LoadError {
     fn malformed(format: MeshFormat, reason: impl Into<String>) -> Self {
         Self::Malformed {
-            format: format.name(),
+            format,
             reason: reason.into(),
         }
     }

@@ -153,7 +153,7 @@ fn read_without_solids(path: &Path) -> Option<Result<Model, LoadError>> {
             }
         );
         return Some(Err(LoadError::ExternalFiles {
-            format: "STEP",
+            format: MeshFormat::Step,
             files: vec![named],
         }));
     }
@@ -165,7 +165,7 @@ fn read_without_solids(path: &Path) -> Option<Result<Model, LoadError>> {
         .map_or_else(|| "part".into(), |s| s.to_string_lossy().into_owned());
     Some(
         super::step_tessellated::load(&text, &name).ok_or_else(|| LoadError::NotYetReadable {
-            format: "STEP",
+            format: MeshFormat::Step,
             feature: "AP242 tessellated geometry in a form this app does not read".into(),
         }),
     )
@@ -288,7 +288,7 @@ fn run_once(
             if started.elapsed() > FILE_LIMIT {
                 kill(&mut child);
                 return Err(LoadError::TooLarge {
-                    format: "STEP",
+                    format: MeshFormat::Step,
                     reason: format!("meshing it took over {} s", FILE_LIMIT.as_secs()),
                 });
             }
@@ -363,7 +363,7 @@ fn parse(output: &[u8]) -> Result<Model, LoadError> {
         triangles += triangle_count;
         if triangles > MAX_TRIANGLES {
             return Err(LoadError::TooLarge {
-                format: "STEP",
+                format: MeshFormat::Step,
                 reason: format!("over {MAX_TRIANGLES} triangles"),
             });
         }

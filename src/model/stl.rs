@@ -45,7 +45,7 @@ fn load_binary(bytes: &[u8]) -> Result<Model, LoadError> {
     let count = u32::from_le_bytes([bytes[80], bytes[81], bytes[82], bytes[83]]) as usize;
     if count > MAX_TRIANGLES {
         return Err(LoadError::TooLarge {
-            format: "STL",
+            format: MeshFormat::Stl,
             reason: format!("{count} triangles"),
         });
     }
@@ -251,7 +251,7 @@ fn load_ascii(bytes: &[u8]) -> Result<Model, LoadError> {
                     triangles += 1;
                     if triangles > MAX_TRIANGLES {
                         return Err(LoadError::TooLarge {
-                            format: "STL",
+                            format: MeshFormat::Stl,
                             reason: format!("over {MAX_TRIANGLES} triangles"),
                         });
                     }

@@ -203,7 +203,12 @@ fn job_card_ui(
         let color = match job.phase {
             Phase::Failed | Phase::Expired => ui.visuals().error_fg_color,
             Phase::Done => ui.visuals().text_color(),
-            _ => ui.visuals().warn_fg_color,
+            Phase::Submitting
+            | Phase::Queued
+            | Phase::Processing
+            | Phase::Downloading
+            | Phase::Retrying { .. }
+            | Phase::StillRunning => ui.visuals().warn_fg_color,
         };
         ui.add(egui::Label::new(egui::RichText::new(status).color(color)).wrap());
         if job.resubmissions > 0 {

@@ -310,7 +310,13 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view:
             // Never full: the typical time is not a promise.
             (elapsed.as_secs_f32() / typical_max.as_secs_f32()).min(0.95),
         ),
-        _ => ("Downloading the file…", 0.97),
+        Phase::Downloading => ("Downloading the file…", 0.97),
+        // Drawn above: a settled job has no progress, a re-submission says when it goes.
+        Phase::Retrying { .. }
+        | Phase::Done
+        | Phase::Failed
+        | Phase::Expired
+        | Phase::StillRunning => return,
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());

@@ -86,7 +86,7 @@ fn open_archive(bytes: &[u8]) -> Result<Archive<'_>, LoadError> {
     }
     if total > MAX_UNPACKED_BYTES {
         return Err(LoadError::TooLarge {
-            format: "3MF",
+            format: MeshFormat::ThreeMf,
             reason: format!("it unpacks to {} MiB", total >> 20),
         });
     }
@@ -273,7 +273,7 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
                 triangles += placed.triangles();
                 if triangles > MAX_TRIANGLES {
                     return Err(LoadError::TooLarge {
-                        format: "3MF",
+                        format: MeshFormat::ThreeMf,
                         reason: format!("over {MAX_TRIANGLES} triangles"),
                     });
                 }
@@ -288,7 +288,7 @@ pub fn load(bytes: &[u8]) -> Result<Model, LoadError> {
     }
     if parts.is_empty() {
         return Err(LoadError::NothingToShow {
-            format: "3MF",
+            format: MeshFormat::ThreeMf,
             reason: "its build places no triangle mesh (beam lattices and slices are not shown)"
                 .into(),
         });
