@@ -294,7 +294,9 @@ impl ApiError {
             Self::NotFound => "Check that you use the same API key that created the job.",
             Self::OutputExpired { .. } => "Submit the prompt again to regenerate the file.",
             Self::InvalidInput { .. } => "Fix the field it names and submit again.",
-            Self::ImageParseFailed { .. } => "Use a PNG, JPEG, WebP or GIF image of at most 10 MB.",
+            Self::ImageParseFailed { .. } => {
+                "Use a PNG, JPEG, WebP or GIF image of at most 10 MiB."
+            }
             Self::QuotaExceeded { .. } => {
                 "Wait a minute before trying again; the app slows down by itself."
             }

@@ -215,7 +215,7 @@ fn images_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>, out: &
         let room = draft.images.len() + view.checking < MAX_IMAGES;
         if ui
             .add_enabled(room, egui::Button::new("Add…"))
-            .on_hover_text("PNG, JPEG, WebP or GIF, up to 10 MB each")
+            .on_hover_text("PNG, JPEG, WebP or GIF, up to 10 MiB each")
             .clicked()
         {
             out.intents.push(Intent::PickImages);

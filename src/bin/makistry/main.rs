@@ -47,9 +47,9 @@ enum Command {
     Jobs(jobs_cmd::JobsArgs),
     /// The API key in the system keychain.
     Key(key_cmd::KeyArgs),
-    /// Load a GLB, STL or 3MF file as the viewer does and print parts, counts and size.
+    /// Load a STEP, GLB, STL or 3MF file as the viewer does and print parts, counts and size.
     Inspect(inspect_cmd::InspectArgs),
-    /// Draw a GLB, STL or 3MF file to a PNG, without a window (as the viewport first shows it).
+    /// Draw a STEP, GLB, STL or 3MF file to a PNG, without a window (as the viewport first shows it).
     Render(render_cmd::RenderArgs),
     /// Run the local Makistry API emulator (no network, no real key or credits needed).
     Emulator(emulator_cmd::EmulatorArgs),

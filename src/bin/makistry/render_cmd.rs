@@ -1,4 +1,4 @@
-//! `makistry render`: draws a GLB, STL or 3MF file to a PNG without a window (EGL), from the
+//! `makistry render`: draws a STEP, GLB, STL or 3MF file to a PNG without a window (EGL), from the
 //! viewport's opening view (iso, framed), with the viewport's own scene code.
 
 use std::path::PathBuf;
