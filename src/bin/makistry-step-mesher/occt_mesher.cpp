@@ -165,7 +165,13 @@ extern "C" int makistry_mesh_step(const char* path, const uint32_t* skip, size_t
     STEPCAFControl_Reader reader;
     reader.SetColorMode(true);
     reader.SetNameMode(true);
+    // Only shapes, names and colours are shown: the rest of what XDE can read (AP242's
+    // GD&T and saved views, validation properties, materials, layers) costs reading time.
     reader.SetLayerMode(false);
+    reader.SetPropsMode(false);
+    reader.SetGDTMode(false);
+    reader.SetMatMode(false);
+    reader.SetViewMode(false);
     if (reader.ReadFile(path) != IFSelect_RetDone) {
       std::fprintf(progress, "error it is not a STEP file OpenCascade can read\n");
       return 2;
