@@ -11,6 +11,10 @@ use sha2::{Digest, Sha256};
 use super::store::JobStore;
 use crate::api::{SharedLedger, Window, wait_for_slot};
 
+/// The longest a 429 holds requests (the contract's longest wait, 480 s, with room for a
+/// longer `Retry-After`).
+const LONGEST_BLOCK_MS: i64 = 3_600_000;
+
 /// One key's slots in the history database.
 pub struct StoreLedger {
     store: Arc<JobStore>,
@@ -45,13 +49,23 @@ impl SharedLedger for StoreLedger {
                         |row| row.get(0),
                     )
                     .optional()?;
+                // A block further off than the longest wait a 429 asks for is from a clock
+                // that went back since: it holds no longer than that.
+                let blocked =
+                    blocked.map(|until| until.min(now_ms.saturating_add(LONGEST_BLOCK_MS)));
                 if let Some(until) = blocked.filter(|until| *until > now_ms) {
                     let wait = u64::try_from(until - now_ms).unwrap_or(0);
                     return Ok(Err(Duration::from_millis(wait)));
                 }
+                // Requests older than the longest window are done with; ones "after" now by
+                // more than a window were counted by a clock that went back since.
                 tx.execute(
-                    "DELETE FROM request_log WHERE key_hash = ?1 AND at_ms <= ?2",
-                    params![self.key_hash, now_ms.saturating_sub(longest)],
+                    "DELETE FROM request_log WHERE key_hash = ?1 AND (at_ms <= ?2 OR at_ms > ?3)",
+                    params![
+                        self.key_hash,
+                        now_ms.saturating_sub(longest),
+                        now_ms.saturating_add(longest)
+                    ],
                 )?;
                 let sent = {
                     let mut statement =
@@ -137,5 +151,19 @@ mod tests {
             Err(Duration::from_secs(10)),
             "a 429 seen by one process holds the other"
         );
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_hold_requests_for_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(JobStore::open(dir.path()).unwrap().0);
+        let ledger = StoreLedger::new(store, "mk_key_one");
+        let windows = [window(1, 60)];
+        let later = 1_800_000_000_000;
+        assert!(ledger.try_take(&windows, later).unwrap().is_ok());
+        ledger.block_until(later + 100_000_000).unwrap();
+        let earlier = later - 5 * 3_600_000;
+        let wait = ledger.try_take(&windows, earlier).unwrap().unwrap_err();
+        assert!(wait <= Duration::from_secs(3600), "{wait:?}");
     }
 }
