@@ -1,6 +1,7 @@
 //! The window's layout as users meet it (egui_kittest, no GPU): at 800×500 the part keeps a
 //! useful view and its follow-up ideas show without scrolling; refused files do not widen the
-//! form and say each cause once; a follow-up job's card says whose follow-up it is.
+//! form and say each cause once; a follow-up job's card says whose follow-up it is; a job
+//! that ends never takes the view from a file the user opened.
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -128,4 +129,30 @@ fn a_follow_up_job_says_whose_follow_up_it_is() {
     // The result names the parent too, as a link to it.
     wait_for_text(&mut harness, "“Lens Cap — 60mm OD”");
     assert!(!shows(&harness, "Not a follow-up"), "the form starts fresh");
+}
+
+#[test]
+fn a_job_that_ends_leaves_an_opened_file_on_screen() {
+    let machine = Machine::new();
+    let mut harness = open_at(&machine, 1280.0, 1000.0);
+    sign_in(&machine, &mut harness);
+    crate::window::submit(&mut harness, "A 40 mm cube with a 10 mm hole");
+    let glb = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/parts/enclosure_assembly.glb");
+    drop_files(&mut harness, &[glb]);
+    wait_for_text(&mut harness, "3 parts");
+    wait_for_text(&mut harness, "done · ");
+    for _ in 0..20 {
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        shows(&harness, "enclosure_assembly.glb"),
+        "the file is still shown"
+    );
+    assert!(shows(&harness, "3 parts"));
+    assert!(
+        !shows(&harness, "Design summary"),
+        "the job did not take the view"
+    );
 }

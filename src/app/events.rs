@@ -213,11 +213,16 @@ impl MakistryApp {
         }
     }
 
-    /// A job just ended: show it if nothing else is shown, and notify when in the background.
+    /// A job just ended: show it unless something else is shown (a finished part takes over
+    /// from another job, never from a file the user opened), and notify when in the
+    /// background.
     pub(super) fn job_settled(&mut self, job: &JobRecord) {
-        let selected_other =
-            matches!(&self.preview.selection, Some(Selection::Job(id)) if *id != job.id);
-        if !selected_other || job.phase == Phase::Done {
+        let shows_something_else = match &self.preview.selection {
+            None => false,
+            Some(Selection::Job(id)) => *id != job.id && job.phase != Phase::Done,
+            Some(Selection::File(_)) => true,
+        };
+        if !shows_something_else {
             self.preview.selection = Some(Selection::Job(job.id.clone()));
             if let Some(file) = ui::result::job_file(job) {
                 self.load_model(file, true);
