@@ -156,39 +156,6 @@ pub enum Outcome {
     ResubmitDue,
 }
 
-/// The user's prompt followed by one line naming the labelled images' views, e.g.
-/// "Image 1 is the front view; image 2 is the right side view."
-pub fn compose_prompt(prompt: &str, images: &[ImageRef]) -> String {
-    let prompt = &clean_prompt(prompt);
-    let views: Vec<String> = images
-        .iter()
-        .enumerate()
-        .filter_map(|(i, image)| {
-            let label = image.label.as_deref()?.trim();
-            if label.is_empty() {
-                return None;
-            }
-            let view = if label.to_lowercase().ends_with("view") {
-                label.to_string()
-            } else {
-                format!("{label} view")
-            };
-            Some(format!("image {} is the {view}", i + 1))
-        })
-        .collect();
-    if views.is_empty() {
-        return prompt.to_string();
-    }
-    let mut hint = views.join("; ");
-    hint[..1].make_ascii_uppercase();
-    let prompt = prompt.trim_end();
-    if prompt.is_empty() {
-        format!("{hint}.")
-    } else {
-        format!("{prompt}\n\n{hint}.")
-    }
-}
-
 fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -407,33 +374,6 @@ mod tests {
             OutputFormat::Glb,
             t(0),
         )
-    }
-
-    #[test]
-    fn view_labels_are_told_to_the_api_in_the_prompt() {
-        let image = |label: Option<&str>| ImageRef {
-            path: PathBuf::from("x.png"),
-            sha256: String::new(),
-            bytes: 1,
-            mime: "image/png".into(),
-            label: label.map(String::from),
-        };
-        assert_eq!(compose_prompt("a bracket", &[image(None)]), "a bracket");
-        assert_eq!(
-            compose_prompt(
-                "a bracket ",
-                &[
-                    image(Some("front")),
-                    image(Some(" ")),
-                    image(Some("right side view"))
-                ]
-            ),
-            "a bracket\n\nImage 1 is the front view; image 3 is the right side view."
-        );
-        assert_eq!(
-            compose_prompt("", &[image(Some("top"))]),
-            "Image 1 is the top view."
-        );
     }
 
     fn accepted(remote_id: &str) -> Outcome {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{DesignMode, OutputFormat, request_problem};
+use crate::api::{DesignMode, OutputFormat, clean_prompt, request_problem};
 use crate::attachments::ImageRef;
 
 /// A job's request, as the form holds it and the history keeps it (flattened into both, so
@@ -60,6 +60,72 @@ impl JobSpec {
     /// The prompt as sent: the user's text, then which view each labelled image shows (the
     /// contract's advice for several views: "say which view is which in `prompt`").
     pub fn prompt_to_send(&self) -> String {
-        super::compose_prompt(&self.prompt, &self.images)
+        compose_prompt(&self.prompt, &self.images)
+    }
+}
+
+/// The user's prompt followed by one line naming the labelled images' views, e.g.
+/// "Image 1 is the front view; image 2 is the right side view."
+pub fn compose_prompt(prompt: &str, images: &[ImageRef]) -> String {
+    let prompt = &clean_prompt(prompt);
+    let views: Vec<String> = images
+        .iter()
+        .enumerate()
+        .filter_map(|(i, image)| {
+            let label = image.label.as_deref()?.trim();
+            if label.is_empty() {
+                return None;
+            }
+            let view = if label.to_lowercase().ends_with("view") {
+                label.to_string()
+            } else {
+                format!("{label} view")
+            };
+            Some(format!("image {} is the {view}", i + 1))
+        })
+        .collect();
+    if views.is_empty() {
+        return prompt.to_string();
+    }
+    let mut hint = views.join("; ");
+    hint[..1].make_ascii_uppercase();
+    let prompt = prompt.trim_end();
+    if prompt.is_empty() {
+        format!("{hint}.")
+    } else {
+        format!("{prompt}\n\n{hint}.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn view_labels_are_told_to_the_api_in_the_prompt() {
+        let image = |label: Option<&str>| ImageRef {
+            path: PathBuf::from("x.png"),
+            sha256: String::new(),
+            bytes: 1,
+            mime: "image/png".into(),
+            label: label.map(String::from),
+        };
+        assert_eq!(compose_prompt("a bracket", &[image(None)]), "a bracket");
+        assert_eq!(
+            compose_prompt(
+                "a bracket ",
+                &[
+                    image(Some("front")),
+                    image(Some(" ")),
+                    image(Some("right side view"))
+                ]
+            ),
+            "a bracket\n\nImage 1 is the front view; image 3 is the right side view."
+        );
+        assert_eq!(
+            compose_prompt("", &[image(Some("top"))]),
+            "Image 1 is the top view."
+        );
     }
 }

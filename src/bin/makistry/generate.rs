@@ -168,22 +168,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
     drop(tracker);
     let _ = progress.await;
     match finished {
-        Some(job) if job.was_never_sent() => {
-            let removed = on_store(&store, move |s| s.remove_unsent(&id)).await;
-            let sentence = job.error.as_ref().map_or("", |e| e.sentence.as_str());
-            if matches!(removed, Ok(true)) {
-                fail(
-                    &format!(
-                        "{} Nothing was sent, so no job was kept",
-                        sentence.trim_end_matches('.')
-                    ),
-                    "Check the address and the network, then run the command again.",
-                    exit::TRANSPORT,
-                )
-            } else {
-                report(&job)
-            }
-        }
+        Some(job) if job.was_never_sent() => forget_unsent(&store, &job).await,
         Some(job) => report(&job),
         None => fail(
             "the job disappeared from the history",
@@ -191,6 +176,28 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
             exit::OTHER,
         ),
     }
+}
+
+/// A job no attempt could send (nothing answered at the address): it is removed from the
+/// history, since nothing reached the server, and the command says so.
+async fn forget_unsent(
+    store: &std::sync::Arc<makistry::jobs::JobStore>,
+    job: &JobRecord,
+) -> ExitCode {
+    let id = job.id.clone();
+    let removed = on_store(store, move |s| s.remove_unsent(&id)).await;
+    if !matches!(removed, Ok(true)) {
+        return report(job);
+    }
+    let sentence = job.error.as_ref().map_or("", |e| e.sentence.as_str());
+    fail(
+        &format!(
+            "{} Nothing was sent, so no job was kept",
+            sentence.trim_end_matches('.')
+        ),
+        "Check the address and the network, then run the command again.",
+        exit::TRANSPORT,
+    )
 }
 
 /// Prints how a job ended and returns the exit code.
