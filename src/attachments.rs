@@ -114,22 +114,13 @@ fn size_words(bytes: u64) -> String {
     if bytes.is_multiple_of(1024 * 1024) {
         format!("{mib:.0} MiB")
     } else if bytes.abs_diff(limit) < 100 * 1024 {
-        format!("{} bytes", thousands(bytes))
+        format!(
+            "{} bytes",
+            crate::format::count(usize::try_from(bytes).unwrap_or(usize::MAX))
+        )
     } else {
         format!("{mib:.1} MiB")
     }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn file_name_of(path: &Path) -> String {

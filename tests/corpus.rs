@@ -6,15 +6,13 @@
 //! None may be refused that the reference opens, none may crash or hang; meshes must have the
 //! reference's triangle count and box, STEP the reference's exact box within 1 %.
 
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::path::Path;
 use std::time::Duration;
 
 use makistry::model::{LoadError, Model, load_path};
 use serde_json::Value;
 
-/// Longer than any file here takes, short enough that a hang fails the run.
-const DEADLINE: Duration = Duration::from_secs(120);
+use crate::support::load_within_deadline;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,18 +22,6 @@ fn references() -> Vec<(String, Value)> {
     let text = std::fs::read_to_string(root().join("tests/corpus/reference.json")).unwrap();
     let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
     map.into_iter().collect()
-}
-
-/// Loads on a thread of its own, so a hang is a failure with the file's name, not a stuck run.
-fn load_within_deadline(path: PathBuf) -> Result<Model, LoadError> {
-    let (sender, receiver) = mpsc::channel();
-    let name = path.display().to_string();
-    std::thread::spawn(move || {
-        let _ = sender.send(load_path(&path));
-    });
-    receiver
-        .recv_timeout(DEADLINE)
-        .unwrap_or_else(|_| panic!("{name}: no answer in {DEADLINE:?} (hung or crashed)"))
 }
 
 fn corner(reference: &Value, key: &str) -> [f64; 3] {

@@ -6,28 +6,14 @@
 //! shows a part, be refused for what it is, never called broken.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use makistry::model::{LoadError, Model, load_path};
+use makistry::model::{LoadError, Model};
 use serde_json::Value;
 
-/// Longer than any file here takes, short enough that a hang fails the run.
-const DEADLINE: Duration = Duration::from_secs(120);
+use crate::support::load_within_deadline;
 
 fn wild() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/wild")
-}
-
-fn load_within_deadline(path: PathBuf) -> Result<Model, LoadError> {
-    let (sender, receiver) = mpsc::channel();
-    let name = path.display().to_string();
-    std::thread::spawn(move || {
-        let _ = sender.send(load_path(&path));
-    });
-    receiver
-        .recv_timeout(DEADLINE)
-        .unwrap_or_else(|_| panic!("{name}: no answer in {DEADLINE:?} (hung or crashed)"))
 }
 
 fn corner(reference: &Value, key: &str) -> [f64; 3] {

@@ -304,27 +304,10 @@ async fn six_generate_commands_on_one_key_at_the_real_pace_earn_no_429() {
     .await;
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let runs: Vec<_> = (0..6)
-        .map(|n| {
-            let mut generate = makistry(&emu, &data);
-            generate
-                .env("RUST_LOG", "warn")
-                .args(["generate", &format!("a gear number {n}"), "--format", "stl"])
-                .arg("--out")
-                .arg(work.path().join(format!("gear-{n}.stl")));
-            tokio::spawn(run(generate))
-        })
-        .collect();
-    for generate in runs {
-        let output = generate.await.unwrap();
-        assert!(output.status.success(), "{}", text(&output));
-    }
+    crate::support::cli::generate_gears_at_once(&emu, &data, work.path(), 6).await;
     let stats = emu.stats();
     assert_eq!(stats.by_status.get(&429), None, "{stats:?}");
     assert_eq!(emu.jobs().len(), 6);
-    for n in 0..6 {
-        assert!(work.path().join(format!("gear-{n}.stl")).exists());
-    }
 }
 
 #[cfg(unix)]

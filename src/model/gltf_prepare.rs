@@ -136,6 +136,28 @@ fn add_buffer(buffers: &mut Vec<std::borrow::Cow<'_, [u8]>>, data: Vec<u8>) -> u
     buffers.len() - 1
 }
 
+/// A new buffer holding `data` and a view of all of it; returns the view's index.
+fn add_view(
+    doc: &mut Value,
+    buffers: &mut Vec<std::borrow::Cow<'_, [u8]>>,
+    data: Vec<u8>,
+) -> usize {
+    let length = data.len();
+    let buffer = add_buffer(buffers, data);
+    push(
+        doc,
+        "bufferViews",
+        json!({"buffer": buffer, "byteOffset": 0, "byteLength": length}),
+    )
+}
+
+/// Takes extension `name` off a JSON object that has been made plain.
+fn remove_extension(object: &mut Value, name: &str) {
+    if let Some(extensions) = object["extensions"].as_object_mut() {
+        extensions.remove(name);
+    }
+}
+
 fn push(doc: &mut Value, key: &str, item: Value) -> usize {
     if !doc[key].is_array() {
         doc[key] = Value::Array(Vec::new());
@@ -179,9 +201,7 @@ fn decompress_meshopt_views(
         plain["buffer"] = json!(buffer);
         plain["byteOffset"] = json!(0);
         plain["byteLength"] = json!(length);
-        if let Some(extensions) = plain["extensions"].as_object_mut() {
-            extensions.remove("EXT_meshopt_compression");
-        }
+        remove_extension(plain, "EXT_meshopt_compression");
     }
     Ok(())
 }
@@ -192,14 +212,7 @@ fn add_float_accessor(
     buffers: &mut Vec<std::borrow::Cow<'_, [u8]>>,
     values: &[[f32; 3]],
 ) -> usize {
-    let bytes: Vec<u8> = bytemuck::cast_slice(values).to_vec();
-    let length = bytes.len();
-    let buffer = add_buffer(buffers, bytes);
-    let view = push(
-        doc,
-        "bufferViews",
-        json!({"buffer": buffer, "byteOffset": 0, "byteLength": length}),
-    );
+    let view = add_view(doc, buffers, bytemuck::cast_slice(values).to_vec());
     let mut min = [f32::INFINITY; 3];
     let mut max = [f32::NEG_INFINITY; 3];
     for value in values {
@@ -258,13 +271,10 @@ fn decode_draco_primitives(
             let normals = decoded
                 .normals
                 .map(|normals| add_float_accessor(doc, buffers, &normals));
-            let index_bytes: Vec<u8> = bytemuck::cast_slice(&decoded.indices).to_vec();
-            let length = index_bytes.len();
-            let buffer = add_buffer(buffers, index_bytes);
-            let index_view = push(
+            let index_view = add_view(
                 doc,
-                "bufferViews",
-                json!({"buffer": buffer, "byteOffset": 0, "byteLength": length}),
+                buffers,
+                bytemuck::cast_slice(&decoded.indices).to_vec(),
             );
             let indices = push(
                 doc,
@@ -283,9 +293,7 @@ fn decode_draco_primitives(
                 }
             }
             plain["indices"] = json!(indices);
-            if let Some(extensions) = plain["extensions"].as_object_mut() {
-                extensions.remove("KHR_draco_mesh_compression");
-            }
+            remove_extension(plain, "KHR_draco_mesh_compression");
         }
     }
     Ok(())

@@ -42,3 +42,26 @@ pub async fn listed_jobs(emu: &Emulator, data: &Path) -> (Output, Vec<serde_json
     let jobs = serde_json::from_slice(&listed.stdout).unwrap_or_default();
     (listed, jobs)
 }
+
+/// Runs `count` `makistry generate` commands at once on one history, each asking for a gear
+/// as `gear-N.stl` in `out`; every one must succeed.
+pub async fn generate_gears_at_once(emu: &Emulator, data: &Path, out: &Path, count: usize) {
+    let runs: Vec<_> = (0..count)
+        .map(|n| {
+            let mut generate = makistry(emu, data);
+            generate
+                .env("RUST_LOG", "warn")
+                .args(["generate", &format!("a gear number {n}"), "--format", "stl"])
+                .arg("--out")
+                .arg(out.join(format!("gear-{n}.stl")));
+            tokio::spawn(run(generate))
+        })
+        .collect();
+    for generate in runs {
+        let output = generate.await.expect("joins");
+        assert!(output.status.success(), "{}", text(&output));
+    }
+    for n in 0..count {
+        assert!(out.join(format!("gear-{n}.stl")).exists(), "gear-{n}.stl");
+    }
+}

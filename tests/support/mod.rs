@@ -6,6 +6,24 @@ pub mod cad;
 pub mod cli;
 pub mod images;
 
+/// Longer than any corpus file takes to load, short enough that a hang fails the run.
+pub const LOAD_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Loads a file on a thread of its own, so a hang is a failure with the file's name, not a
+/// stuck run.
+pub fn load_within_deadline(
+    path: std::path::PathBuf,
+) -> Result<makistry::model::Model, makistry::model::LoadError> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let name = path.display().to_string();
+    std::thread::spawn(move || {
+        let _ = sender.send(makistry::model::load_path(&path));
+    });
+    receiver
+        .recv_timeout(LOAD_DEADLINE)
+        .unwrap_or_else(|_| panic!("{name}: no answer in {LOAD_DEADLINE:?} (hung or crashed)"))
+}
+
 use std::sync::Arc;
 use std::time::Duration;
 
