@@ -15,6 +15,8 @@ mod emulator_jobs;
 mod history;
 mod model;
 mod nothing_lost;
+#[cfg(feature = "step-preview")]
+mod step_mesher;
 mod tracker;
 mod ui;
 mod window;

@@ -16,6 +16,7 @@ mod normals;
 mod pick;
 mod simplify;
 pub mod step;
+pub mod step_prune;
 mod step_tessellated;
 mod stl;
 mod three_mf;

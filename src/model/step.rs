@@ -90,6 +90,15 @@ fn read_reports(stderr: impl std::io::Read, report: &Mutex<ChildReport>, progres
     }
 }
 
+/// Which way the child meshes.
+#[derive(Clone, Copy)]
+enum Way<'a> {
+    /// Lighter healing and every face at once, on every core.
+    Quick,
+    /// OpenCascade's full healing, one face at a time, these faces (1-based) left out.
+    Careful(&'a [u32]),
+}
+
 /// How one run of the child ended.
 enum Run {
     /// It wrote its parts.
@@ -98,14 +107,22 @@ enum Run {
     StuckOn(u32),
 }
 
-/// Meshes the STEP file at `path`.
+/// Meshes the STEP file at `path`: the quick path first, the careful one when it leaves a
+/// face bare, hangs or dies (see `makistry-step-mesher`).
 pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     let helper = helper_path().ok_or(LoadError::NoStepKernel)?;
     progress.reading_done.store(true, Ordering::Relaxed);
     let started = Instant::now();
+    if let Run::Meshed(output) = run_once(&helper, path, Way::Quick, progress, started)?
+        && let Ok(mut model) = parse(&output)
+        && model.unmeshed.is_empty()
+    {
+        name_anonymous_parts(&mut model, path);
+        return Ok(model);
+    }
     let mut skip: Vec<u32> = Vec::new();
     loop {
-        match run_once(&helper, path, &skip, progress, started)? {
+        match run_once(&helper, path, Way::Careful(&skip), progress, started)? {
             Run::Meshed(output) => {
                 let mut model = match parse(&output) {
                     Ok(model) => model,
@@ -236,12 +253,15 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn spawn(helper: &Path, path: &Path, skip: &[u32]) -> Result<Child, LoadError> {
+fn spawn(helper: &Path, path: &Path, way: Way) -> Result<Child, LoadError> {
     let mut command = Command::new(helper);
     command.arg(path);
-    if !skip.is_empty() {
-        let list: Vec<String> = skip.iter().map(u32::to_string).collect();
-        command.arg("--skip").arg(list.join(","));
+    if let Way::Careful(skip) = way {
+        command.arg("--careful");
+        if !skip.is_empty() {
+            let list: Vec<String> = skip.iter().map(u32::to_string).collect();
+            command.arg("--skip").arg(list.join(","));
+        }
     }
     command
         .stdin(Stdio::null())
@@ -259,11 +279,11 @@ fn spawn(helper: &Path, path: &Path, skip: &[u32]) -> Result<Child, LoadError> {
 fn run_once(
     helper: &Path,
     path: &Path,
-    skip: &[u32],
+    way: Way,
     progress: &LoadProgress,
     started: Instant,
 ) -> Result<Run, LoadError> {
-    let mut child = spawn(helper, path, skip)?;
+    let mut child = spawn(helper, path, way)?;
     let (Some(mut stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         kill(&mut child);
         return Err(LoadError::NoStepKernel);

@@ -1,48 +1,100 @@
-//! `makistry-step-mesher PATH [--skip N,N,…]`: meshes a STEP file with OpenCascade and writes
-//! the parts to stdout (format in `occt_mesher.cpp`, reader in `makistry::model::step`), with
-//! progress lines on stderr.
+//! `makistry-step-mesher PATH [--careful] [--skip N,N,…] [--whole-file]`: meshes a STEP file
+//! with OpenCascade and writes the parts to stdout (format in `occt_mesher.cpp`, reader in
+//! `makistry::model::step`), with progress lines on stderr.
 //!
 //! It is a process of its own so that the window and the CLI never load OpenCascade, and so that
-//! a face on which the kernel loops or crashes costs a killed child, not a hung window: the
-//! parent restarts it with that face in `--skip` and names the face in the result.
+//! a face on which the kernel loops or crashes costs a killed child, not a hung window. The
+//! parent first takes the quick path (lighter healing, every face meshed at once on every
+//! core); if that leaves a face bare, hangs or dies, it runs the child `--careful` (OpenCascade's
+//! full healing, one face at a time), then again with the face it stopped on in `--skip`, and
+//! names that face in the result.
+//!
+//! The file's PMI (GD&T, annotations, saved views: see `makistry::model::step_prune`) is left
+//! out of what OpenCascade parses, unless `--whole-file` (which the tests use to check that
+//! leaving it out changes nothing).
 
-// The one call into C++: a C function taking a path and a list of numbers.
+// The one call into C++: a C function taking a path, a buffer and a list of numbers.
 #![allow(unsafe_code)]
 
 use std::ffi::{CString, c_char, c_int};
 use std::process::ExitCode;
 
 unsafe extern "C" {
-    fn makistry_mesh_step(path: *const c_char, skip: *const u32, skip_count: usize) -> c_int;
+    fn makistry_mesh_step(
+        path: *const c_char,
+        text: *const c_char,
+        text_length: usize,
+        skip: *const u32,
+        skip_count: usize,
+        careful: c_int,
+    ) -> c_int;
+}
+
+/// What the command line asked for.
+struct Request {
+    path: String,
+    skip: Vec<u32>,
+    careful: bool,
+    whole_file: bool,
 }
 
 fn usage() -> ExitCode {
-    eprintln!("error usage: makistry-step-mesher PATH [--skip N,N,...]");
+    eprintln!("error usage: makistry-step-mesher PATH [--careful] [--skip N,N,...] [--whole-file]");
     ExitCode::from(64)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (path, skip) = match args.as_slice() {
-        [path] => (path, Vec::new()),
-        [path, flag, list] if flag == "--skip" => {
-            let numbers: Result<Vec<u32>, _> = list
-                .split(',')
-                .filter(|n| !n.is_empty())
-                .map(str::parse)
-                .collect();
-            match numbers {
-                Ok(numbers) => (path, numbers),
-                Err(_) => return usage(),
-            }
-        }
-        _ => return usage(),
+fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Request> {
+    let mut request = Request {
+        path: args.next()?,
+        skip: Vec::new(),
+        careful: false,
+        whole_file: false,
     };
-    let Ok(path) = CString::new(path.as_bytes()) else {
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--careful" => request.careful = true,
+            "--whole-file" => request.whole_file = true,
+            "--skip" => {
+                let list = args.next()?;
+                for number in list.split(',').filter(|n| !n.is_empty()) {
+                    request.skip.push(number.parse().ok()?);
+                }
+                // Only the careful path, one face at a time, can leave one out.
+                request.careful = true;
+            }
+            _ => return None,
+        }
+    }
+    Some(request)
+}
+
+fn main() -> ExitCode {
+    let Some(request) = parse_args(std::env::args().skip(1)) else {
         return usage();
     };
-    // SAFETY: `path` is a NUL-terminated string and `skip` a slice of u32, both alive for the
-    // call; the C++ side only reads them, and catches every C++ exception before returning.
-    let code = unsafe { makistry_mesh_step(path.as_ptr(), skip.as_ptr(), skip.len()) };
+    let Ok(path) = CString::new(request.path.as_bytes()) else {
+        return usage();
+    };
+    // A file that cannot be read here is left to OpenCascade, which says so in its own way.
+    let pruned = (!request.whole_file)
+        .then(|| std::fs::read(&request.path).ok())
+        .flatten()
+        .and_then(|file| makistry::model::step_prune::prune(&file));
+    let (text, text_length) = pruned.as_ref().map_or((std::ptr::null(), 0), |text| {
+        (text.as_ptr().cast::<c_char>(), text.len())
+    });
+    // SAFETY: `path` is a NUL-terminated string, `text` null or `text_length` readable bytes,
+    // and `skip` a slice of u32, all alive for the call; the C++ side only reads them, and
+    // catches every C++ exception before returning.
+    let code = unsafe {
+        makistry_mesh_step(
+            path.as_ptr(),
+            text,
+            text_length,
+            request.skip.as_ptr(),
+            request.skip.len(),
+            c_int::from(request.careful),
+        )
+    };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

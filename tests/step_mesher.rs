@@ -1,0 +1,167 @@
+//! The STEP mesher's two ways in: the quick path (the file's PMI left out of what OpenCascade
+//! parses, lighter healing, every face at once) must show what OpenCascade's full read shows,
+//! and hand over to the careful path whenever it leaves a face bare.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use makistry::model::load_path;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every STEP file of `../shared/corpus` (other tools' files) and of `assets/parts` (CadQuery's).
+fn step_files() -> Vec<PathBuf> {
+    let shared = root().join("../shared/corpus");
+    if !shared.is_dir() {
+        let note = format!(
+            "../shared/corpus is not beside the project ({}): STEP files other tools wrote \
+             were NOT checked",
+            shared.display()
+        );
+        assert!(std::env::var_os("CI").is_none(), "{note}");
+        eprintln!("NOTE: {note}");
+    }
+    let folders = [
+        shared.join("wild/step"),
+        shared.join("step"),
+        root().join("assets/parts"),
+    ];
+    let mut files: Vec<PathBuf> = folders
+        .iter()
+        .filter_map(|folder| std::fs::read_dir(folder).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "step" | "stp"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn mesher_answer(file: &Path, flags: &[&str]) -> (bool, Vec<u8>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_makistry-step-mesher"))
+        .arg(file)
+        .args(flags)
+        .output()
+        .unwrap();
+    (output.status.success(), output.stdout)
+}
+
+/// Byte for byte: the pruned file gives OpenCascade exactly the shapes, names and colours.
+#[test]
+fn leaving_the_pmi_out_changes_no_byte_of_the_mesh() {
+    let mut pruned = 0;
+    let mut differ = Vec::new();
+    for file in step_files() {
+        let text = std::fs::read(&file).unwrap();
+        if makistry::model::step_prune::prune(&text).is_some() {
+            pruned += 1;
+        }
+        if mesher_answer(&file, &[]) != mesher_answer(&file, &["--whole-file"]) {
+            differ.push(file.display().to_string());
+        }
+    }
+    assert!(differ.is_empty(), "the PMI changed the mesh of {differ:?}");
+    if root().join("../shared/corpus").is_dir() {
+        // CTC-02 and the CAx-IF files with GD&T, at least: the check is not vacuous.
+        assert!(pruned >= 5, "only {pruned} files had PMI to leave out");
+    }
+}
+
+/// What a mesher's answer holds: parts with triangles, their box, and faces left bare.
+struct Answer {
+    parts: usize,
+    min: [f32; 3],
+    max: [f32; 3],
+    bare: usize,
+}
+
+/// Reads the mesher's answer (format in `src/bin/makistry-step-mesher/occt_mesher.cpp`).
+fn read_answer(answer: &[u8]) -> Option<Answer> {
+    let mut rest = answer.strip_prefix(b"MKSTEP1\n")?;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    };
+    let number = |bytes: &[u8]| u32::from_le_bytes(bytes.try_into().unwrap()) as usize;
+    let mut read = Answer {
+        parts: 0,
+        min: [f32::MAX; 3],
+        max: [f32::MIN; 3],
+        bare: 0,
+    };
+    for _ in 0..number(take(4)?) {
+        let name = number(take(4)?);
+        take(name + 17)?;
+        let vertices = number(take(4)?);
+        for xyz in take(vertices * 12)?.chunks_exact(12) {
+            for (i, c) in xyz.chunks_exact(4).enumerate() {
+                let c = f32::from_le_bytes(c.try_into().unwrap());
+                read.min[i] = read.min[i].min(c);
+                read.max[i] = read.max[i].max(c);
+            }
+        }
+        let triangles = number(take(4)?);
+        take(triangles * 12)?;
+        read.parts += usize::from(triangles > 0);
+    }
+    read.bare = number(take(4)?);
+    Some(read)
+}
+
+/// What the app shows of each file (the quick path, and the careful one where it hands over)
+/// is what OpenCascade's careful path alone gives: the same parts, in the same place, the same
+/// faces left bare.
+#[test]
+fn the_quick_path_shows_what_the_careful_path_shows() {
+    let mut disagree = Vec::new();
+    for file in step_files() {
+        let careful = read_answer(&mesher_answer(&file, &["--careful"]).1);
+        let Some(careful) = careful.filter(|c| c.parts > 0) else {
+            continue; // no solids: tessellated or external parts, read without the mesher
+        };
+        let shown = match load_path(&file) {
+            Ok(model) => model,
+            Err(e) => {
+                disagree.push(format!("{}: {e}", file.display()));
+                continue;
+            }
+        };
+        let diagonal = (0..3)
+            .map(|i| (careful.max[i] - careful.min[i]).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        let off = (0..3)
+            .map(|i| {
+                (shown.bounds.min[i] - careful.min[i])
+                    .abs()
+                    .max((shown.bounds.max[i] - careful.max[i]).abs())
+            })
+            .fold(0.0f32, f32::max);
+        if shown.parts.len() != careful.parts
+            || off > 0.001 * diagonal
+            || shown.unmeshed.len() != careful.bare
+        {
+            disagree.push(format!(
+                "{}: shown {} parts, box {:?}..{:?}, {} bare; careful {} parts, box {:?}..{:?}, {} bare",
+                file.display(),
+                shown.parts.len(),
+                shown.bounds.min,
+                shown.bounds.max,
+                shown.unmeshed.len(),
+                careful.parts,
+                careful.min,
+                careful.max,
+                careful.bare
+            ));
+        }
+    }
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
