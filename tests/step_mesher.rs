@@ -165,3 +165,52 @@ fn the_quick_path_shows_what_the_careful_path_shows() {
     }
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
+
+/// A CAx-IF assembly that keeps its parts in other files: those found beside it are shown, the
+/// others named with the folder they were looked for in; with none there, it is refused,
+/// naming them all, and not called broken.
+#[test]
+fn an_assembly_shows_the_part_files_found_and_names_the_others() {
+    let assembly = root().join("../shared/corpus/step/caxif_s1-c5-214.stp");
+    if !assembly.is_file() {
+        let note = "../shared/corpus is not beside the project: the assembly with external \
+                    parts was NOT checked";
+        assert!(std::env::var_os("CI").is_none(), "{note}");
+        eprintln!("NOTE: {note}");
+        return;
+    }
+    let refused = load_path(&assembly).unwrap_err().to_string();
+    for file in [
+        "TAIL.stp",
+        "HEAD.stp",
+        "MAINBODY.stp",
+        "FOOT.stp",
+        "none is there",
+    ] {
+        assert!(refused.contains(file), "{refused}");
+    }
+    assert!(!refused.contains("broken"), "{refused}");
+
+    // Two of its four part files, stood in for by parts other programs wrote.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("s1-c5-214.stp");
+    std::fs::copy(&assembly, &copy).unwrap();
+    let tail = root().join("../shared/corpus/step/foxtrot_cuboid.step");
+    std::fs::copy(tail, dir.path().join("TAIL.stp")).unwrap();
+    std::fs::copy(
+        root().join("assets/parts/gear.step"),
+        dir.path().join("HEAD.stp"),
+    )
+    .unwrap();
+    let model = load_path(&copy).unwrap();
+    let names: Vec<&str> = model.parts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["TAIL", "HEAD"]);
+    let folder = dir.path().display();
+    assert_eq!(
+        model.missing_files,
+        [
+            format!("MAINBODY.stp (looked for in {folder})"),
+            format!("FOOT.stp (looked for in {folder})")
+        ]
+    );
+}

@@ -96,9 +96,9 @@ fn read_buffers<'a>(
                 )
             }
             Some(uri) => {
-                return Err(LoadError::ExternalFiles {
+                return Err(LoadError::NotYetReadable {
                     format: MeshFormat::Glb,
-                    files: vec![uri.to_string()],
+                    feature: format!("a buffer kept in another file ({uri})"),
                 });
             }
         };

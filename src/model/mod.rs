@@ -155,6 +155,9 @@ pub struct Model {
     /// Surfaces the file has that could not be meshed, named for the user ("face 3 of lid"):
     /// shown beside the part, never dropped silently. Only STEP has any.
     pub unmeshed: Vec<String>,
+    /// Parts an assembly keeps in other files that are not there, each with where it was
+    /// looked for: the parts found are shown, these are named. Only STEP has any.
+    pub missing_files: Vec<String>,
     /// The unit of the coordinates, as the format defines it.
     pub units: Units,
 }
@@ -164,6 +167,7 @@ impl PartialEq for Model {
         self.parts == other.parts
             && self.bounds == other.bounds
             && self.unmeshed == other.unmeshed
+            && self.missing_files == other.missing_files
             && self.units == other.units
     }
 }
@@ -175,6 +179,7 @@ impl Clone for Model {
             parts: self.parts.clone(),
             bounds: self.bounds,
             unmeshed: self.unmeshed.clone(),
+            missing_files: self.missing_files.clone(),
             units: self.units,
         }
     }
@@ -234,6 +239,7 @@ impl Model {
             parts,
             bounds,
             unmeshed: Vec::new(),
+            missing_files: Vec::new(),
             units: Units::Millimetres,
         }
     }
@@ -352,8 +358,9 @@ pub enum LoadError {
         /// The feature, e.g. "the glTF extension KHR_texture_basisu".
         feature: String,
     },
-    /// The file's parts are in other files, which it refers to by name.
-    #[error("this {format} file keeps its parts in other files ({}), and only self-contained files can be opened", files.join(", "))]
+    /// A STEP assembly's parts are all in other files, which it refers to by name, and none
+    /// of them is there.
+    #[error("this {format} file keeps its parts in other files ({}); put them in its folder and open it again", files.join(", "))]
     ExternalFiles {
         /// The format's name.
         format: MeshFormat,

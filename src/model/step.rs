@@ -114,22 +114,19 @@ pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     progress.reading_done.store(true, Ordering::Relaxed);
     let started = Instant::now();
     if let Run::Meshed(output) = run_once(&helper, path, Way::Quick, progress, started)?
-        && let Ok(mut model) = parse(&output)
+        && let Ok(model) = parse(&output)
         && model.unmeshed.is_empty()
     {
-        name_anonymous_parts(&mut model, path);
-        return Ok(model);
+        return Ok(finished(model, path));
     }
     let mut skip: Vec<u32> = Vec::new();
     loop {
         match run_once(&helper, path, Way::Careful(&skip), progress, started)? {
             Run::Meshed(output) => {
-                let mut model = match parse(&output) {
-                    Ok(model) => model,
-                    Err(e) => return read_without_solids(path).unwrap_or(Err(e)),
+                return match parse(&output) {
+                    Ok(model) => Ok(finished(model, path)),
+                    Err(e) => read_without_solids(path).unwrap_or(Err(e)),
                 };
-                name_anonymous_parts(&mut model, path);
-                return Ok(model);
             }
             Run::StuckOn(face) if skip.len() < MAX_RESTARTS && !skip.contains(&face) => {
                 tracing::warn!("STEP mesher stopped on face {face} of {}", path.display());
@@ -145,18 +142,47 @@ pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     }
 }
 
-/// A file in which OpenCascade found nothing to mesh, read for what the file says instead: its
-/// parts are other files (an error naming them), or its geometry is AP242 tessellation
-/// (triangles without exact surfaces, read by [`super::step_tessellated`]).
-fn read_without_solids(path: &Path) -> Option<Result<Model, LoadError>> {
+/// The model as the user sees it: anonymous parts named after the file, and the parts the
+/// file keeps in other files that are not beside it named (OpenCascade shows those found).
+fn finished(mut model: Model, path: &Path) -> Model {
+    name_anonymous_parts(&mut model, path);
+    if let Some(text) = scanned_text(path) {
+        let folder = folder_of(path);
+        model.missing_files = referenced_files(&text)
+            .into_iter()
+            .filter(|file| !folder.join(file).is_file())
+            .map(|file| format!("{file} (looked for in {})", folder.display()))
+            .collect();
+    }
+    model
+}
+
+/// The folder a file is in, in full: where the parts it refers to are looked for.
+fn folder_of(path: &Path) -> PathBuf {
+    std::path::absolute(path)
+        .ok()
+        .and_then(|full| full.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The file as text, for what OpenCascade does not say of it (which files it refers to,
+/// tessellated geometry); `None` past 64 MiB or when it cannot be read.
+fn scanned_text(path: &Path) -> Option<String> {
     const LARGEST_SCANNED: u64 = 64 << 20;
     if std::fs::metadata(path).ok()?.len() > LARGEST_SCANNED {
         return None;
     }
-    let text = String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned();
+    Some(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned())
+}
+
+/// A file in which OpenCascade found nothing to mesh, read for what the file says instead: its
+/// parts are other files (an error naming them), or its geometry is AP242 tessellation
+/// (triangles without exact surfaces, read by [`super::step_tessellated`]).
+fn read_without_solids(path: &Path) -> Option<Result<Model, LoadError>> {
+    let text = scanned_text(path)?;
     let files = referenced_files(&text);
     if !files.is_empty() {
-        let folder = path.parent().unwrap_or(Path::new("."));
+        let folder = folder_of(path);
         let found: Vec<&String> = files.iter().filter(|f| folder.join(f).is_file()).collect();
         let named = format!(
             "{}; looked for beside it in {}: {}",

@@ -43,6 +43,8 @@ pub struct ModelSummary {
     pub units: Units,
     /// Faces the file has that could not be meshed (STEP), named.
     pub unmeshed: Vec<String>,
+    /// Parts in other files that are not there (STEP assemblies), named.
+    pub missing_files: Vec<String>,
 }
 
 impl ModelSummary {
@@ -59,6 +61,7 @@ impl ModelSummary {
             size: model.bounds.size(),
             units: model.units,
             unmeshed: model.unmeshed.clone(),
+            missing_files: model.missing_files.clone(),
         }
     }
 }
@@ -78,12 +81,14 @@ pub fn height_under_view(state: Option<&ModelState>) -> f32 {
     } else {
         0.0
     };
-    let unmeshed = if summary.unmeshed.is_empty() {
-        0.0
-    } else {
-        44.0
-    };
-    FACTS_HEIGHT + parts_list + unmeshed
+    let notes = [
+        summary.unmeshed.is_empty(),
+        summary.missing_files.is_empty(),
+    ]
+    .iter()
+    .filter(|empty| !**empty)
+    .count();
+    FACTS_HEIGHT + parts_list + 44.0 * notes as f32
 }
 
 /// The model: the 3D viewport `height` points tall (toolbar included), then its facts.
@@ -172,27 +177,38 @@ fn facts_ui(ui: &mut egui::Ui, summary: &ModelSummary) {
         }
     });
     if !summary.unmeshed.is_empty() {
-        unmeshed_ui(ui, &summary.unmeshed);
+        let count = summary.unmeshed.len();
+        let title = if count == 1 {
+            "1 face is not shown: it could not be meshed".to_string()
+        } else {
+            format!("{count} faces are not shown: they could not be meshed")
+        };
+        let hint = "The file itself is unchanged; open it in a CAD program to see those faces.";
+        not_shown_ui(ui, &title, hint, "Which faces", &summary.unmeshed);
+    }
+    if !summary.missing_files.is_empty() {
+        let count = summary.missing_files.len();
+        let title = if count == 1 {
+            "1 part is not shown: its file is not beside the assembly".to_string()
+        } else {
+            format!("{count} parts are not shown: their files are not beside the assembly")
+        };
+        let hint = "This assembly keeps parts in files of their own. Put them in the \
+                    assembly's folder and open it again to see them.";
+        not_shown_ui(ui, &title, hint, "Which files", &summary.missing_files);
     }
 }
 
-/// Faces of a STEP file that could not be meshed: named, never dropped silently.
-fn unmeshed_ui(ui: &mut egui::Ui, faces: &[String]) {
-    let count = faces.len();
-    let title = if count == 1 {
-        "1 face is not shown: it could not be meshed".to_string()
-    } else {
-        format!("{count} faces are not shown: they could not be meshed")
-    };
+/// What a file has that is not shown (faces not meshed, part files missing): named, never
+/// dropped silently.
+fn not_shown_ui(ui: &mut egui::Ui, title: &str, hint: &str, which: &str, items: &[String]) {
     ui.colored_label(ui.visuals().warn_fg_color, title)
-        .on_hover_text(
-            "The file itself is unchanged; open it in a CAD program to see those faces.",
-        );
-    egui::CollapsingHeader::new("Which faces")
-        .id_salt("unmeshed faces")
+        .on_hover_text(hint);
+    egui::CollapsingHeader::new(which)
+        .id_salt(which)
         .show(ui, |ui| {
-            for face in faces {
-                ui.label(face);
+            for item in items {
+                ui.label(item);
             }
         });
 }

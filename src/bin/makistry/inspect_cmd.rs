@@ -49,6 +49,7 @@ pub async fn run(args: InspectArgs) -> ExitCode {
             "bbox": { "min": min, "max": max },
             "unit": model.units.symbol(),
             "unmeshed": model.unmeshed,
+            "missing_files": model.missing_files,
             "load_ms": load_ms,
         });
         out!("{summary}");
@@ -85,6 +86,9 @@ pub async fn run(args: InspectArgs) -> ExitCode {
     }
     for face in &model.unmeshed {
         out!("  not shown: {face}");
+    }
+    for file in &model.missing_files {
+        out!("  not shown: the part in {file}");
     }
     out!("  loaded in {load_ms:.1} ms");
     ExitCode::SUCCESS
