@@ -150,7 +150,7 @@ fn a_face_the_kernel_loops_on_is_skipped_and_named() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     // The answer the second run gives: one part (a triangle), face 1 not meshed.
-    let mut answer = b"MKSTEP1\n".to_vec();
+    let mut answer = b"MKSTEP2\n".to_vec();
     answer.extend_from_slice(&1u32.to_le_bytes());
     answer.extend_from_slice(&4u32.to_le_bytes());
     answer.extend_from_slice(b"body");
@@ -166,6 +166,7 @@ fn a_face_the_kernel_loops_on_is_skipped_and_named() {
     for i in [0u32, 1, 2] {
         answer.extend_from_slice(&i.to_le_bytes());
     }
+    answer.extend_from_slice(&0u32.to_le_bytes()); // no face colours of its own
     let note = b"face 1 of body (meshing it did not finish)";
     answer.extend_from_slice(&1u32.to_le_bytes());
     answer.extend_from_slice(&(note.len() as u32).to_le_bytes());

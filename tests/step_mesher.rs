@@ -84,7 +84,7 @@ struct Answer {
 
 /// Reads the mesher's answer (format in `src/bin/makistry-step-mesher/occt_mesher.cpp`).
 fn read_answer(answer: &[u8]) -> Option<Answer> {
-    let mut rest = answer.strip_prefix(b"MKSTEP1\n")?;
+    let mut rest = answer.strip_prefix(b"MKSTEP2\n")?;
     let mut take = |n: usize| -> Option<&[u8]> {
         let (head, tail) = rest.split_at_checked(n)?;
         rest = tail;
@@ -110,6 +110,8 @@ fn read_answer(answer: &[u8]) -> Option<Answer> {
         }
         let triangles = number(take(4)?);
         take(triangles * 12)?;
+        let colour_runs = number(take(4)?);
+        take(colour_runs * 20)?;
         read.parts += usize::from(triangles > 0);
     }
     read.bare = number(take(4)?);
@@ -164,6 +166,40 @@ fn the_quick_path_shows_what_the_careful_path_shows() {
         }
     }
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// Faces the file colours apart keep their colours: FreeCAD's cube with six, the CAx-IF
+/// part with two, and KiCad's board, whose parts are placed many times.
+#[test]
+fn each_face_keeps_the_colour_the_file_gives_it() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        let note = "../shared/corpus is not beside the project: face colours were NOT checked";
+        assert!(std::env::var_os("CI").is_none(), "{note}");
+        eprintln!("NOTE: {note}");
+        return;
+    }
+    let distinct = |part: &makistry::model::Part| {
+        let mut colours: Vec<[u32; 4]> = part.colors.iter().map(|c| c.map(f32::to_bits)).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        colours.len()
+    };
+    for (file, colours) in [
+        ("step/ocjs_test_testfiles_cube-fcstd_cube2.step", 6),
+        ("step/caxif_io1-cm-214.stp", 2),
+    ] {
+        let model = load_path(&corpus.join(file)).unwrap();
+        assert_eq!(model.parts.len(), 1, "{file}");
+        assert_eq!(distinct(&model.parts[0]), colours, "{file}");
+        assert_eq!(model.parts[0].colors.len(), model.parts[0].positions.len());
+    }
+    let board = load_path(&corpus.join("wild/step/freecad_kicadstepup_demo_board.step")).unwrap();
+    let two_tone = board.parts.iter().filter(|p| distinct(p) >= 2).count();
+    assert!(
+        two_tone >= 4,
+        "{two_tone} of the board's parts have faces of their own colour"
+    );
 }
 
 /// A CAx-IF assembly that keeps its parts in other files: those found beside it are shown, the

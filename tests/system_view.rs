@@ -430,3 +430,50 @@ fn the_window_shows_the_part_and_turns_it_when_dragged() {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// A STEP part whose faces the file colours apart shows them apart: FreeCAD's cube, its six
+/// faces each of its own colour, shows its three visible faces in three different colours
+/// (told apart by chromaticity, which shading does not change), where the same cube in one
+/// colour shows one.
+#[test]
+fn faces_the_file_colours_apart_show_apart() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/step/ocjs_test_testfiles_cube-fcstd_cube2.step");
+    if !path.is_file() {
+        let note = "../shared/corpus is not beside the project: face colours on screen were NOT \
+                    checked";
+        assert!(std::env::var_os("CI").is_none(), "{note}");
+        eprintln!("NOTE: {note}");
+        return;
+    }
+    let model = makistry::model::load_path(&path).unwrap();
+    let camera = makistry::viewer::opening_view(&path, &model);
+    let colours_on_screen = |model: &makistry::model::Model| {
+        let image = makistry::viewer::headless::render(model, &camera, 320, 240, [255; 4])
+            .expect("EGL renders (Mesa: libegl1, libgl1-mesa-dri)");
+        // Chromaticity (r, g shares of r + g + b) of the coloured pixels (the grid is grey),
+        // in steps of 0.05; a colour counts where it covers a tenth of those pixels.
+        let mut counts = std::collections::HashMap::new();
+        let mut coloured = 0u32;
+        for pixel in image.pixels() {
+            let [r, g, b] = [0, 1, 2].map(|i| f32::from(pixel.0[i]));
+            if r.max(g).max(b) - r.min(g).min(b) < 25.0 {
+                continue;
+            }
+            let sum = r + g + b;
+            let key = ((r / sum * 20.0) as u32, (g / sum * 20.0) as u32);
+            *counts.entry(key).or_insert(0u32) += 1;
+            coloured += 1;
+        }
+        counts.values().filter(|&&n| n * 10 > coloured).count()
+    };
+    let mut one_colour = model.clone();
+    for part in &mut one_colour.parts {
+        part.colors.clear();
+    }
+    let (apart, plain) = (colours_on_screen(&model), colours_on_screen(&one_colour));
+    assert!(
+        apart >= 3 && plain <= 1,
+        "{apart} colours on screen, {plain} in one colour"
+    );
+}

@@ -40,8 +40,11 @@ pub struct Part {
     pub normals: Vec<[f32; 3]>,
     /// Triangles, three indices each.
     pub indices: Vec<u32>,
-    /// Base colour, linear RGBA.
+    /// Base colour, linear RGBA: the part's own, or the one most of its surface has.
     pub color: [f32; 4],
+    /// Colour of each vertex, linear RGBA, where the file colours faces or triangles apart
+    /// (a STEP face, a 3MF triangle); empty when the whole part is `color`.
+    pub colors: Vec<[f32; 4]>,
     /// Bounding box of the positions.
     pub bounds: Bounds,
 }
@@ -74,8 +77,19 @@ impl Part {
             normals,
             indices,
             color,
+            colors: Vec::new(),
             bounds,
         }
+    }
+
+    /// The part with a colour per vertex (one per position), where they are not all one.
+    pub(crate) fn with_vertex_colors(mut self, colors: Vec<[f32; 4]>) -> Self {
+        debug_assert_eq!(colors.len(), self.positions.len());
+        let first = colors.first().copied();
+        if colors.len() == self.positions.len() && colors.iter().any(|c| Some(*c) != first) {
+            self.colors = colors;
+        }
+        self
     }
 
     /// Number of triangles.

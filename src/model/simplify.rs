@@ -10,7 +10,7 @@ use super::normals::smooth;
 use super::{Model, Part};
 
 /// A copy of `model` with about `target` triangles (the parts keep their index, name and
-/// colour, each reduced by the same ratio), or `None` when it is already that small.
+/// colours, each reduced by the same ratio), or `None` when it is already that small.
 pub fn simplified(model: &Model, target: usize) -> Option<Model> {
     let triangles = model.triangles();
     if triangles <= target || model.bounds.is_empty() {
@@ -31,15 +31,28 @@ pub fn simplified(model: &Model, target: usize) -> Option<Model> {
 /// short of the target rather than deform the part.
 const MAX_ERROR: f32 = 0.01;
 
+/// A vertex as the simplifier sees it: its position, then its colour (all ones for a part of
+/// one colour), so that vertices weld only where their colours agree too.
+type Vertex = [f32; 7];
+
 fn reduce(part: &Part, ratio: f64) -> Option<Part> {
     if part.indices.is_empty() {
         return Some(part.clone());
     }
-    let (count, remap) = meshopt::generate_vertex_remap(&part.positions, Some(&part.indices));
-    let welded: Vec<[f32; 3]> = meshopt::remap_vertex_buffer(&part.positions, count, &remap);
+    let vertices: Vec<Vertex> = part
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let c = part.colors.get(i).copied().unwrap_or([1.0; 4]);
+            [p[0], p[1], p[2], c[0], c[1], c[2], c[3]]
+        })
+        .collect();
+    let (count, remap) = meshopt::generate_vertex_remap(&vertices, Some(&part.indices));
+    let welded: Vec<Vertex> = meshopt::remap_vertex_buffer(&vertices, count, &remap);
     let indices = meshopt::remap_index_buffer(Some(&part.indices), count, &remap);
     let adapter =
-        meshopt::VertexDataAdapter::new(bytemuck::cast_slice(&welded), size_of::<[f32; 3]>(), 0)
+        meshopt::VertexDataAdapter::new(bytemuck::cast_slice(&welded), size_of::<Vertex>(), 0)
             .ok()?;
     let target_indices = ((indices.len() as f64 * ratio) as usize / 3).max(1) * 3;
     let mut reduced = meshopt::simplify(
@@ -50,15 +63,14 @@ fn reduce(part: &Part, ratio: f64) -> Option<Part> {
         meshopt::SimplifyOptions::None,
         None,
     );
-    let positions = meshopt::optimize_vertex_fetch(&mut reduced, &welded);
+    let kept = meshopt::optimize_vertex_fetch(&mut reduced, &welded);
+    let positions: Vec<[f32; 3]> = kept.iter().map(|v| [v[0], v[1], v[2]]).collect();
     let normals = smooth(&positions, &reduced);
-    Some(Part::new(
-        part.name.clone(),
-        positions,
-        normals,
-        reduced,
-        part.color,
-    ))
+    let reduced_part = Part::new(part.name.clone(), positions, normals, reduced, part.color);
+    if part.colors.is_empty() {
+        return Some(reduced_part);
+    }
+    Some(reduced_part.with_vertex_colors(kept.iter().map(|v| [v[3], v[4], v[5], v[6]]).collect()))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub const FILE_LIMIT: Duration = Duration::from_secs(180);
 /// Most restarts (each skipping one more face) before the file is given up.
 const MAX_RESTARTS: usize = 8;
 const HELPER: &str = "makistry-step-mesher";
-const MAGIC: &[u8] = b"MKSTEP1\n";
+const MAGIC: &[u8] = b"MKSTEP2\n";
 /// Colour of a part the file gives none (the same grey as other formats).
 use super::STEP_DEFAULT_COLOUR as DEFAULT_COLOUR;
 
@@ -384,6 +384,43 @@ fn finish(
     }
 }
 
+/// An sRGB colour from the mesher, as the linear colour parts have.
+fn linear(rgba: [f32; 4]) -> [f32; 4] {
+    [
+        srgb_to_linear(rgba[0]),
+        srgb_to_linear(rgba[1]),
+        srgb_to_linear(rgba[2]),
+        rgba[3],
+    ]
+}
+
+/// A part's faces' own colours, one per vertex (empty when they all have the part's colour),
+/// from the runs the mesher gives: (vertex count, sRGB colour), in vertex order.
+fn read_colour_runs<'a>(
+    take: &mut impl FnMut(usize) -> Result<&'a [u8], LoadError>,
+    vertex_count: usize,
+) -> Result<Vec<[f32; 4]>, LoadError> {
+    let runs = u32_at(take(4)?) as usize;
+    let mut colours = Vec::new();
+    for _ in 0..runs {
+        let count = u32_at(take(4)?) as usize;
+        let rgba: Vec<f32> = take(16)?.chunks_exact(4).map(f32_at).collect();
+        if colours.len() + count > vertex_count {
+            return Err(malformed(
+                "the STEP mesher coloured more vertices than it gave",
+            ));
+        }
+        let colour = linear([rgba[0], rgba[1], rgba[2], rgba[3]]);
+        colours.extend(std::iter::repeat_n(colour, count));
+    }
+    if runs > 0 && colours.len() != vertex_count {
+        return Err(malformed(
+            "the STEP mesher coloured fewer vertices than it gave",
+        ));
+    }
+    Ok(colours)
+}
+
 /// Reads the child's output (format in `occt_mesher.cpp`).
 fn parse(output: &[u8]) -> Result<Model, LoadError> {
     let input = output
@@ -422,22 +459,20 @@ fn parse(output: &[u8]) -> Result<Model, LoadError> {
                 "the STEP mesher gave a triangle outside its vertices",
             ));
         }
+        let face_colours = read_colour_runs(&mut take, vertex_count)?;
         if indices.is_empty() {
             continue;
         }
         let color = if has_colour {
-            [
-                srgb_to_linear(rgba[0]),
-                srgb_to_linear(rgba[1]),
-                srgb_to_linear(rgba[2]),
-                rgba[3],
-            ]
+            linear([rgba[0], rgba[1], rgba[2], rgba[3]])
         } else {
             DEFAULT_COLOUR
         };
         // Each face has its own vertices: normals are smooth within a face, sharp between.
         let normals = smooth(&positions, &indices);
-        parts.push(Part::new(name, positions, normals, indices, color));
+        parts.push(
+            Part::new(name, positions, normals, indices, color).with_vertex_colors(face_colours),
+        );
     }
     let unmeshed_count = u32_at(take(4)?);
     let mut unmeshed = Vec::new();

@@ -6,7 +6,8 @@
 //! slope of the surface, which is exactly the flat normal.
 //!
 //! [`PartMesh`] is a three-d `Geometry` (its vertex shader is three-d's mesh shader cut down to
-//! positions and normals); [`PartMaterial`] is three-d's `PhysicalMaterial` with that one
+//! positions, normals and, for a part whose faces differ in colour, a colour per vertex, which
+//! three-d's fragment shaders multiply with the material's colour); [`PartMaterial`] is three-d's `PhysicalMaterial` with that one
 //! change to its fragment shader for flat parts.
 
 use three_d::{
@@ -38,6 +39,8 @@ pub struct PartMesh {
     layout: Layout,
     /// The part has no normals (shaded flat).
     flat: bool,
+    /// The part has a colour per vertex.
+    colored: bool,
     /// The chunks a draw call draws (all unless a picture is drawn over several frames).
     drawn: Cell<(usize, usize)>,
     /// Triangles uploaded so far.
@@ -47,28 +50,60 @@ pub struct PartMesh {
 
 /// How a part's chunks sit on the GPU.
 enum Layout {
-    /// Shared vertices: one vertex buffer (and normals), an index buffer per chunk.
+    /// Shared vertices: one set of vertex buffers, an index buffer per chunk.
     Indexed {
-        positions: VertexBuffer<[f32; 3]>,
-        normals: Option<VertexBuffer<[f32; 3]>>,
+        vertices: Vertices,
         chunks: Vec<ElementBuffer<u32>>,
     },
-    /// Vertices in order: each chunk's own positions (and normals), drawn with `sequence`
-    /// (0, 1, 2, … for one chunk).
+    /// Vertices in order: each chunk's own vertex buffers, drawn with `sequence` (0, 1, 2, …
+    /// for one chunk).
     InOrder {
-        chunks: Vec<VertexChunk>,
+        chunks: Vec<Vertices>,
         sequence: ElementBuffer<u32>,
     },
 }
 
-/// A chunk's own positions and normals.
-type VertexChunk = (VertexBuffer<[f32; 3]>, Option<VertexBuffer<[f32; 3]>>);
+/// Vertex buffers: positions, and normals and colours where the part has them.
+struct Vertices {
+    positions: VertexBuffer<[f32; 3]>,
+    normals: Option<VertexBuffer<[f32; 3]>>,
+    colors: Option<VertexBuffer<[f32; 4]>>,
+}
+
+impl Vertices {
+    /// The buffers of `part`'s vertices in `range`.
+    fn of(context: &Context, part: &Part, range: Range<usize>, flat: bool) -> Self {
+        Self {
+            positions: VertexBuffer::new_with_data(context, &part.positions[range.clone()]),
+            normals: (!flat)
+                .then(|| VertexBuffer::new_with_data(context, &part.normals[range.clone()])),
+            colors: (!part.colors.is_empty())
+                .then(|| VertexBuffer::new_with_data(context, &part.colors[range])),
+        }
+    }
+
+    /// Hands the buffers to `program`'s attributes (each draw call disables them afterwards).
+    fn use_in(&self, program: &Program) {
+        program.use_vertex_attribute("position", &self.positions);
+        if let Some(normals) = &self.normals
+            && program.requires_attribute("normal")
+        {
+            program.use_vertex_attribute("normal", normals);
+        }
+        if let Some(colors) = &self.colors
+            && program.requires_attribute("color")
+        {
+            program.use_vertex_attribute("color", colors);
+        }
+    }
+}
 
 impl PartMesh {
     /// Starts uploading the part (an indexed part's vertices go up now); its triangles are
     /// drawn as [`Self::upload_more`] adds them.
     pub fn begin(context: &Context, part: &Part) -> Self {
         let flat = part.normals.len() != part.positions.len() || part.normals.is_empty();
+        let colored = part.colors.len() == part.positions.len() && !part.colors.is_empty();
         let in_order = part.indices.len() == part.positions.len()
             && part
                 .indices
@@ -84,8 +119,7 @@ impl PartMesh {
             }
         } else {
             Layout::Indexed {
-                positions: VertexBuffer::new_with_data(context, &part.positions),
-                normals: (!flat).then(|| VertexBuffer::new_with_data(context, &part.normals)),
+                vertices: Vertices::of(context, part, 0..part.positions.len(), flat),
                 chunks: Vec::new(),
             }
         };
@@ -94,6 +128,7 @@ impl PartMesh {
             context: context.clone(),
             layout,
             flat,
+            colored,
             drawn: Cell::new((0, usize::MAX)),
             uploaded: 0,
             aabb: AxisAlignedBoundingBox::new_with_positions(&[v3(min), v3(max)]),
@@ -113,11 +148,9 @@ impl PartMesh {
                     &self.context,
                     &part.indices[range],
                 )),
-                Layout::InOrder { chunks, .. } => chunks.push((
-                    VertexBuffer::new_with_data(&self.context, &part.positions[range.clone()]),
-                    (!self.flat)
-                        .then(|| VertexBuffer::new_with_data(&self.context, &part.normals[range])),
-                )),
+                Layout::InOrder { chunks, .. } => {
+                    chunks.push(Vertices::of(&self.context, part, range, self.flat));
+                }
             }
             self.uploaded = end;
         }
@@ -143,7 +176,7 @@ impl PartMesh {
                 .sum(),
             Layout::InOrder { chunks, .. } => chunks[start..end]
                 .iter()
-                .map(|(p, _)| p.vertex_count() as usize / 3)
+                .map(|v| v.positions.vertex_count() as usize / 3)
                 .sum(),
         }
     }
@@ -169,34 +202,21 @@ impl Geometry for PartMesh {
         program.use_uniform("viewProjection", viewer.projection() * viewer.view());
         program.use_uniform("modelMatrix", Mat4::identity());
         program.use_uniform_if_required("normalMatrix", Mat4::identity());
-        // Each draw call disables the attributes afterwards: they are set for every chunk.
-        let attributes = |positions, normals: &Option<VertexBuffer<[f32; 3]>>| {
-            program.use_vertex_attribute("position", positions);
-            if let Some(normals) = normals
-                && program.requires_attribute("normal")
-            {
-                program.use_vertex_attribute("normal", normals);
-            }
-        };
         let (start, end) = self.drawn.get();
         let end = end.min(self.chunk_count());
         let start = start.min(end);
         match &self.layout {
-            Layout::Indexed {
-                positions,
-                normals,
-                chunks,
-            } => {
+            Layout::Indexed { vertices, chunks } => {
                 for indices in &chunks[start..end] {
-                    attributes(positions, normals);
+                    vertices.use_in(program);
                     program.draw_elements(render_states, viewer.viewport(), indices);
                     flush(&self.context);
                 }
             }
             Layout::InOrder { chunks, sequence } => {
-                for (positions, normals) in &chunks[start..end] {
-                    attributes(positions, normals);
-                    let count = positions.vertex_count();
+                for vertices in &chunks[start..end] {
+                    vertices.use_in(program);
+                    let count = vertices.positions.vertex_count();
                     program.draw_subset_of_elements(
                         render_states,
                         viewer.viewport(),
@@ -216,11 +236,16 @@ impl Geometry for PartMesh {
         } else {
             "#define USE_NORMALS\n"
         };
-        format!("{normals}{VERTEX_SHADER}")
+        let colors = if self.colored {
+            "#define USE_COLORS\n"
+        } else {
+            ""
+        };
+        format!("{normals}{colors}{VERTEX_SHADER}")
     }
 
     fn id(&self) -> GeometryId {
-        GeometryId(PART_MESH_ID | u16::from(!self.is_flat()))
+        GeometryId(PART_MESH_ID | u16::from(!self.flat) | (u16::from(self.colored) << 1))
     }
 
     fn render_with_material(
@@ -261,8 +286,8 @@ impl Geometry for PartMesh {
     }
 }
 
-/// three-d's mesh vertex shader, with only what parts use: positions, and normals when given.
-/// `col` and `instance_id` are what three-d's fragment shaders read besides.
+/// three-d's mesh vertex shader, with only what parts use: positions, and normals and colours
+/// when given. `col` and `instance_id` are what three-d's fragment shaders read besides.
 const VERTEX_SHADER: &str = "
 uniform mat4 viewProjection;
 uniform mat4 modelMatrix;
@@ -272,6 +297,9 @@ out vec3 pos;
 uniform mat4 normalMatrix;
 in vec3 normal;
 out vec3 nor;
+#endif
+#ifdef USE_COLORS
+in vec4 color;
 #endif
 out vec4 col;
 flat out int instance_id;
@@ -284,7 +312,11 @@ void main()
 #ifdef USE_NORMALS
     nor = normalize(mat3(normalMatrix) * normal);
 #endif
+#ifdef USE_COLORS
+    col = color;
+#else
     col = vec4(1.0);
+#endif
     instance_id = gl_InstanceID;
 }
 ";

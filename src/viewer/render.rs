@@ -291,19 +291,28 @@ fn refine(
 /// whatever its colour); `model`'s colours, which its stand-in shares.
 fn colour_parts(objects: &mut PartObjects, model: &Model, look: &Look) {
     for (index, object) in objects.iter_mut() {
-        let base = model.parts[*index].color;
-        let color = if look.highlighted == Some(*index) {
-            [
-                base[0] * 0.5 + 0.1,
-                base[1] * 0.5 + 0.35,
-                base[2] * 0.5 + 0.6,
-                base[3],
-            ]
-        } else {
-            base
-        };
-        object.material.physical.albedo = srgba(color);
+        let part = &model.parts[*index];
+        object.material.physical.albedo = srgba(tint(part, look.highlighted == Some(*index)));
     }
+}
+
+/// The material colour of `part`: its colour, or white where its vertices carry the colours
+/// (the material multiplies them); moved toward the selection blue when `highlighted`.
+pub(super) fn tint(part: &crate::model::Part, highlighted: bool) -> [f32; 4] {
+    let base = if part.colors.is_empty() {
+        part.color
+    } else {
+        [1.0, 1.0, 1.0, part.color[3]]
+    };
+    if !highlighted {
+        return base;
+    }
+    [
+        base[0] * 0.5 + 0.1,
+        base[1] * 0.5 + 0.35,
+        base[2] * 0.5 + 0.6,
+        base[3],
+    ]
 }
 
 /// The callback's viewport, and the part of it to touch: only the viewport's own pixels, and

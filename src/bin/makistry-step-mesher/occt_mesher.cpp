@@ -4,11 +4,13 @@
 // CLI never load OCCT themselves.
 //
 // Output, on stdout (little-endian, read by src/model/step.rs):
-//   "MKSTEP1\n"
+//   "MKSTEP2\n"
 //   u32 part count, then per part:
 //     u32 name length, name (UTF-8), f32 rgba (sRGB, alpha 1 = opaque), u8 has_colour,
 //     u32 vertex count, f32 xyz per vertex (millimetres, placed in the assembly),
 //     u32 triangle count, u32 i j k per triangle (counter-clockwise seen from outside)
+//     u32 colour run count (0 when every face has the part's colour), then per run: u32 vertex
+//       count, f32 rgba (sRGB): the vertices in order, face by face, in runs of one colour
 //   u32 count of faces that could not be meshed, then per face: u32 length, text
 // Progress, on stderr: lines "faces <done> <total>". Meshed one by one, a line comes before
 // each face, so the parent knows which face a hang is in; meshed all at once (on every core),
@@ -33,7 +35,9 @@
 #include <TDataStd_Name.hxx>
 #include <TDocStd_Document.hxx>
 #include <TopExp_Explorer.hxx>
+#include <NCollection_DataMap.hxx>
 #include <TopTools_IndexedMapOfShape.hxx>
+#include <TopTools_ShapeMapHasher.hxx>
 #include <TopLoc_Location.hxx>
 #include <TopoDS.hxx>
 #include <TopoDS_Compound.hxx>
@@ -166,12 +170,22 @@ class QuickHealing {
   std::filesystem::path folder_;
 };
 
+struct Rgba {
+  float v[4] = {0.55f, 0.57f, 0.6f, 1.0f};
+  bool operator==(const Rgba& other) const { return std::equal(v, v + 4, other.v); }
+};
+
 struct Leaf {
   std::string name;
-  TopoDS_Shape shape;  // placed (assembly locations applied)
+  TopoDS_Shape shape;         // placed (assembly locations applied)
+  TopLoc_Location placement;  // what placed it
   bool has_colour = false;
   float rgba[4] = {0.55f, 0.57f, 0.6f, 1.0f};
 };
+
+// Colours the file gives faces (or shells and solids inside a part) of their own, by face as
+// it is in its part, before an assembly places it.
+using FaceColours = NCollection_DataMap<TopoDS_Shape, Rgba, TopTools_ShapeMapHasher>;
 
 std::string utf8(const TCollection_ExtendedString& text) {
   std::string out(static_cast<size_t>(text.LengthOfCString()) + 1, '\0');
@@ -237,6 +251,7 @@ void collect(const Handle(XCAFDoc_ShapeTool) & shapes, const Handle(XCAFDoc_Colo
   TopoDS_Shape shape = XCAFDoc_ShapeTool::GetShape(referred);
   if (shape.IsNull()) return;
   here.shape = shape.Moved(placement);
+  here.placement = placement;
   if (!here.has_colour) {
     for (TopExp_Explorer faces(shape, TopAbs_FACE); faces.More(); faces.Next()) {
       Quantity_ColorRGBA colour;
@@ -248,6 +263,33 @@ void collect(const Handle(XCAFDoc_ShapeTool) & shapes, const Handle(XCAFDoc_Colo
     }
   }
   leaves.push_back(here);
+}
+
+FaceColours face_colours(const Handle(XCAFDoc_ShapeTool) & shapes,
+                         const Handle(XCAFDoc_ColorTool) & colours) {
+  FaceColours found;
+  TDF_LabelSequence parts;
+  shapes->GetShapes(parts);
+  for (Standard_Integer i = 1; i <= parts.Length(); ++i) {
+    TDF_LabelSequence pieces;
+    XCAFDoc_ShapeTool::GetSubShapes(parts.Value(i), pieces);
+    // Shells and solids first, so that a face's own colour wins over theirs.
+    for (const bool faces_only : {false, true}) {
+      for (Standard_Integer j = 1; j <= pieces.Length(); ++j) {
+        const TopoDS_Shape piece = XCAFDoc_ShapeTool::GetShape(pieces.Value(j));
+        if (piece.IsNull() || (piece.ShapeType() == TopAbs_FACE) != faces_only) continue;
+        Quantity_ColorRGBA colour;
+        if (!colours->GetColor(pieces.Value(j), XCAFDoc_ColorSurf, colour) &&
+            !colours->GetColor(pieces.Value(j), XCAFDoc_ColorGen, colour)) {
+          continue;
+        }
+        Rgba rgba;
+        to_srgba(colour, rgba.v);
+        for (TopExp_Explorer f(piece, TopAbs_FACE); f.More(); f.Next()) found.Bind(f.Current(), rgba);
+      }
+    }
+  }
+  return found;
 }
 
 // Prints "faces <done> <total>" each time meshing all faces at once gets 1 % further. OCCT
@@ -390,13 +432,18 @@ extern "C" int makistry_mesh_step(const char* path, const char* text, size_t tex
       }
     }
 
-    std::fwrite("MKSTEP1\n", 1, 8, out);
+    const FaceColours own_colours = face_colours(shapes, colours);
+    std::fwrite("MKSTEP2\n", 1, 8, out);
     put_u32(out, static_cast<uint32_t>(leaves.size()));
     std::vector<std::string> failed;
     uint32_t face_number = 0;
     for (const Leaf& leaf : leaves) {
       std::vector<float> xyz;
       std::vector<uint32_t> triangles;
+      std::vector<std::pair<uint32_t, Rgba>> runs;  // vertex count, colour
+      Rgba leaf_colour;
+      std::copy(leaf.rgba, leaf.rgba + 4, leaf_colour.v);
+      const TopLoc_Location unplace = leaf.placement.Inverted();
       uint32_t face_in_part = 0;
       for (TopExp_Explorer f(leaf.shape, TopAbs_FACE); f.More(); f.Next()) {
         ++face_number;
@@ -426,6 +473,14 @@ extern "C" int makistry_mesh_step(const char* path, const char* text, size_t tex
           failed.push_back(where + " (" + cause + ")");
           continue;
         }
+        const Rgba* own = own_colours.Seek(face.Moved(unplace));
+        const Rgba colour = own ? *own : leaf_colour;
+        const uint32_t nodes = static_cast<uint32_t>(mesh->NbNodes());
+        if (!runs.empty() && runs.back().second == colour) {
+          runs.back().first += nodes;
+        } else {
+          runs.emplace_back(nodes, colour);
+        }
         const gp_Trsf placement = location.Transformation();
         const bool flip = (face.Orientation() == TopAbs_REVERSED) != placement.IsNegative();
         const uint32_t base = static_cast<uint32_t>(xyz.size() / 3);
@@ -452,6 +507,12 @@ extern "C" int makistry_mesh_step(const char* path, const char* text, size_t tex
       std::fwrite(xyz.data(), sizeof(float), xyz.size(), out);
       put_u32(out, static_cast<uint32_t>(triangles.size() / 3));
       std::fwrite(triangles.data(), sizeof(uint32_t), triangles.size(), out);
+      if (runs.size() < 2) runs.clear();
+      put_u32(out, static_cast<uint32_t>(runs.size()));
+      for (const auto& [count, colour] : runs) {
+        put_u32(out, count);
+        for (float c : colour.v) put_f32(out, c);
+      }
     }
     put_u32(out, static_cast<uint32_t>(failed.size()));
     for (const std::string& face : failed) put_text(out, face);
