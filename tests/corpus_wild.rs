@@ -108,3 +108,35 @@ fn every_file_other_tools_wrote_reads_as_the_reference_readers_read_it() {
         failures.join("\n")
     );
 }
+
+/// A 3MF whose triangles colour their corners (netfabb's pyramid: each vertex red, green, blue
+/// or white in its colour group) shows each corner in its colour, blended across the faces.
+#[test]
+fn a_3mf_s_corner_colours_are_the_file_s() {
+    let file = wild().join("3mf/3mfc_pyramid_vertexcolor.3mf");
+    if !file.is_file() {
+        let note = "../shared/corpus/wild is not beside the project: 3MF corner colours were \
+                    NOT checked";
+        assert!(std::env::var_os("CI").is_none(), "{note}");
+        eprintln!("NOTE: {note}");
+        return;
+    }
+    let model = makistry::model::load_path(&file).unwrap();
+    let part = &model.parts[0];
+    assert_eq!(part.colors.len(), part.positions.len());
+    assert_eq!(part.triangles(), 4);
+    // Where each vertex is, and its colour in the file (all four corners of a 10 mm pyramid).
+    let expected = [
+        ([0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]),
+        ([10.0, 0.0, 10.0], [0.0, 1.0, 0.0, 1.0]),
+        ([10.0, 10.0, 0.0], [0.0, 0.0, 1.0, 1.0]),
+        ([0.0, 10.0, 10.0], [1.0, 1.0, 1.0, 1.0]),
+    ];
+    for (position, colour) in part.positions.iter().zip(&part.colors) {
+        let (_, want) = expected
+            .iter()
+            .find(|(at, _)| at == position)
+            .unwrap_or_else(|| panic!("a vertex at {position:?}"));
+        assert_eq!(colour, want, "the corner at {position:?}");
+    }
+}

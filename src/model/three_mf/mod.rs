@@ -17,7 +17,7 @@ use std::io::{BufReader, Cursor, Read};
 
 use super::normals::smooth;
 use super::{LoadError, MAX_TRIANGLES, MeshFormat, Model, Part, srgb_to_linear};
-use xml::{ModelPart, Object, Transform};
+use xml::{Mesh, ModelPart, Object, Transform};
 
 /// Most bytes the archive may unpack to (its declared sizes, checked before reading).
 const MAX_UNPACKED_BYTES: u64 = 1 << 30;
@@ -225,13 +225,55 @@ fn place(
         .name
         .clone()
         .unwrap_or_else(|| format!("object {object_id}"));
-    Ok(Some(Part::new(
-        name,
-        positions,
-        normals,
-        indices,
-        colour_of(object, colours),
-    )))
+    let colour = colour_of(object, colours);
+    let part = match corner_colours(mesh, colours, colour, mirrored) {
+        Some(corners) => {
+            // Each corner its own vertex, so that a colour stops at its triangle's edge.
+            let positions = indices.iter().map(|&v| positions[v as usize]).collect();
+            let normals = indices.iter().map(|&v| normals[v as usize]).collect();
+            let sequence = (0..indices.len() as u32).collect();
+            Part::new(name, positions, normals, sequence, colour).with_vertex_colors(corners)
+        }
+        None => Part::new(name, positions, normals, indices, colour),
+    };
+    Ok(Some(part))
+}
+
+/// The colour of each triangle's corners, linear RGBA, in the order the part's indices have
+/// them (`mirrored`: the second and third swapped); `None` when they are all one colour. A
+/// corner whose colour is not a colour (a texture, a multi-property) takes `fallback`.
+fn corner_colours(
+    mesh: &Mesh,
+    colours: &HashMap<u32, Vec<[f32; 4]>>,
+    fallback: [f32; 4],
+    mirrored: bool,
+) -> Option<Vec<[f32; 4]>> {
+    if mesh.corner_colours.is_empty() {
+        return None;
+    }
+    let mut linear: HashMap<(u32, u32), [f32; 4]> = HashMap::new();
+    let mut resolve = |key: (u32, u32)| {
+        *linear.entry(key).or_insert_with(|| {
+            colours
+                .get(&key.0)
+                .and_then(|group| group.get(key.1 as usize))
+                .map_or(fallback, |c| {
+                    [
+                        srgb_to_linear(c[0]),
+                        srgb_to_linear(c[1]),
+                        srgb_to_linear(c[2]),
+                        c[3],
+                    ]
+                })
+        })
+    };
+    let mut out = Vec::with_capacity(mesh.triangles.len() * 3);
+    for [a, b, c] in &mesh.corner_colours {
+        let (b, c) = if mirrored { (c, b) } else { (b, c) };
+        out.extend([resolve(*a), resolve(*b), resolve(*c)]);
+    }
+    let first = out.first().copied();
+    (out.len() == mesh.triangles.len() * 3 && out.iter().any(|c| Some(*c) != first)).then_some(out)
 }
 
 /// Loads a 3MF file.

@@ -34,7 +34,13 @@ pub struct Mesh {
     pub triangles: Vec<[u32; 3]>,
     /// How many triangles use each colour, as (resource id, index) — for mixed materials.
     pub colour_uses: HashMap<(u32, u32), usize>,
+    /// Each triangle's corners' colours (resource id, index), once a triangle names its own
+    /// (`pid`, `p1` to `p3`); empty while none does. [`NO_COLOUR`] where none applies.
+    pub corner_colours: Vec<[(u32, u32); 3]>,
 }
+
+/// A corner with no colour of its own nor its object's.
+pub const NO_COLOUR: (u32, u32) = (u32::MAX, 0);
 
 /// An object: a mesh, components, or (rarely) both.
 #[derive(Debug, Default)]
@@ -247,20 +253,47 @@ fn mesh_element(element: &BytesStart<'_>, context: &mut Context) -> bool {
             mesh.vertices.push([x, y, z]);
         }
         "triangle" => {
-            let [a, b, c, pid, p1] = numbers::<u32, 5>(element, ["v1", "v2", "v3", "pid", "p1"]);
+            let [a, b, c, own_pid, p1, p2, p3] =
+                numbers::<u32, 7>(element, ["v1", "v2", "v3", "pid", "p1", "p2", "p3"]);
             let (Some(a), Some(b), Some(c)) = (a, b, c) else {
                 return false;
             };
             mesh.triangles.push([a, b, c]);
-            let pid = pid.or(object_colour.map(|(pid, _)| pid));
+            let pid = own_pid.or(object_colour.map(|(pid, _)| pid));
             let index = p1.or(object_colour.map(|(_, index)| index));
             if let (Some(pid), Some(index)) = (pid, index) {
                 *mesh.colour_uses.entry((pid, index)).or_default() += 1;
             }
+            record_corner_colours(mesh, object_colour, own_pid.is_some() || p1.is_some(), {
+                let corner = |p: Option<u32>| match (pid, p.or(index)) {
+                    (Some(pid), Some(index)) => (pid, index),
+                    _ => NO_COLOUR,
+                };
+                [corner(p1), corner(p2), corner(p3)]
+            });
         }
         _ => {}
     }
     true
+}
+
+/// Keeps the corners' colours of the triangle just added, once any triangle has named its own
+/// (those before it take their object's colour).
+fn record_corner_colours(
+    mesh: &mut Mesh,
+    object_colour: Option<(u32, u32)>,
+    named: bool,
+    corners: [(u32, u32); 3],
+) {
+    if mesh.corner_colours.is_empty() && !named {
+        return;
+    }
+    let default = [object_colour.unwrap_or(NO_COLOUR); 3];
+    let before = mesh.triangles.len() - 1;
+    if mesh.corner_colours.len() < before {
+        mesh.corner_colours.resize(before, default);
+    }
+    mesh.corner_colours.push(corners);
 }
 
 /// Reads one model part.
