@@ -82,9 +82,10 @@ impl Part {
         }
     }
 
-    /// The part with a colour per vertex (one per position), where they are not all one.
+    /// The part with a colour per vertex (one per position), where they are not all one
+    /// (none given: the part's colour throughout).
     pub(crate) fn with_vertex_colors(mut self, colors: Vec<[f32; 4]>) -> Self {
-        debug_assert_eq!(colors.len(), self.positions.len());
+        debug_assert!(colors.is_empty() || colors.len() == self.positions.len());
         let first = colors.first().copied();
         if colors.len() == self.positions.len() && colors.iter().any(|c| Some(*c) != first) {
             self.colors = colors;
