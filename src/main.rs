@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     config.demo = args.demo;
     config.open_file = args.file;
     let mut viewport = egui::ViewportBuilder::default()
-        .with_title("Makistry Desktop")
+        .with_title(makistry::app::APP_NAME)
         // Matches the .desktop file's StartupWMClass, so docks group the window with its icon.
         .with_app_id("makistry-desktop")
         .with_inner_size([1180.0, 760.0])

@@ -15,6 +15,8 @@ pub(super) struct Chrome {
     pub gl_renderer: String,
     /// The last errors shown, with their times, for diagnostics.
     pub recent_errors: Vec<String>,
+    /// The window's title, as last set.
+    pub title: String,
 }
 
 impl Chrome {
@@ -27,6 +29,7 @@ impl Chrome {
             about_open: false,
             gl_renderer,
             recent_errors: Vec::new(),
+            title: super::APP_NAME.to_string(),
         }
     }
 }

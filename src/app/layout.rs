@@ -77,6 +77,29 @@ impl MakistryApp {
         intents
     }
 
+    /// A file opened before any key is set (a double-click on a fresh install): the file in
+    /// the centre at once, the welcome beside it; the key can wait until Generate.
+    pub(super) fn file_before_key_ui(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let width = ui.available_width();
+        egui::Panel::left("welcome")
+            .resizable(true)
+            .default_size(380.0)
+            .size_range(300.0..=(width * 0.45).max(300.0))
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    if let super::Screen::Welcome(form) = &mut self.screen {
+                        intents.extend(ui::welcome::welcome_ui(ui, form, false));
+                    }
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.preview.viewer.warm_up_once(ui);
+            self.centre_ui(ui, &mut intents);
+        });
+        intents
+    }
+
     fn form_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         egui::ScrollArea::vertical().show(ui, |ui| {
             let blocked = (!self.form.loaded).then_some("Restoring your draft…");
@@ -199,7 +222,7 @@ impl MakistryApp {
 
     /// The app's name and the connection, shortened (never pushed off) on narrow windows.
     fn connection_ui(&self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
-        ui.strong("Makistry Desktop");
+        ui.strong(super::APP_NAME);
         ui.separator();
         match self.connection() {
             Some(c) if c.demo.is_some() => {
