@@ -286,8 +286,12 @@ impl ViewerState {
             self.speed.measured(drawn, frame_ms);
         }
         let mut action = self.toolbar_ui(ui, model);
-        // `height` holds the toolbar too: the view takes what the toolbar left.
-        let canvas_height = (height - (ui.cursor().top() - top)).max(MIN_VIEW_HEIGHT);
+        // `height` holds the toolbar too: the view takes what the toolbar left, and at least
+        // half the window's height (on a small window what is under it scrolls instead).
+        let half_window = ui.ctx().content_rect().height() * 0.5;
+        let canvas_height = (height - (ui.cursor().top() - top))
+            .max(MIN_VIEW_HEIGHT)
+            .max(half_window);
         let size = egui::vec2(ui.available_width(), canvas_height);
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
         self.last_size = rect.size();
