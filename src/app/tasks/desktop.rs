@@ -137,27 +137,93 @@ pub(super) fn free_name(folder: &Path, name: &str) -> PathBuf {
         .unwrap_or(candidate)
 }
 
-/// Opens a file with the system's default app, or shows it in the file manager.
+/// Opens a file with the system's default app, or shows it in the file manager; says what
+/// failed and where the file is when that did not work.
 pub async fn open_externally(path: PathBuf, reveal: bool, report: Reporter) {
-    let shown = path.display().to_string();
-    let opened = blocking(move || {
-        if reveal {
-            opener::reveal(&path)
-        } else {
-            opener::open(&path)
-        }
-    })
-    .await;
-    if let Some(Err(e)) = opened {
+    let shown = std::path::absolute(&path)
+        .unwrap_or_else(|_| path.clone())
+        .display()
+        .to_string();
+    let opened = blocking(move || open_with_desktop(&path, reveal)).await;
+    if let Some(Err(why)) = opened {
         let what = if reveal {
             "The file manager could not be opened"
         } else {
             "No app could open the file"
         };
         report.send(Event::Notice(Message::error(
-            format!("{what} ({e})."),
-            format!("The file is at {shown}."),
+            format!("{what}: {why}."),
+            format!("The file is at {shown} (select the path to copy it)."),
         )));
+    }
+}
+
+/// On Linux, `opener` counts a started helper as success (and leaves it a zombie): the file
+/// manager is asked over D-Bus, else `xdg-open` is run here and its answer waited for.
+#[cfg(target_os = "linux")]
+fn open_with_desktop(path: &Path, reveal: bool) -> Result<(), String> {
+    if reveal && show_in_file_manager(path).is_ok() {
+        return Ok(());
+    }
+    let target = if reveal {
+        path.parent().unwrap_or(path)
+    } else {
+        path
+    };
+    run_opener(std::ffi::OsStr::new("xdg-open"), target)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_with_desktop(path: &Path, reveal: bool) -> Result<(), String> {
+    let opened = if reveal {
+        opener::reveal(path)
+    } else {
+        opener::open(path)
+    };
+    opened.map_err(|e| e.to_string())
+}
+
+/// The freedesktop file manager's "show these items" (Nautilus, Dolphin, Nemo, Thunar…).
+#[cfg(target_os = "linux")]
+fn show_in_file_manager(path: &Path) -> Result<(), String> {
+    let uri = url::Url::from_file_path(path).map_err(|()| "not a full path".to_string())?;
+    let bus = zbus::blocking::Connection::session().map_err(|e| e.to_string())?;
+    bus.call_method(
+        Some("org.freedesktop.FileManager1"),
+        "/org/freedesktop/FileManager1",
+        Some("org.freedesktop.FileManager1"),
+        "ShowItems",
+        &(vec![uri.as_str()], ""),
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+/// Runs `program target` (xdg-open, in the app), waits for it, and says in the app's words
+/// why it failed: xdg-open's exit codes 3 (no tool for it) and 4 (the action failed).
+#[cfg(target_os = "linux")]
+fn run_opener(program: &std::ffi::OsStr, target: &Path) -> Result<(), String> {
+    let status = std::process::Command::new(program)
+        .arg(target)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(match status.code() {
+            Some(3) => "this desktop has no program set to open it".to_string(),
+            Some(4) => "the program set to open it did not start".to_string(),
+            _ => format!("{} gave up on it", program.to_string_lossy()),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "{} (which opens files on Linux desktops) is not installed",
+            program.to_string_lossy()
+        )),
+        Err(e) => Err(format!(
+            "{} could not start ({e})",
+            program.to_string_lossy()
+        )),
     }
 }
 
@@ -172,4 +238,28 @@ pub async fn notify(summary: String, body: String) {
             .map(|_| ())
     })
     .await;
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::run_opener;
+    use std::ffi::OsStr;
+    use std::path::Path;
+
+    /// What the user is told when the desktop cannot open a file, with real processes: the
+    /// helper missing, the helper failing (xdg-open's "no program for it"), the helper working.
+    #[test]
+    fn an_opener_that_fails_is_reported_in_words_and_waited_for() {
+        let file = Path::new("/tmp/part.step");
+        let missing = run_opener(OsStr::new("makistry-no-such-opener"), file).unwrap_err();
+        assert!(missing.contains("is not installed"), "{missing}");
+        let dir = tempfile::tempdir().unwrap();
+        let no_program = dir.path().join("opener-without-program");
+        std::fs::write(&no_program, "#!/bin/sh\nexit 3\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&no_program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let refused = run_opener(no_program.as_os_str(), file).unwrap_err();
+        assert!(refused.contains("no program set to open it"), "{refused}");
+        assert_eq!(run_opener(OsStr::new("true"), file), Ok(()));
+    }
 }
