@@ -192,3 +192,34 @@ fn the_text_cursor_does_not_keep_the_window_redrawing() {
     harness.step();
     assert!(!harness.ctx.global_style().visuals.text_cursor.blink);
 }
+
+/// The Keys overlay (H) does not trap the pointer: with the pointer over it, H closes it
+/// again (its text took the pointer from the view, so H did nothing there).
+#[test]
+fn the_keys_overlay_closes_with_h_under_the_pointer() {
+    let machine = Machine::new();
+    let mut config = machine.config();
+    config.open_file =
+        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/gear.stl"));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1180.0, 760.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config));
+    step_until(&mut harness, "the part's view", |h| {
+        h.query_all_by_label_contains("3D view of").next().is_some()
+    });
+    let view = view_rect(&harness);
+    harness.hover_at(view.center());
+    harness.key_press(egui::Key::H);
+    wait_for_text(&mut harness, "Mouse and keys in the 3D view");
+    let heading = harness.get_by_label("Mouse and keys in the 3D view").rect();
+    harness.hover_at(heading.center());
+    harness.step();
+    harness.key_press(egui::Key::H);
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert!(
+        !shows(&harness, "Mouse and keys in the 3D view"),
+        "H closed the overlay with the pointer over it"
+    );
+}

@@ -97,8 +97,11 @@ impl ViewerState {
 
 /// The keys and mouse table, over the viewport's top-left corner.
 pub(super) fn help_overlay(ui: &mut egui::Ui, rect: egui::Rect) {
-    // A child that takes no room in the panel: the overlay floats over the viewport.
+    // A child that takes no room in the panel: the overlay floats over the viewport. Its text
+    // is not selectable, so it takes neither the pointer nor a drag from the view under it:
+    // H closes it with the pointer over it, and a drag there turns the part.
     let mut overlay = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(8.0)));
+    overlay.style_mut().interaction.selectable_labels = false;
     egui::Frame::popup(overlay.style()).show(&mut overlay, |ui| {
         ui.strong("Mouse and keys in the 3D view");
         egui::Grid::new("viewer keys")
