@@ -93,6 +93,16 @@ pub enum KeychainError {
 }
 
 impl KeychainError {
+    /// What happened, in the app's words: the store's own message (D-Bus text, say) goes to
+    /// the log, not to the screen.
+    pub fn sentence(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "this computer's keychain is not running",
+            Self::Failed(_) => "the keychain refused it (it may be locked)",
+            Self::BadFormat => "that is not an API key",
+        }
+    }
+
     /// What to do next.
     pub fn action(&self) -> &'static str {
         match self {

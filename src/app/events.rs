@@ -31,8 +31,9 @@ impl MakistryApp {
             }
             Event::KeyFound(Ok(None)) => self.screen = Screen::welcome(None),
             Event::KeyFound(Err(e)) => {
+                tracing::warn!("the keychain could not be read: {e}");
                 self.screen = Screen::welcome(Some(Message::error(
-                    format!("The system keychain could not be read: {e}."),
+                    format!("The stored key could not be read: {}.", e.sentence()),
                     e.action(),
                 )));
             }

@@ -85,7 +85,6 @@ pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to
             return;
         }
     };
-    let mut notes = Vec::new();
     match client.check_key().await {
         Ok(()) => {}
         Err(e @ ApiError::InvalidApiKey { .. }) => {
@@ -113,12 +112,10 @@ pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to
         move || keychain.open().and_then(|k| k.save(&key))
     })
     .await;
-    if let Some(Err(e)) = stored {
-        notes.push(format!(
-            "It could not be stored in the keychain ({e}), so you will be asked again next time."
-        ));
-    }
-    let note = (!notes.is_empty()).then(|| Message::error(notes.join(" "), ""));
+    let note = match stored {
+        Some(Err(e)) => Some(unstored_note(&e)),
+        _ => None,
+    };
     connect(
         ConnectTo::Key {
             key,
@@ -133,6 +130,20 @@ pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to
         },
     )
     .await;
+}
+
+/// What the user reads when a working key could not be stored: in words, with a next step
+/// (the keychain's own message is logged).
+fn unstored_note(e: &KeychainError) -> Message {
+    tracing::warn!("the key could not be stored: {e}");
+    Message::error(
+        format!(
+            "The key works, but it could not be kept: {}. It is used until the app closes, \
+             and asked for again next time.",
+            e.sentence()
+        ),
+        e.action(),
+    )
 }
 
 /// Whether a key must be checked with the API before it is kept.
@@ -298,4 +309,29 @@ pub(super) fn adopt_demo_jobs(store: &JobStore, base: &str) -> Result<(), crate:
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With no Secret Service (the D-Bus text a Linux machine gives then), the user reads what
+    /// happened in words and what to do, never the library's message.
+    #[test]
+    fn a_key_that_cannot_be_kept_is_explained_in_words() {
+        let dbus = "zbus error: Failed to connect to address unix:path=/run/user/0/bus";
+        for e in [
+            KeychainError::Unavailable(dbus.into()),
+            KeychainError::Failed(dbus.into()),
+        ] {
+            let note = unstored_note(&e);
+            assert!(!note.sentence.contains("zbus") && !note.action.contains("zbus"));
+            assert!(
+                note.sentence.contains("could not be kept"),
+                "{}",
+                note.sentence
+            );
+            assert!(!note.action.is_empty());
+        }
+    }
 }
