@@ -173,7 +173,10 @@ fn an_error_that_needs_a_new_prompt_offers_edit_not_retry() {
         &mut harness,
         "A 40x20x10 mm block [fail:geometry_validation_failed*1]",
     );
-    wait_for_text(&mut harness, "The design failed its geometry checks");
+    wait_for_text(
+        &mut harness,
+        "Makistry says: The geometry failed validation",
+    );
     for _ in 0..5 {
         harness.step();
     }

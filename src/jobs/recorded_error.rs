@@ -50,11 +50,15 @@ impl RecordedError {
         Self::from_api(error)
     }
 
+    /// A job's failure. The service's own message, where it gives one, says what happened to
+    /// this job better than the app's sentence for the code, which would say it again (and
+    /// the next step a third time): only a code the app does not know keeps both.
     pub(super) fn from_job(code: &JobErrorCode, server_message: Option<&str>) -> Self {
-        let sentence = match server_message {
-            Some(message) if !message.is_empty() => {
-                format!("{} Makistry says: {message}", code.sentence())
-            }
+        let sentence = match server_message.map(str::trim) {
+            Some(message) if !message.is_empty() => match code {
+                JobErrorCode::Other(_) => format!("{} Makistry says: {message}", code.sentence()),
+                _ => format!("Makistry says: {message}"),
+            },
             _ => code.sentence(),
         };
         Self {
@@ -68,6 +72,22 @@ impl RecordedError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The emulator's `prompt_too_ambiguous` message already gives the advice: the app's
+    /// sentence for the code is not said on top of it (the advice showed three times).
+    #[test]
+    fn a_failure_the_service_explains_is_said_once() {
+        let message = "The prompt can be read several ways: give dimensions with units and \
+                       name the features.";
+        let code = JobErrorCode::parse("prompt_too_ambiguous");
+        let error = RecordedError::from_job(&code, Some(message));
+        assert_eq!(error.sentence, format!("Makistry says: {message}"));
+        assert!(!error.sentence.contains(&code.sentence()));
+        let silent = RecordedError::from_job(&code, Some("  "));
+        assert_eq!(silent.sentence, code.sentence());
+        let unknown = RecordedError::from_job(&JobErrorCode::parse("a_new_code"), Some(message));
+        assert!(unknown.sentence.contains("a_new_code") && unknown.sentence.contains(message));
+    }
 
     #[test]
     fn only_errors_the_same_job_could_escape_offer_a_retry() {

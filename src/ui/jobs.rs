@@ -214,10 +214,11 @@ fn job_card_ui(
         if job.resubmissions > 0 {
             ui.weak(resubmitted(job.resubmissions));
         }
+        // The card says what happened; the next step is in the job's own view, beside it.
         if let Some(error) = &job.error
             && !matches!(job.phase, Phase::Done)
         {
-            message_ui(ui, &Message::error(&error.sentence, &error.action));
+            message_ui(ui, &Message::error(&error.sentence, ""));
         }
         ui.horizontal_wrapped(|ui| actions_ui(ui, job, view, intents));
     });
