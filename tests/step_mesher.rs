@@ -119,13 +119,13 @@ fn read_answer(answer: &[u8]) -> Option<Answer> {
 }
 
 /// What the app shows of each file (the quick path, and the careful one where it hands over)
-/// is what OpenCascade's careful path alone gives: the same parts, in the same place, the same
-/// faces left bare.
+/// is what OpenCascade gives reading the whole file carefully: the same parts, in the same
+/// place, the same faces left bare.
 #[test]
 fn the_quick_path_shows_what_the_careful_path_shows() {
     let mut disagree = Vec::new();
     for file in step_files() {
-        let careful = read_answer(&mesher_answer(&file, &["--careful"]).1);
+        let careful = read_answer(&mesher_answer(&file, &["--careful", "--whole-file"]).1);
         let Some(careful) = careful.filter(|c| c.parts > 0) else {
             continue; // no solids: tessellated or external parts, read without the mesher
         };
@@ -248,5 +248,41 @@ fn an_assembly_shows_the_part_files_found_and_names_the_others() {
             format!("MAINBODY.stp (looked for in {folder})"),
             format!("FOOT.stp (looked for in {folder})")
         ]
+    );
+}
+
+/// A quick path that fails (here a mesher that refuses every file unless asked to be careful)
+/// is not the last word: the careful path reads the whole file and the part shows.
+#[cfg(unix)]
+#[test]
+fn a_quick_path_that_fails_hands_over_to_the_careful_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mesher = dir.path().join("quick-fails-mesher");
+    std::fs::write(
+        &mesher,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  *--careful*) exec '{}' \"$@\" ;;\n  \
+             *) echo 'error it is not a STEP file OpenCascade can read' >&2; exit 2 ;;\nesac\n",
+            env!("CARGO_BIN_EXE_makistry-step-mesher")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&mesher, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_makistry"))
+        .args(["inspect", "--json"])
+        .arg(root().join("assets/parts/gear.step"))
+        .env("MAKISTRY_STEP_MESHER", &mesher)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        summary["triangles"].as_u64().unwrap_or(0) > 100,
+        "{summary}"
     );
 }

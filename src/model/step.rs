@@ -95,7 +95,8 @@ fn read_reports(stderr: impl std::io::Read, report: &Mutex<ChildReport>, progres
 enum Way<'a> {
     /// Lighter healing and every face at once, on every core.
     Quick,
-    /// OpenCascade's full healing, one face at a time, these faces (1-based) left out.
+    /// The whole file, OpenCascade's full healing, one face at a time, these faces (1-based)
+    /// left out.
     Careful(&'a [u32]),
 }
 
@@ -107,17 +108,25 @@ enum Run {
     StuckOn(u32),
 }
 
-/// Meshes the STEP file at `path`: the quick path first, the careful one when it leaves a
-/// face bare, hangs or dies (see `makistry-step-mesher`).
+/// Meshes the STEP file at `path`: the quick path first; the careful one, on the whole file,
+/// when the quick one leaves a face bare, fails, hangs or dies (see `makistry-step-mesher`).
 pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     let helper = helper_path().ok_or(LoadError::NoStepKernel)?;
     progress.reading_done.store(true, Ordering::Relaxed);
     let started = Instant::now();
-    if let Run::Meshed(output) = run_once(&helper, path, Way::Quick, progress, started)?
-        && let Ok(model) = parse(&output)
-        && model.unmeshed.is_empty()
-    {
-        return Ok(finished(model, path));
+    match run_once(&helper, path, Way::Quick, progress, started) {
+        Ok(Run::Meshed(output)) => {
+            if let Ok(model) = parse(&output)
+                && model.unmeshed.is_empty()
+            {
+                return Ok(finished(model, path));
+            }
+        }
+        // Stopped by the user or the clock, or no mesher: the careful path would be too.
+        Err(e @ (LoadError::Cancelled | LoadError::TooLarge { .. } | LoadError::NoStepKernel)) => {
+            return Err(e);
+        }
+        Ok(Run::StuckOn(_)) | Err(_) => {}
     }
     let mut skip: Vec<u32> = Vec::new();
     loop {
@@ -283,7 +292,8 @@ fn spawn(helper: &Path, path: &Path, way: Way) -> Result<Child, LoadError> {
     let mut command = Command::new(helper);
     command.arg(path);
     if let Way::Careful(skip) = way {
-        command.arg("--careful");
+        // OpenCascade reads the whole file here, PMI included, as it would on its own.
+        command.arg("--careful").arg("--whole-file");
         if !skip.is_empty() {
             let list: Vec<String> = skip.iter().map(u32::to_string).collect();
             command.arg("--skip").arg(list.join(","));

@@ -4,10 +4,10 @@
 //!
 //! It is a process of its own so that the window and the CLI never load OpenCascade, and so that
 //! a face on which the kernel loops or crashes costs a killed child, not a hung window. The
-//! parent first takes the quick path (lighter healing, every face meshed at once on every
-//! core); if that leaves a face bare, hangs or dies, it runs the child `--careful` (OpenCascade's
-//! full healing, one face at a time), then again with the face it stopped on in `--skip`, and
-//! names that face in the result.
+//! parent first takes the quick path (PMI left out, lighter healing, every face meshed at once on
+//! every core); if that leaves a face bare, fails, hangs or dies, it runs the child `--careful
+//! --whole-file` (OpenCascade's full read and healing, one face at a time), then again with the
+//! face it stopped on in `--skip`, and names that face in the result.
 //!
 //! The file's PMI (GD&T, annotations, saved views: see `makistry::model::step_prune`) is left
 //! out of what OpenCascade parses, unless `--whole-file` (which the tests use to check that
