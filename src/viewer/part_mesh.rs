@@ -380,6 +380,25 @@ fn flush(context: &Context) {
     unsafe { context.flush() }
 }
 
+/// The material colour of `part`: its colour, or white where its vertices carry the colours
+/// (the material multiplies them); moved toward the selection blue when `highlighted`.
+pub(super) fn tint(part: &Part, highlighted: bool) -> [f32; 4] {
+    let base = if part.colors.is_empty() {
+        part.color
+    } else {
+        [1.0, 1.0, 1.0, part.color[3]]
+    };
+    if !highlighted {
+        return base;
+    }
+    [
+        base[0] * 0.5 + 0.1,
+        base[1] * 0.5 + 0.35,
+        base[2] * 0.5 + 0.6,
+        base[3],
+    ]
+}
+
 /// A point as three-d's vector.
 pub(super) fn v3(p: [f32; 3]) -> three_d::Vec3 {
     three_d::Vec3::new(p[0], p[1], p[2])

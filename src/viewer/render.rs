@@ -292,27 +292,11 @@ fn refine(
 fn colour_parts(objects: &mut PartObjects, model: &Model, look: &Look) {
     for (index, object) in objects.iter_mut() {
         let part = &model.parts[*index];
-        object.material.physical.albedo = srgba(tint(part, look.highlighted == Some(*index)));
+        object.material.physical.albedo = srgba(super::part_mesh::tint(
+            part,
+            look.highlighted == Some(*index),
+        ));
     }
-}
-
-/// The material colour of `part`: its colour, or white where its vertices carry the colours
-/// (the material multiplies them); moved toward the selection blue when `highlighted`.
-pub(super) fn tint(part: &crate::model::Part, highlighted: bool) -> [f32; 4] {
-    let base = if part.colors.is_empty() {
-        part.color
-    } else {
-        [1.0, 1.0, 1.0, part.color[3]]
-    };
-    if !highlighted {
-        return base;
-    }
-    [
-        base[0] * 0.5 + 0.1,
-        base[1] * 0.5 + 0.35,
-        base[2] * 0.5 + 0.6,
-        base[3],
-    ]
 }
 
 /// The callback's viewport, and the part of it to touch: only the viewport's own pixels, and

@@ -271,7 +271,7 @@ fn begin_upload(context: &Context, model: &Model) -> PartObjects {
                 physical: PhysicalMaterial::new_opaque(
                     context,
                     &CpuMaterial {
-                        albedo: srgba(super::render::tint(part, false)),
+                        albedo: srgba(super::part_mesh::tint(part, false)),
                         roughness: 0.55,
                         metallic: 0.05,
                         ..Default::default()

@@ -75,8 +75,12 @@ fn main() -> ExitCode {
     let Ok(path) = CString::new(request.path.as_bytes()) else {
         return usage();
     };
-    // A file that cannot be read here is left to OpenCascade, which says so in its own way.
-    let pruned = (!request.whole_file)
+    // A file that cannot be read here is left to OpenCascade, which says so in its own way; so
+    // is one over 256 MiB, whose pruned copies (here, and OpenCascade's stream) would cost
+    // more memory than its PMI costs time.
+    const LARGEST_PRUNED: u64 = 256 << 20;
+    let small_enough = std::fs::metadata(&request.path).is_ok_and(|m| m.len() <= LARGEST_PRUNED);
+    let pruned = (!request.whole_file && small_enough)
         .then(|| std::fs::read(&request.path).ok())
         .flatten()
         .and_then(|file| makistry::model::step_prune::prune(&file));
