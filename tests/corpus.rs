@@ -147,7 +147,6 @@ fn a_step_load_stops_when_cancelled() {
 #[cfg(unix)]
 #[test]
 fn a_face_the_kernel_loops_on_is_skipped_and_named() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     // The answer the second run gives: one part (a triangle), face 1 not meshed.
     let mut answer = b"MKSTEP2\n".to_vec();
@@ -173,31 +172,18 @@ fn a_face_the_kernel_loops_on_is_skipped_and_named() {
     answer.extend_from_slice(note);
     std::fs::write(dir.path().join("answer.bin"), answer).unwrap();
     let mesher = dir.path().join("looping-mesher");
-    std::fs::write(
+    crate::support::cli::executable_script(
         &mesher,
-        format!(
-            "#!/bin/sh\ncase \"$*\" in\n  *--skip*) echo 'faces 1 2' >&2; cat '{}' ;;\n  \
+        &format!(
+            "case \"$*\" in\n  *--skip*) echo 'faces 1 2' >&2; cat '{}' ;;\n  \
              *) echo 'faces 0 2' >&2; exec sleep 600 ;;\nesac\n",
             dir.path().join("answer.bin").display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&mesher, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
 
     let started = std::time::Instant::now();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_makistry"))
-        .args(["inspect", "--json"])
-        .arg(root().join("assets/parts/gear.step"))
-        .env("MAKISTRY_STEP_MESHER", &mesher)
-        .env("MAKISTRY_STEP_FACE_LIMIT_MS", "300")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let gear = root().join("assets/parts/gear.step");
+    let summary = crate::support::cli::inspect_with_mesher(&gear, &mesher, Some(300));
     assert_eq!(summary["triangles"], 1);
     assert_eq!(
         summary["unmeshed"],

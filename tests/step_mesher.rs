@@ -256,31 +256,18 @@ fn an_assembly_shows_the_part_files_found_and_names_the_others() {
 #[cfg(unix)]
 #[test]
 fn a_quick_path_that_fails_hands_over_to_the_careful_one() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let mesher = dir.path().join("quick-fails-mesher");
-    std::fs::write(
+    crate::support::cli::executable_script(
         &mesher,
-        format!(
-            "#!/bin/sh\ncase \"$*\" in\n  *--careful*) exec '{}' \"$@\" ;;\n  \
+        &format!(
+            "case \"$*\" in\n  *--careful*) exec '{}' \"$@\" ;;\n  \
              *) echo 'error it is not a STEP file OpenCascade can read' >&2; exit 2 ;;\nesac\n",
             env!("CARGO_BIN_EXE_makistry-step-mesher")
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&mesher, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_makistry"))
-        .args(["inspect", "--json"])
-        .arg(root().join("assets/parts/gear.step"))
-        .env("MAKISTRY_STEP_MESHER", &mesher)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
     );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let gear = root().join("assets/parts/gear.step");
+    let summary = crate::support::cli::inspect_with_mesher(&gear, &mesher, None);
     assert!(
         summary["triangles"].as_u64().unwrap_or(0) > 100,
         "{summary}"

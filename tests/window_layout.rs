@@ -16,6 +16,24 @@ fn open_at(machine: &Machine, width: f32, height: f32) -> Harness<'static, Makis
         .build_eframe(move |cc| MakistryApp::new(cc, config))
 }
 
+/// The window at its default size started on `assets/parts/<part>` (as a double-click does),
+/// with no key set, once the part's view shows.
+fn open_file_with_no_key(machine: &Machine, part: &str) -> Harness<'static, MakistryApp> {
+    let mut config = machine.config();
+    config.open_file = Some(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/parts")
+            .join(part),
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1180.0, 760.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config));
+    step_until(&mut harness, "the part's view", |h| {
+        h.query_all_by_label_contains("3D view of").next().is_some()
+    });
+    harness
+}
+
 fn run_job(harness: &mut Harness<'_, MakistryApp>, prompt: &str) {
     crate::window::submit(harness, prompt);
     wait_for_text(harness, "Design summary");
@@ -162,15 +180,7 @@ fn a_job_that_ends_leaves_an_opened_file_on_screen() {
 #[test]
 fn a_file_opened_before_any_key_shows_at_once_and_names_the_window() {
     let machine = Machine::new();
-    let mut config = machine.config();
-    config.open_file =
-        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/lens_cap.step"));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1180.0, 760.0))
-        .build_eframe(move |cc| MakistryApp::new(cc, config));
-    step_until(&mut harness, "the part's view", |h| {
-        h.query_all_by_label_contains("3D view of").next().is_some()
-    });
+    let harness = open_file_with_no_key(&machine, "lens_cap.step");
     assert!(
         shows(&harness, "Welcome to Makistry Desktop"),
         "the key can wait"
@@ -198,15 +208,7 @@ fn the_text_cursor_does_not_keep_the_window_redrawing() {
 #[test]
 fn the_keys_overlay_closes_with_h_under_the_pointer() {
     let machine = Machine::new();
-    let mut config = machine.config();
-    config.open_file =
-        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/gear.stl"));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1180.0, 760.0))
-        .build_eframe(move |cc| MakistryApp::new(cc, config));
-    step_until(&mut harness, "the part's view", |h| {
-        h.query_all_by_label_contains("3D view of").next().is_some()
-    });
+    let mut harness = open_file_with_no_key(&machine, "gear.stl");
     let view = view_rect(&harness);
     harness.hover_at(view.center());
     harness.key_press(egui::Key::H);

@@ -65,3 +65,32 @@ pub async fn generate_gears_at_once(emu: &Emulator, data: &Path, out: &Path, cou
         assert!(out.join(format!("gear-{n}.stl")).exists(), "gear-{n}.stl");
     }
 }
+
+/// `makistry inspect --json FILE` with `mesher` standing in for the STEP mesher and the
+/// watchdog's face limit at `face_limit_ms` (where given): its summary. It must succeed.
+pub fn inspect_with_mesher(
+    file: &Path,
+    mesher: &Path,
+    face_limit_ms: Option<u64>,
+) -> serde_json::Value {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_makistry"));
+    command
+        .args(["inspect", "--json"])
+        .arg(file)
+        .env("MAKISTRY_STEP_MESHER", mesher);
+    if let Some(ms) = face_limit_ms {
+        command.env("MAKISTRY_STEP_FACE_LIMIT_MS", ms.to_string());
+    }
+    let output = command.output().expect("makistry runs");
+    assert!(output.status.success(), "{}", text(&output));
+    serde_json::from_slice(&output.stdout).expect("a JSON summary")
+}
+
+/// A shell script at `path` holding `body`, made executable (a stand-in mesher, say).
+#[cfg(unix)]
+pub fn executable_script(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).expect("the script is written");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .expect("the script is made executable");
+}
