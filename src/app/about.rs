@@ -10,7 +10,7 @@ impl MakistryApp {
         let new = self
             .messages
             .newest_since(messages)
-            .chain(self.form.messages.newest_since(attachments))
+            .chain(self.composer.messages().newest_since(attachments))
             .filter(|m| m.is_error)
             .map(|m| format!("{now} {} {}", m.sentence, m.action))
             .collect::<Vec<_>>();

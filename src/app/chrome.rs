@@ -17,11 +17,13 @@ pub(super) struct Chrome {
     pub recent_errors: Vec<String>,
     /// The window's title, as last set.
     pub title: String,
+    /// The window's egui context (textures are made with it).
+    pub ctx: egui::Context,
 }
 
 impl Chrome {
     /// A window that has drawn nothing yet, on the GL renderer named.
-    pub fn new(gl_renderer: String) -> Self {
+    pub fn new(ctx: egui::Context, gl_renderer: String) -> Self {
         Self {
             panels: super::layout::PanelChoice::default(),
             focused: true,
@@ -30,6 +32,7 @@ impl Chrome {
             gl_renderer,
             recent_errors: Vec::new(),
             title: super::APP_NAME.to_string(),
+            ctx,
         }
     }
 }

@@ -11,13 +11,12 @@ use crate::ui::{self, Message};
 use crate::viewer::StandIn;
 
 impl MakistryApp {
-    pub(super) fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
+    pub(super) fn apply_event(&mut self, event: Event) {
         match event {
-            Event::DraftLoaded {
-                draft,
-                thumbnails,
-                problems,
-            } => self.draft_loaded(ctx, draft, thumbnails, problems),
+            Event::Composer(event) => {
+                let effects = self.composer.apply(event);
+                self.run_effects(effects);
+            }
             Event::KeyFound(Ok(Some((key, source)))) => {
                 self.screen.start_connecting();
                 self.spawn(tasks::connect(
@@ -50,21 +49,10 @@ impl MakistryApp {
             },
             Event::Connected(Ok(connected)) => self.connected(*connected),
             Event::Connected(Err(message)) => self.connecting_failed(message),
-            Event::Attached { batch, result } => {
-                if self.form.check_ended(batch) {
-                    self.attached(ctx, result);
-                }
-            }
             Event::Picked(paths) => self.open_paths(paths),
             Event::Thumbnails(thumbnails) => {
                 for (sha, image) in thumbnails {
-                    self.add_thumbnail(ctx, sha, image);
-                }
-            }
-            Event::PastedFiles { batch, paths } => {
-                // The paste's own place is taken by the files it found.
-                if self.form.check_ended(batch) {
-                    self.open_paths(paths);
+                    self.add_thumbnail(sha, image);
                 }
             }
             Event::SurfacePoint { model, hit } => self.preview.viewer.picked(model, hit),
@@ -94,7 +82,7 @@ impl MakistryApp {
             }
             Event::RecordFailed { job, message } => {
                 self.jobs.driver_stopped(&job.id);
-                self.restore_unsent(*job);
+                self.composer.restore_unsent(job.spec);
                 self.messages.push(message);
             }
             Event::Orphans(ids) => self.resume_orphans(&ids),
@@ -102,20 +90,6 @@ impl MakistryApp {
             Event::TaskPanicked(what) => self.recover_from_panic(&what),
             Event::WorkerStopped(id) => self.jobs.driver_stopped(&id),
             Event::Notice(message) => self.messages.push(message),
-        }
-    }
-
-    /// The stored draft arrived: anything typed before it wins over the stored text.
-    fn draft_loaded(
-        &mut self,
-        ctx: &egui::Context,
-        draft: crate::draft::Draft,
-        thumbnails: Vec<(String, egui::ColorImage)>,
-        problems: Vec<Message>,
-    ) {
-        self.form.restore(draft, problems);
-        for (sha, image) in thumbnails {
-            self.add_thumbnail(ctx, sha, image);
         }
     }
 
@@ -145,21 +119,6 @@ impl MakistryApp {
         self.load_job_thumbnails();
         self.resume_jobs();
         self.load_selected_model();
-    }
-
-    /// An image was checked: attached unless the form is full or has it already.
-    fn attached(&mut self, ctx: &egui::Context, result: Result<tasks::AttachedImage, Message>) {
-        match result {
-            Ok(attached) => {
-                let sha = attached.image.sha256.clone();
-                if self.form.attach(attached.image)
-                    && let Some(thumbnail) = attached.thumbnail
-                {
-                    self.add_thumbnail(ctx, sha, thumbnail);
-                }
-            }
-            Err(message) => self.form.messages.push(message),
-        }
     }
 
     /// The key was removed: back to the welcome screen, with nothing of that history shown
@@ -292,8 +251,7 @@ impl MakistryApp {
             "The app carries on: try it again, and if it happens again, report it with Copy \
              diagnostics (About).",
         ));
-        self.form.loaded = true;
-        self.form.cancel_checks();
+        self.composer.task_panicked();
         self.screen.task_panicked();
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::effect::{Effect, Task};
 use super::tasks::{self};
 use super::{MakistryApp, Selection};
-use crate::api::MAX_IMAGES;
 use crate::jobs::{JobRecord, Phase};
 use crate::keychain::parse_api_key;
 use crate::ui::result::ModelState;
@@ -70,32 +70,46 @@ impl MakistryApp {
         self.attach_paths(images);
     }
 
-    pub(super) fn room_for_images(&self) -> usize {
-        self.form.room_for_images()
+    pub(super) fn attach_paths(&mut self, paths: Vec<PathBuf>) {
+        let effects = self.composer.attach_paths(paths);
+        self.run_effects(effects);
     }
 
-    pub(super) fn attach_paths(&mut self, mut paths: Vec<PathBuf>) {
-        if paths.is_empty() {
-            return;
+    /// Does what the slices asked for.
+    pub(super) fn run_effects(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Run(task) => self.run_task(task),
+                Effect::Submit(spec) => self.submit(spec),
+                Effect::Open(paths) => self.open_paths(paths),
+                Effect::Thumbnail(sha, image) => self.add_thumbnail(sha, image),
+            }
         }
-        let room = self.room_for_images();
-        if paths.len() > room {
-            self.form.messages.push(Message::error(
-                format!(
-                    "{} of the files were not attached: a job takes at most {MAX_IMAGES} images.",
-                    paths.len() - room
-                ),
-                "Remove an image to make room, then add the others.",
-            ));
-            paths.truncate(room);
+    }
+
+    /// Starts the background work a slice asked for, with what tasks need from the window.
+    fn run_task(&self, task: Task) {
+        let report = self.report.clone();
+        let images_dir = self.config.data_dir.join("images");
+        match task {
+            Task::SaveDraft(draft) => {
+                self.spawn(tasks::save_draft(
+                    self.config.data_dir.clone(),
+                    draft,
+                    report,
+                ));
+            }
+            Task::AttachFiles { paths, batch } => {
+                self.spawn(tasks::attach_files(paths, images_dir, batch, report));
+            }
+            Task::AttachClipboard { batch } => {
+                self.spawn(tasks::attach_clipboard(images_dir, batch, report));
+            }
+            Task::PickImages => self.spawn(tasks::pick_images(report)),
+            Task::ReloadImages { images, batch } => {
+                self.spawn(tasks::reload_images(images, batch, report));
+            }
         }
-        let batch = self.form.start_checks(paths.len());
-        self.spawn(tasks::attach_files(
-            paths,
-            self.images_dir(),
-            batch,
-            self.report.clone(),
-        ));
     }
 
     pub(super) fn apply_intent(&mut self, intent: Intent) {
@@ -114,31 +128,6 @@ impl MakistryApp {
                 self.screen.close_key_form();
                 self.start_demo();
             }
-            Intent::PickImages => self.spawn(tasks::pick_images(self.report.clone())),
-            Intent::CancelImageChecks => self.form.cancel_checks(),
-            Intent::PasteImage => {
-                if self.room_for_images() > 0 {
-                    let batch = self.form.start_checks(1);
-                    self.spawn(tasks::attach_clipboard(
-                        self.images_dir(),
-                        batch,
-                        self.report.clone(),
-                    ));
-                }
-            }
-            Intent::RemoveImage(index) => {
-                if index < self.form.draft.images.len() {
-                    self.form.draft.images.remove(index);
-                    self.draft_changed();
-                }
-            }
-            Intent::MoveImageUp(index) => {
-                if index > 0 && index < self.form.draft.images.len() {
-                    self.form.draft.images.swap(index - 1, index);
-                    self.draft_changed();
-                }
-            }
-            Intent::Generate => self.generate(),
             Intent::SelectJob(id) => {
                 self.preview.selection = Some(Selection::Job(id));
                 self.load_selected_model();
@@ -147,10 +136,6 @@ impl MakistryApp {
             Intent::CheckAgain(id) => self.rerun(id, |job| job.check_again(Utc::now())),
             Intent::EditAndRerun(id) => self.edit_and_rerun(&id),
             Intent::FollowUp { job_id, suggestion } => self.follow_up(job_id, &suggestion),
-            Intent::DetachFollowUp => {
-                self.form.draft.follow_up_of = None;
-                self.draft_changed();
-            }
             Intent::SaveAs { file, name } => {
                 self.spawn(tasks::save_as(file, name, self.report.clone()))
             }
@@ -165,9 +150,15 @@ impl MakistryApp {
                 self.apply_view_intent(intent)
             }
             Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
-            Intent::DismissMessage(index) => {
-                self.form.messages.dismiss(index);
-            }
+            // The form's own controls are the composer's (see `Composer::ui`).
+            Intent::PickImages
+            | Intent::PasteImage
+            | Intent::CancelImageChecks
+            | Intent::RemoveImage(_)
+            | Intent::MoveImageUp(_)
+            | Intent::Generate
+            | Intent::DetachFollowUp
+            | Intent::DismissMessage(_) => {}
         }
     }
 
@@ -190,23 +181,16 @@ impl MakistryApp {
     /// Edit and re-run: the job's prompt, choices and images back into the form.
     fn edit_and_rerun(&mut self, id: &str) {
         if let Some(job) = self.jobs.get(id) {
-            // The job's spec back in the form; its images come back as they are checked again.
-            self.form.draft = job.spec.clone();
-            let images = std::mem::take(&mut self.form.draft.images);
-            let batch = self.form.start_checks(images.len());
-            self.draft_changed();
-            self.spawn(tasks::reload_images(images, batch, self.report.clone()));
+            let effects = self.composer.edit(job.spec.clone());
+            self.run_effects(effects);
         }
     }
 
     /// A follow-up idea into the form, after its job's prompt.
     fn follow_up(&mut self, job_id: String, suggestion: &str) {
         if let Some(job) = self.jobs.get(&job_id) {
-            self.form.draft.prompt = format!("{}\n\n{suggestion}", job.spec.prompt.trim_end());
-            self.form.draft.follow_up_of = Some(job_id);
-            self.form.draft.mode = job.spec.mode;
-            self.form.draft.format = job.spec.format;
-            self.draft_changed();
+            self.composer
+                .follow_up(job_id, &job.spec.clone(), suggestion);
         }
     }
 
@@ -300,32 +284,19 @@ impl MakistryApp {
         }
     }
 
-    pub(super) fn generate(&mut self) {
+    /// Sends a spec the composer handed over as a new job, and shows it.
+    fn submit(&mut self, spec: crate::jobs::JobSpec) {
         let Some(connection) = self.connection() else {
+            // Not connected (the key was removed in between): nothing is lost.
+            self.composer.restore_unsent(spec);
             return;
         };
         let tracker = connection.tracker.clone();
-        let base_url = connection.base_url.clone();
-        if self.form.draft.problem().is_some() {
-            return;
-        }
-        let mut job = JobRecord::from_spec(self.form.draft.clone(), Utc::now());
-        job.api_base = Some(base_url);
-        self.form.draft.follow_up_of = None;
+        let mut job = JobRecord::from_spec(spec, Utc::now());
+        job.api_base = Some(connection.base_url.clone());
         self.jobs.start_driving(&job.id);
         self.preview.selection = Some(Selection::Job(job.id.clone()));
-        // The job now holds the prompt and images ("Edit and re-run" brings them back);
-        // the form starts fresh, keeping the choices.
-        self.form.draft.prompt.clear();
-        self.form.draft.images.clear();
-        self.form.messages.clear();
-        self.draft_changed();
         self.spawn(tasks::record_and_run(tracker, job, self.report.clone()));
-    }
-
-    /// Puts a job that could not be recorded back into the form (see `Form::restore_unsent`).
-    pub(super) fn restore_unsent(&mut self, job: JobRecord) {
-        self.form.restore_unsent(job);
     }
 
     pub(super) fn rerun(

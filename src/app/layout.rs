@@ -5,11 +5,11 @@
 
 use chrono::Utc;
 
+use super::composer::ComposerView;
 use super::{MakistryApp, Selection};
 use crate::keychain::KeySource;
 use crate::ui::jobs::JobsView;
 use crate::ui::messages::messages_ui;
-use crate::ui::prompt::PromptView;
 use crate::ui::result::Shown;
 use crate::ui::{self, Intent};
 
@@ -57,7 +57,7 @@ impl MakistryApp {
                 .resizable(true)
                 .default_size(330.0)
                 .size_range(260.0..=(width * 0.42).max(260.0))
-                .show(ui, |ui| self.form_ui(ui, &mut intents));
+                .show(ui, |ui| self.form_ui(ui));
             divider_grip(ui, panel.response.rect.right());
         }
         if self.chrome.panels.jobs_shown(width) {
@@ -100,26 +100,22 @@ impl MakistryApp {
         intents
     }
 
-    fn form_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let blocked = (!self.form.loaded).then_some("Restoring your draft…");
-            let view = PromptView {
-                thumbnails: &self.preview.thumbnails,
-                checking: self.form.checking(),
-                attachment_messages: &self.form.messages,
-                blocked,
-                follow_up_of: self.form.draft.follow_up_of.as_deref().map(|id| {
-                    self.jobs
-                        .get(id)
-                        .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
-                }),
-            };
-            let out = ui::prompt::prompt_ui(ui, &mut self.form.draft, &view);
-            if out.changed {
-                self.draft_changed();
-            }
-            intents.extend(out.intents);
-        });
+    fn form_ui(&mut self, ui: &mut egui::Ui) {
+        let effects = egui::ScrollArea::vertical()
+            .show(ui, |ui| {
+                let view = ComposerView {
+                    thumbnails: &self.preview.thumbnails,
+                    follow_up_title: self.composer.follow_up_of().map(|id| {
+                        self.jobs
+                            .get(id)
+                            .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
+                    }),
+                    can_submit: self.connection().is_some(),
+                };
+                self.composer.ui(ui, &view)
+            })
+            .inner;
+        self.run_effects(effects);
     }
 
     fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {

@@ -7,8 +7,9 @@
 
 mod about;
 mod chrome;
+mod composer;
+mod effect;
 mod events;
-mod form;
 mod intents;
 mod job_list;
 mod layout;
@@ -33,9 +34,6 @@ use job_list::JobList;
 use preview::{Preview, Selection};
 use screen::Screen;
 use tasks::{ConnectTo, Connection, Event, Reporter, TrackerSettings};
-
-/// How the draft waits after the last change before it is written.
-const DRAFT_SAVE_DELAY: Duration = Duration::from_millis(400);
 
 /// How the window is started.
 pub struct AppConfig {
@@ -110,7 +108,7 @@ pub struct MakistryApp {
     /// The screen, with the connection and the key form where they exist.
     screen: Screen,
     /// The prompt form: draft, images being checked, refusals.
-    form: form::Form,
+    composer: composer::Composer,
     /// The shown history, its live state and the running workers.
     jobs: JobList,
     /// What the centre shows, its models and the 3D view.
@@ -145,11 +143,12 @@ impl MakistryApp {
             events,
             settings,
             screen: Screen::Starting,
-            form: form::Form::default(),
+            composer: composer::Composer::default(),
             jobs: JobList::default(),
             preview: Preview::default(),
             messages: MessageList::default(),
             chrome: Chrome::new(
+                cc.egui_ctx.clone(),
                 cc.gl
                     .as_deref()
                     .map_or_else(|| "none (no GL context)".into(), crate::viewer::gl_renderer),
@@ -179,10 +178,6 @@ impl MakistryApp {
         tasks::spawn_reporting_panics(&self.config.runtime, &self.report, task);
     }
 
-    fn images_dir(&self) -> PathBuf {
-        self.config.data_dir.join("images")
-    }
-
     fn start_demo(&mut self) {
         self.screen.start_connecting();
         self.spawn(tasks::connect(ConnectTo::Demo, self.connect_context()));
@@ -205,48 +200,30 @@ impl MakistryApp {
 
     // ----- events -----
 
-    fn drain_events(&mut self, ctx: &egui::Context) {
-        let shown = (self.messages.pushed(), self.form.messages.pushed());
+    fn drain_events(&mut self) {
+        let shown = (self.messages.pushed(), self.composer.messages().pushed());
         while let Ok(event) = self.events.try_recv() {
-            self.apply_event(ctx, event);
+            self.apply_event(event);
         }
         self.remember_errors(shown);
     }
 
-    fn add_thumbnail(&mut self, ctx: &egui::Context, sha: String, image: egui::ColorImage) {
-        let texture = ctx.load_texture(format!("thumb-{sha}"), image, egui::TextureOptions::LINEAR);
+    fn add_thumbnail(&mut self, sha: String, image: egui::ColorImage) {
+        let texture = self.chrome.ctx.load_texture(
+            format!("thumb-{sha}"),
+            image,
+            egui::TextureOptions::LINEAR,
+        );
         self.preview.thumbnails.insert(sha, texture);
-    }
-
-    fn draft_changed(&mut self) {
-        self.form.changed();
     }
 
     /// Writes the draft once it has been still for a moment.
     fn save_draft_when_due(&mut self, ctx: &egui::Context) {
-        let Some(changed) = self.form.changed_at else {
-            return;
-        };
-        if !self.form.loaded {
-            return;
-        }
-        let due = changed + DRAFT_SAVE_DELAY;
-        let now = Instant::now();
-        if now >= due {
-            self.form.changed_at = None;
-            self.spawn(tasks::save_draft(
-                self.config.data_dir.clone(),
-                self.form.draft.clone(),
-                self.report.clone(),
-            ));
-        } else {
-            ctx.request_repaint_after(due - now);
+        match self.composer.save_when_due(Instant::now()) {
+            Ok(effects) => self.run_effects(effects),
+            Err(wait) => ctx.request_repaint_after(wait),
         }
     }
-
-    // ----- intents -----
-
-    // ----- input -----
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
         let dropped = ctx.input(|i| i.raw.dropped_files.clone());
@@ -307,7 +284,7 @@ impl eframe::App for MakistryApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.chrome.focused = ctx.input(|i| i.viewport().focused.unwrap_or(true));
         tracing::trace!(focused = self.chrome.focused, "frame");
-        self.drain_events(ctx);
+        self.drain_events();
         // A file dropped before any key is set is shown beside the welcome, as one given on
         // the command line is; images wait in the form.
         if matches!(self.screen, Screen::Main { .. } | Screen::Welcome(_)) {

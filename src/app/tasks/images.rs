@@ -68,11 +68,11 @@ pub async fn load_draft(dir: PathBuf, report: Reporter) {
     })
     .await;
     if let Some((draft, thumbnails, problems)) = loaded {
-        report.send(Event::DraftLoaded {
+        report.send(Event::Composer(ComposerEvent::DraftLoaded {
             draft,
             thumbnails,
             problems,
-        });
+        }));
     }
 }
 
@@ -96,14 +96,14 @@ pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, batch: u64, 
         })
         .await;
         if let Some(result) = checked {
-            report.send(Event::Attached { batch, result });
+            report.send(Event::Composer(ComposerEvent::Attached { batch, result }));
         }
     }
 }
 
 /// Attaches what is on the clipboard, held to the same rules as a dropped file: an image is
 /// checked on the bytes that will be sent (the clipboard's own PNG, JPEG, WebP or GIF where it
-/// has one); copied files go where dropped files go ([`Event::PastedFiles`]).
+/// has one); copied files go where dropped files go ([`ComposerEvent::PastedFiles`]).
 pub async fn attach_clipboard(images_dir: PathBuf, batch: u64, report: Reporter) {
     let checked = blocking(move || {
         let (name, bytes) = match crate::clipboard::read() {
@@ -134,15 +134,17 @@ pub async fn attach_clipboard(images_dir: PathBuf, batch: u64, report: Reporter)
     })
     .await;
     match checked {
-        Some(Ok(Err(paths))) => report.send(Event::PastedFiles { batch, paths }),
-        Some(Ok(Ok(image))) => report.send(Event::Attached {
+        Some(Ok(Err(paths))) => {
+            report.send(Event::Composer(ComposerEvent::PastedFiles { batch, paths }))
+        }
+        Some(Ok(Ok(image))) => report.send(Event::Composer(ComposerEvent::Attached {
             batch,
             result: Ok(image),
-        }),
-        Some(Err(message)) => report.send(Event::Attached {
+        })),
+        Some(Err(message)) => report.send(Event::Composer(ComposerEvent::Attached {
             batch,
             result: Err(message),
-        }),
+        })),
         None => {}
     }
 }
@@ -202,7 +204,7 @@ pub async fn reload_images(images: Vec<ImageRef>, batch: u64, report: Reporter) 
         })
         .await;
         if let Some(result) = checked {
-            report.send(Event::Attached { batch, result });
+            report.send(Event::Composer(ComposerEvent::Attached { batch, result }));
         }
     }
 }

@@ -32,15 +32,8 @@ use std::sync::mpsc::Sender;
 
 /// What background work reports.
 pub enum Event {
-    /// The stored draft and its images' thumbnails.
-    DraftLoaded {
-        /// The draft (images that could not be read again are dropped).
-        draft: Draft,
-        /// Thumbnails by SHA-256.
-        thumbnails: Vec<(String, egui::ColorImage)>,
-        /// What could not be restored.
-        problems: Vec<Message>,
-    },
+    /// The form's background work answered.
+    Composer(ComposerEvent),
     /// The key found at start-up (environment, then keychain).
     KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
     /// A pasted key was refused (by its format, the API or the keychain).
@@ -51,24 +44,10 @@ pub enum Event {
     KeyRemoved(Result<(), Message>),
     /// Connected (or not) to an API, with its job history.
     Connected(Result<Box<Connected>, Message>),
-    /// An image was checked.
-    Attached {
-        /// The form's check batch it belongs to.
-        batch: u64,
-        /// The image, or why it was refused.
-        result: Result<AttachedImage, Message>,
-    },
     /// Images to check, chosen in the file picker.
     Picked(Vec<PathBuf>),
     /// Thumbnails of the history's images, by SHA-256, for the job cards.
     Thumbnails(Vec<(String, egui::ColorImage)>),
-    /// Paste found files (copied in a file manager): they go where dropped files go.
-    PastedFiles {
-        /// The form's check batch it belongs to.
-        batch: u64,
-        /// The files.
-        paths: Vec<PathBuf>,
-    },
     /// The surface point under a click in the 3D view, if the click met the part.
     SurfacePoint {
         /// The model the click was on.
@@ -109,6 +88,33 @@ pub enum Event {
     Job(JobEvent),
     /// A background task panicked (what it said): it will send nothing else.
     TaskPanicked(String),
+}
+
+/// What the form's background work reports (the composer slice applies it).
+pub enum ComposerEvent {
+    /// The stored draft and its images' thumbnails.
+    DraftLoaded {
+        /// The draft (images that could not be read again are dropped).
+        draft: Draft,
+        /// Thumbnails by SHA-256.
+        thumbnails: Vec<(String, egui::ColorImage)>,
+        /// What could not be restored.
+        problems: Vec<Message>,
+    },
+    /// An image was checked.
+    Attached {
+        /// The form's check batch it belongs to.
+        batch: u64,
+        /// The image, or why it was refused.
+        result: Result<AttachedImage, Message>,
+    },
+    /// Paste found files (copied in a file manager): they go where dropped files go.
+    PastedFiles {
+        /// The form's check batch it belongs to.
+        batch: u64,
+        /// The files.
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Sends events and wakes the window.
