@@ -1,5 +1,6 @@
 //! The job history (SQLite): opening a history of 10,000 jobs as the window does at start
-//! (open, migrate, read every job), one poll that changed its job, and, printed before the
+//! (open, migrate, read every job), a search, one poll that changed its job (its search index
+//! kept by triggers), and, printed before the
 //! timings, the bytes each poll writes now against what the JSON history rewrote per poll.
 //!
 //! `cargo bench --bench history`. The 10,000-job history is made in `target/bench-data/`.
@@ -125,6 +126,15 @@ fn history(c: &mut Criterion) {
     let (store, _) = JobStore::open(&dir).unwrap();
     let id = store.all().unwrap().jobs[0].id.clone();
     let mut n = 0u64;
+    group.bench_function("search 10,000 jobs for one (\"9000 mm spacer\")", |b| {
+        b.iter(|| {
+            let found = store.search("9000 mm spacer").unwrap();
+            assert_eq!(found.len(), 1);
+        })
+    });
+    group.bench_function("search 10,000 jobs as typed (\"sp\": every job)", |b| {
+        b.iter(|| store.search("sp").unwrap().len())
+    });
     group.bench_function("a poll that changed its job (one transaction)", |b| {
         b.iter(|| {
             n += 1;

@@ -13,6 +13,7 @@ mod emulator_files;
 mod emulator_images;
 mod emulator_jobs;
 mod history;
+mod history_search;
 mod model;
 mod nothing_lost;
 #[cfg(feature = "step-preview")]

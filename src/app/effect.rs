@@ -36,4 +36,6 @@ pub(super) enum Task {
     PickImages,
     /// Check a job's kept images again, for Edit and re-run; answers carry `batch`.
     ReloadImages { images: Vec<ImageRef>, batch: u64 },
+    /// Search the history; the answer carries `generation`.
+    SearchHistory { text: String, generation: u64 },
 }

@@ -89,6 +89,7 @@ impl MakistryApp {
             Event::Job(event) => self.apply_job_event(event),
             Event::TaskPanicked(what) => self.recover_from_panic(&what),
             Event::WorkerStopped(id) => self.jobs.driver_stopped(&id),
+            Event::Found { generation, ids } => self.jobs.found(generation, ids),
             Event::Notice(message) => self.messages.push(message),
         }
     }
@@ -177,6 +178,9 @@ impl MakistryApp {
     /// from another job, never from a file the user opened), and notify when in the
     /// background.
     pub(super) fn job_settled(&mut self, job: &JobRecord) {
+        if let Some(search) = self.jobs.search_again() {
+            self.run_effects(vec![search]);
+        }
         let shows_something_else = match &self.preview.selection {
             None => false,
             Some(Selection::Job(id)) => *id != job.id && job.phase != Phase::Done,

@@ -109,6 +109,12 @@ impl MakistryApp {
             Task::ReloadImages { images, batch } => {
                 self.spawn(tasks::reload_images(images, batch, report));
             }
+            Task::SearchHistory { text, generation } => {
+                if let Some(connection) = self.connection() {
+                    let store = connection.tracker.store().clone();
+                    self.spawn(tasks::search_history(store, text, generation, report));
+                }
+            }
         }
     }
 

@@ -11,8 +11,11 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use super::effect::Effect;
+use super::history_search::HistorySearch;
 use crate::jobs::{JobRecord, Phase};
-use crate::ui::jobs::LiveJob;
+use crate::ui::Intent;
+use crate::ui::jobs::{CardHeights, JobsView, LiveJob};
 
 /// The shown history, newest first, with live state and the running workers.
 #[derive(Default)]
@@ -20,9 +23,64 @@ pub(super) struct JobList {
     records: Vec<JobRecord>,
     live: HashMap<String, LiveJob>,
     running: HashSet<String>,
+    search: HistorySearch,
+    heights: CardHeights,
+}
+
+/// What the panel shows that the list does not own.
+pub(super) struct ListContext<'a> {
+    /// The job in view.
+    pub selected: Option<&'a str>,
+    /// Image thumbnails by SHA-256.
+    pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
 }
 
 impl JobList {
+    /// The jobs panel: the search box and the cards of the jobs it shows. A changed search
+    /// comes back as the task to run; the cards' requests as intents.
+    pub(super) fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        context: &ListContext<'_>,
+    ) -> (Vec<Intent>, Vec<Effect>) {
+        let shown: Vec<&JobRecord> = self
+            .records
+            .iter()
+            // A job this window drives shows whatever the search (it was just started).
+            .filter(|job| self.search.shows(&job.id) || self.running.contains(&job.id))
+            .collect();
+        let running = |id: &str| self.running.contains(id);
+        let find = |id: &str| self.records.iter().find(|job| job.id == id);
+        let view = JobsView {
+            live: &self.live,
+            selected: context.selected,
+            now: chrono::Utc::now(),
+            instant: Instant::now(),
+            running: &running,
+            thumbnails: context.thumbnails,
+            find: &find,
+        };
+        let (intents, searched) =
+            crate::ui::jobs::jobs_ui(ui, &shown, self.search.text_mut(), &view, &mut self.heights);
+        let effects = searched
+            .then(|| self.search.changed())
+            .flatten()
+            .map(Effect::Run)
+            .into_iter()
+            .collect();
+        (intents, effects)
+    }
+
+    /// What a search found (see [`HistorySearch::answered`]).
+    pub(super) fn found(&mut self, generation: u64, ids: Option<Vec<String>>) {
+        self.search.answered(generation, ids);
+    }
+
+    /// The search again, where one is shown and the history changed.
+    pub(super) fn search_again(&mut self) -> Option<Effect> {
+        self.search.refreshed().map(Effect::Run)
+    }
+
     /// The records, newest first.
     pub(super) fn records(&self) -> &[JobRecord] {
         &self.records
@@ -35,10 +93,6 @@ impl JobList {
     /// Live state by job id (waits, download progress).
     pub(super) fn live(&self) -> &HashMap<String, LiveJob> {
         &self.live
-    }
-
-    pub(super) fn is_running(&self, id: &str) -> bool {
-        self.running.contains(id)
     }
 
     pub(super) fn running_count(&self) -> usize {

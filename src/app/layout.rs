@@ -6,9 +6,9 @@
 use chrono::Utc;
 
 use super::composer::ComposerView;
+use super::job_list::ListContext;
 use super::{MakistryApp, Selection};
 use crate::keychain::KeySource;
-use crate::ui::jobs::JobsView;
 use crate::ui::messages::messages_ui;
 use crate::ui::result::Shown;
 use crate::ui::{self, Intent};
@@ -119,19 +119,16 @@ impl MakistryApp {
     }
 
     fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
-        let running = |id: &str| self.jobs.is_running(id);
-        let view = JobsView {
-            live: self.jobs.live(),
+        let context = ListContext {
             selected: match &self.preview.selection {
                 Some(Selection::Job(id)) => Some(id.as_str()),
                 _ => None,
             },
-            now: Utc::now(),
-            instant: std::time::Instant::now(),
-            running: &running,
             thumbnails: &self.preview.thumbnails,
         };
-        intents.extend(ui::jobs::jobs_ui(ui, self.jobs.records(), &view));
+        let (asked, effects) = self.jobs.ui(ui, &context);
+        intents.extend(asked);
+        self.run_effects(effects);
     }
 
     fn centre_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {

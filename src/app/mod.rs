@@ -10,6 +10,7 @@ mod chrome;
 mod composer;
 mod effect;
 mod events;
+mod history_search;
 mod intents;
 mod job_list;
 mod layout;

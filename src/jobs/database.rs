@@ -139,6 +139,7 @@ pub(super) fn open_database(path: &Path) -> Result<Connection, Refusal> {
     connection
         .execute_batch(SIDE_TABLES)
         .map_err(|e| refusal(path, e))?;
+    super::search::prepare(&connection).map_err(|e| refusal(path, e))?;
     // A damaged file can open and migrate and still fail on a later read: every page is
     // looked at once here (a few ms for thousands of jobs).
     let verdict: String = connection

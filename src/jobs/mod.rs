@@ -14,6 +14,7 @@ mod owner;
 mod record;
 mod recorded_error;
 mod request_ledger;
+mod search;
 mod spec;
 mod store;
 mod worker;

@@ -26,6 +26,7 @@ use super::errors::{DATA_DIR_VAR, StoreError, StoreNotice};
 use super::legacy::{self, ImportTarget};
 use super::owner;
 use super::record::JobRecord;
+use super::search;
 
 /// The app's data directory: `MAKISTRY_DATA_DIR`, or the platform's (e.g.
 /// `~/.local/share/makistry-desktop` on Linux).
@@ -257,6 +258,48 @@ impl JobStore {
     /// Every job, newest first, and the revision to watch for changes from.
     pub fn all(&self) -> Result<Changes, StoreError> {
         self.changes(0, false)
+    }
+
+    /// Jobs whose prompt, project name, key features, format or date hold every word of
+    /// `text` (the last as a prefix, as it is being typed), newest first; every job when
+    /// `text` has no word. A history without the search index (opened read-only after an
+    /// older build) is searched record by record, by the same rule.
+    pub fn search(&self, text: &str) -> Result<Vec<JobRecord>, StoreError> {
+        let found = search::find(&self.lock(), text, search::Found::Record);
+        let records = match found {
+            Ok(Some(records)) => records,
+            Ok(None) => return Ok(self.all()?.jobs),
+            Err(e) => {
+                tracing::info!("searching the history without its index: {e}");
+                let mut jobs = self.all()?.jobs;
+                jobs.retain(|job| search::matches(job, text));
+                return Ok(jobs);
+            }
+        };
+        Ok(records
+            .iter()
+            .filter_map(|record| match serde_json::from_str(record) {
+                Ok(job) => Some(job),
+                Err(e) => {
+                    tracing::warn!("a job in the history could not be read: {e}");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// The ids of the jobs [`JobStore::search`] finds, newest first (`None`: every job).
+    pub fn search_ids(&self, text: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let found = search::find(&self.lock(), text, search::Found::Id);
+        match found {
+            Ok(ids) => Ok(ids),
+            Err(e) => {
+                tracing::info!("searching the history without its index: {e}");
+                let mut jobs = self.all()?.jobs;
+                jobs.retain(|job| search::matches(job, text));
+                Ok(Some(jobs.into_iter().map(|job| job.id).collect()))
+            }
+        }
     }
 
     /// Jobs that other processes (or other stores) changed after `revision`, newest first,

@@ -1,5 +1,6 @@
-//! The jobs panel: every job in the history, newest first, with its status, time against the
-//! mode's typical duration, errors with their next step, and Retry / Edit and re-run.
+//! The jobs panel: a search box, then every job in the history (or what the search found),
+//! newest first, with its status, time against the mode's typical duration, errors with their
+//! next step, and Retry / Edit and re-run. Only the cards in view are laid out.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -33,6 +34,8 @@ pub struct JobsView<'a> {
     pub running: &'a dyn Fn(&str) -> bool,
     /// Image thumbnails by SHA-256.
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
+    /// Any job of the history by id (a follow-up's parent may be outside a search's results).
+    pub find: &'a dyn Fn(&str) -> Option<&'a JobRecord>,
 }
 
 /// One line of status, in the app's words.
@@ -128,28 +131,75 @@ fn first_line(prompt: &str, max: usize) -> String {
     }
 }
 
-/// The panel.
-pub fn jobs_ui(ui: &mut egui::Ui, jobs: &[JobRecord], view: &JobsView<'_>) -> Vec<Intent> {
+/// Card heights measured when last drawn, by job id: the list lays out only the cards in
+/// view and stands the others in at their measured (or a typical) height, so a history of
+/// 10,000 jobs costs a frame what a dozen do.
+#[derive(Debug, Default)]
+pub struct CardHeights(HashMap<String, f32>);
+
+/// Space between cards.
+const CARD_GAP: f32 = 4.0;
+/// The height of a card not drawn yet (a finished job without images, near enough).
+const TYPICAL_CARD: f32 = 130.0;
+
+impl CardHeights {
+    fn of(&self, id: &str) -> f32 {
+        self.0.get(id).copied().unwrap_or(TYPICAL_CARD) + CARD_GAP
+    }
+}
+
+/// The panel: the search box over the history, then the cards of `jobs` (the history, or
+/// what the search found), newest first. The search text is edited in place; whether it
+/// changed is returned beside the intents.
+pub fn jobs_ui(
+    ui: &mut egui::Ui,
+    jobs: &[&JobRecord],
+    search: &mut String,
+    view: &JobsView<'_>,
+    heights: &mut CardHeights,
+) -> (Vec<Intent>, bool) {
     let mut intents = Vec::new();
     ui.heading("Jobs");
-    if jobs.is_empty() {
+    if jobs.is_empty() && search.is_empty() {
         ui.weak("Jobs you start appear here, and stay after a restart.");
-        return intents;
+        return (intents, false);
+    }
+    let searched = ui
+        .add(
+            egui::TextEdit::singleline(search)
+                .hint_text("Search prompts, names, features, dates")
+                .desired_width(f32::INFINITY),
+        )
+        .on_hover_text("Every word must match; the last may be the start of a word")
+        .changed();
+    if jobs.is_empty() {
+        ui.weak("No job matches that search.");
+        return (intents, searched);
     }
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for job in jobs {
-                let parent = job
-                    .spec
-                    .follow_up_of
-                    .as_deref()
-                    .and_then(|id| jobs.iter().find(|j| j.id == id));
-                job_card_ui(ui, job, parent, view, &mut intents);
-                ui.add_space(4.0);
+        .show_viewport(ui, |ui, viewport| {
+            ui.set_width(ui.available_width());
+            let mut top = 0.0;
+            let mut index = 0;
+            while index < jobs.len() && top + heights.of(&jobs[index].id) < viewport.min.y {
+                top += heights.of(&jobs[index].id);
+                index += 1;
             }
+            ui.add_space(top);
+            while index < jobs.len() && top < viewport.max.y {
+                let job = jobs[index];
+                let parent = job.spec.follow_up_of.as_deref().and_then(view.find);
+                let height = job_card_ui(ui, job, parent, view, &mut intents);
+                heights.0.insert(job.id.clone(), height);
+                ui.add_space(CARD_GAP);
+                top += height + CARD_GAP;
+                index += 1;
+            }
+            let below: f32 = jobs[index..].iter().map(|j| heights.of(&j.id)).sum();
+            ui.add_space(below);
         });
-    intents
+    (intents, searched)
 }
 
 /// One job: what tells it apart (title, what its prompt adds, its images, its parent), where
@@ -160,7 +210,7 @@ fn job_card_ui(
     parent: Option<&JobRecord>,
     view: &JobsView<'_>,
     intents: &mut Vec<Intent>,
-) {
+) -> f32 {
     let selected = view.selected == Some(job.id.as_str());
     let live = view.live.get(&job.id);
     let frame = egui::Frame::group(ui.style()).fill(if selected {
@@ -168,60 +218,64 @@ fn job_card_ui(
     } else {
         ui.visuals().panel_fill
     });
-    frame.show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        let heading = ui
-            .add(egui::Button::selectable(
-                selected,
-                egui::RichText::new(job_title(job)).strong(),
-            ))
-            .on_hover_text(&job.spec.prompt);
-        if heading.clicked() {
-            intents.push(Intent::SelectJob(job.id.clone()));
-        }
-        if let Some(parent) = parent {
-            ui.add(
-                egui::Label::new(
-                    egui::RichText::new(format!("Follow-up of “{}”", job_title(parent))).weak(),
-                )
-                .truncate(),
-            );
-        }
-        if let Some(excerpt) = excerpt(job, parent, 90) {
-            ui.add(egui::Label::new(egui::RichText::new(excerpt).italics()).wrap());
-        }
-        images_ui(ui, job, view);
-        ui.weak(format!(
-            "{} · {} · {}",
-            job.spec.mode.as_str(),
-            job.spec.format.as_str(),
-            job.created_at
-                .with_timezone(&chrono::Local)
-                .format("%b %e, %H:%M")
-        ));
-        let status = status_line(job, live, view);
-        let color = match job.phase {
-            Phase::Failed | Phase::Expired => ui.visuals().error_fg_color,
-            Phase::Done => ui.visuals().text_color(),
-            Phase::Submitting
-            | Phase::Queued
-            | Phase::Processing
-            | Phase::Downloading
-            | Phase::Retrying { .. }
-            | Phase::StillRunning => ui.visuals().warn_fg_color,
-        };
-        ui.add(egui::Label::new(egui::RichText::new(status).color(color)).wrap());
-        if job.resubmissions > 0 {
-            ui.weak(resubmitted(job.resubmissions));
-        }
-        // The card says what happened; the next step is in the job's own view, beside it.
-        if let Some(error) = &job.error
-            && !matches!(job.phase, Phase::Done)
-        {
-            message_ui(ui, &Message::error(&error.sentence, ""));
-        }
-        ui.horizontal_wrapped(|ui| actions_ui(ui, job, view, intents));
-    });
+    frame
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            let heading = ui
+                .add(egui::Button::selectable(
+                    selected,
+                    egui::RichText::new(job_title(job)).strong(),
+                ))
+                .on_hover_text(&job.spec.prompt);
+            if heading.clicked() {
+                intents.push(Intent::SelectJob(job.id.clone()));
+            }
+            if let Some(parent) = parent {
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(format!("Follow-up of “{}”", job_title(parent))).weak(),
+                    )
+                    .truncate(),
+                );
+            }
+            if let Some(excerpt) = excerpt(job, parent, 90) {
+                ui.add(egui::Label::new(egui::RichText::new(excerpt).italics()).wrap());
+            }
+            images_ui(ui, job, view);
+            ui.weak(format!(
+                "{} · {} · {}",
+                job.spec.mode.as_str(),
+                job.spec.format.as_str(),
+                job.created_at
+                    .with_timezone(&chrono::Local)
+                    .format("%b %e, %H:%M")
+            ));
+            let status = status_line(job, live, view);
+            let color = match job.phase {
+                Phase::Failed | Phase::Expired => ui.visuals().error_fg_color,
+                Phase::Done => ui.visuals().text_color(),
+                Phase::Submitting
+                | Phase::Queued
+                | Phase::Processing
+                | Phase::Downloading
+                | Phase::Retrying { .. }
+                | Phase::StillRunning => ui.visuals().warn_fg_color,
+            };
+            ui.add(egui::Label::new(egui::RichText::new(status).color(color)).wrap());
+            if job.resubmissions > 0 {
+                ui.weak(resubmitted(job.resubmissions));
+            }
+            // The card says what happened; the next step is in the job's own view, beside it.
+            if let Some(error) = &job.error
+                && !matches!(job.phase, Phase::Done)
+            {
+                message_ui(ui, &Message::error(&error.sentence, ""));
+            }
+            ui.horizontal_wrapped(|ui| actions_ui(ui, job, view, intents));
+        })
+        .response
+        .rect
+        .height()
 }
 
 /// "Submitted again once by the app" (after a server-side failure).

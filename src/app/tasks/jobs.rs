@@ -2,7 +2,9 @@
 //! run; each ends in one event when its worker stops.
 
 use super::*;
-use crate::jobs::{JobRecord, Tracker};
+use std::sync::Arc;
+
+use crate::jobs::{JobRecord, JobStore, Tracker};
 use crate::ui::Message;
 
 /// Records a job and drives it until it settles or needs the user.
@@ -61,5 +63,16 @@ pub async fn change_and_run(
             report.send(Event::WorkerStopped(id));
         }
         _ => report.send(Event::WorkerStopped(id)),
+    }
+}
+
+/// Searches the history (its own index, on the blocking pool); a failure is said once.
+pub async fn search_history(store: Arc<JobStore>, text: String, generation: u64, report: Reporter) {
+    match crate::jobs::on_store(&store, move |store| store.search_ids(&text)).await {
+        Ok(ids) => report.send(Event::Found { generation, ids }),
+        Err(e) => report.send(Event::Notice(Message::error(
+            format!("The history could not be searched: {e}."),
+            "Try again; if it keeps failing, restart the app.",
+        ))),
     }
 }

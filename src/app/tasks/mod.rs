@@ -78,6 +78,13 @@ pub enum Event {
         /// Why.
         message: Message,
     },
+    /// What a search of the history found (ids newest first; `None`: every job).
+    Found {
+        /// The search's generation (see `HistorySearch`).
+        generation: u64,
+        /// The ids.
+        ids: Option<Vec<String>>,
+    },
     /// A job's worker stopped (settled, or waiting for the user).
     WorkerStopped(String),
     /// Something to tell the user once.

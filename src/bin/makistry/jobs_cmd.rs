@@ -19,6 +19,10 @@ pub struct JobsArgs {
     /// Print the history as JSON.
     #[arg(long)]
     json: bool,
+    /// Only the jobs whose prompt, project name, key features, format or date (YYYY-MM-DD)
+    /// hold every word of TEXT (the last word may be the start of one).
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
     #[command(subcommand)]
     action: Option<JobsAction>,
 }
@@ -42,14 +46,22 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
-    let jobs = match makistry::jobs::on_store(&store, |s| s.all()).await {
-        Ok(all) => all.jobs,
+    let search = args.search.clone();
+    let listed = makistry::jobs::on_store(&store, move |s| match &search {
+        Some(text) => s.search(text),
+        None => s.all().map(|all| all.jobs),
+    });
+    let jobs = match listed.await {
+        Ok(jobs) => jobs,
         Err(e) => return fail(&format!("{e}"), "", exit::OTHER),
     };
     let printed = match args.action {
         None if args.json => serde_json::to_string_pretty(&jobs)
             .map_err(std::io::Error::other)
             .and_then(|json| writeln!(std::io::stdout().lock(), "{json}")),
+        None if jobs.is_empty() && args.search.is_some() => {
+            writeln!(std::io::stdout().lock(), "No job matches that search.")
+        }
         None => list(&mut std::io::stdout().lock(), &jobs),
         Some(JobsAction::Resume) => return resume(store, jobs, base_url).await,
     };
