@@ -21,6 +21,7 @@ mod step_mesher;
 mod tracker;
 mod ui;
 mod window;
+mod window_history;
 mod window_layout;
 
 #[cfg(feature = "system-tests")]

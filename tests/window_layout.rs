@@ -225,3 +225,25 @@ fn the_keys_overlay_closes_with_h_under_the_pointer() {
         "H closed the overlay with the pointer over it"
     );
 }
+
+/// Keys typed into a text field stay there, even with the pointer over the 3D view: "h" in a
+/// key or a prompt does not open the keys overlay (nor "e" turn the edges on).
+#[test]
+fn typing_with_the_pointer_over_the_view_does_not_work_the_view() {
+    let machine = Machine::new();
+    let mut harness = open_file_with_no_key(&machine, "gear.stl");
+    field(&harness, "API key").focus();
+    harness.step();
+    harness.hover_at(view_rect(&harness).center());
+    harness.key_press(egui::Key::H);
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert!(!shows(&harness, "Mouse and keys in the 3D view"));
+    // With the field let go, the same key works the view.
+    harness.key_press(egui::Key::Escape);
+    harness.hover_at(view_rect(&harness).center());
+    harness.step();
+    harness.key_press(egui::Key::H);
+    wait_for_text(&mut harness, "Mouse and keys in the 3D view");
+}

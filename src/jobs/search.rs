@@ -97,55 +97,114 @@ pub(super) fn find(
     rows.collect::<rusqlite::Result<Vec<String>>>().map(Some)
 }
 
-/// The words of `text`, each quoted (so no character is FTS5 syntax), the last a prefix.
+/// One thing the user typed: a date (or its start: `2026-03`) looks in the job's date only, so
+/// "12" never matches every December job; any other word looks in the text columns.
+#[derive(Debug, PartialEq)]
+enum Term {
+    /// The parts of a date: year, then month and day where given.
+    Date(Vec<String>),
+    /// A word (lowercase).
+    Word(String),
+}
+
+/// What `text` asks for, in order; the last term is taken as a prefix.
+fn terms(text: &str) -> Vec<Term> {
+    let mut terms = Vec::new();
+    for chunk in text.split_whitespace() {
+        let parts: Vec<&str> = chunk.split('-').collect();
+        let date_shaped = parts.len() > 1
+            && parts.len() <= 3
+            && parts[0].len() == 4
+            && parts
+                .iter()
+                .all(|p| p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()));
+        if date_shaped {
+            let parts = parts.iter().filter(|p| !p.is_empty());
+            terms.push(Term::Date(parts.map(|p| (*p).to_string()).collect()));
+            continue;
+        }
+        terms.extend(
+            chunk
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| Term::Word(w.to_lowercase())),
+        );
+    }
+    terms
+}
+
+/// The FTS5 query for `text`: each term quoted (so no character is FTS5 syntax), limited to
+/// its columns, the last a prefix.
 fn match_expression(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
-    let (last, first) = words.split_last()?;
+    let terms = terms(text);
+    let last = terms.len().checked_sub(1)?;
+    let quoted = |words: &[String]| format!("\"{}\"", words.join(" ").replace('"', "\"\""));
     Some(
-        first
+        terms
             .iter()
-            .cloned()
-            .chain([format!("{last}*")])
+            .enumerate()
+            .map(|(i, term)| {
+                let star = if i == last { "*" } else { "" };
+                match term {
+                    Term::Date(parts) => format!("created : {}{star}", quoted(parts)),
+                    Term::Word(word) => format!(
+                        "{{prompt project features format}} : {}{star}",
+                        quoted(std::slice::from_ref(word))
+                    ),
+                }
+            })
             .collect::<Vec<_>>()
-            .join(" "),
+            .join(" AND "),
     )
 }
 
-/// The same rule as the index, on a record in memory: every word of `text` starts a word of
-/// the prompt, project, key features, format or date (case and accents aside only as far as
-/// lowercase goes). For histories without the index.
+/// The same rule as the index, on a record in memory, for histories without the index (opened
+/// read-only after an older build): every word starts a word of the prompt, project, key
+/// features or format (whole words but the last); a date is the start of the job's date.
 pub(super) fn matches(job: &super::JobRecord, text: &str) -> bool {
-    let mut haystack = job.spec.prompt.to_lowercase();
+    let mut haystack = job.spec.prompt.clone();
     if let Some(brainstorm) = &job.brainstorm {
-        haystack.push(' ');
-        haystack.push_str(&brainstorm.project_name.to_lowercase());
+        haystack = format!("{haystack} {}", brainstorm.project_name);
         for feature in &brainstorm.key_features {
-            haystack.push(' ');
-            haystack.push_str(&feature.to_lowercase());
+            haystack = format!("{haystack} {feature}");
         }
     }
-    haystack.push(' ');
-    haystack.push_str(&job.spec.format.extension().to_lowercase());
-    haystack.push(' ');
-    haystack.push_str(&job.created_at.format("%Y-%m-%d").to_string());
+    haystack = format!("{haystack} {}", job.spec.format.extension()).to_lowercase();
     let words: Vec<&str> = haystack
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let wanted: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+    let date: Vec<String> = job
+        .created_at
+        .format("%Y-%m-%d")
+        .to_string()
+        .split('-')
+        .map(str::to_string)
         .collect();
-    let Some((last, first)) = wanted.split_last() else {
-        return true;
-    };
-    first.iter().all(|w| words.contains(&w.as_str()))
-        && words.iter().any(|w| w.starts_with(last.as_str()))
+    let terms = terms(text);
+    terms.iter().enumerate().all(|(i, term)| {
+        let prefix = i + 1 == terms.len();
+        let fits = |have: &str, want: &str| {
+            if prefix {
+                have.starts_with(want)
+            } else {
+                have == want
+            }
+        };
+        match term {
+            Term::Word(word) => words.iter().any(|w| fits(w, word)),
+            Term::Date(parts) => {
+                parts.len() <= date.len()
+                    && parts.iter().enumerate().all(|(k, part)| {
+                        if k + 1 == parts.len() {
+                            fits(&date[k], part)
+                        } else {
+                            date[k] == *part
+                        }
+                    })
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -154,14 +213,31 @@ mod tests {
 
     #[test]
     fn every_word_is_quoted_and_the_last_is_a_prefix() {
+        let text = "{prompt project features format} : ";
         assert_eq!(
-            match_expression("variant 9000").as_deref(),
-            Some("\"variant\" \"9000\"*")
+            match_expression("variant 9000").unwrap(),
+            format!("{text}\"variant\" AND {text}\"9000\"*")
         );
         assert_eq!(
-            match_expression("lens-cap \"OR\" NEAR(").as_deref(),
-            Some("\"lens\" \"cap\" \"OR\" \"NEAR\"*")
+            match_expression("lens-cap \"OR\" NEAR(").unwrap(),
+            format!("{text}\"lens\" AND {text}\"cap\" AND {text}\"or\" AND {text}\"near\"*")
         );
         assert_eq!(match_expression("  -- "), None);
+    }
+
+    #[test]
+    fn a_date_looks_in_the_date_only() {
+        assert_eq!(
+            terms("2026-12 bracket"),
+            [
+                Term::Date(vec!["2026".into(), "12".into()]),
+                Term::Word("bracket".into())
+            ]
+        );
+        assert_eq!(
+            match_expression("cap 2026-03-").unwrap(),
+            "{prompt project features format} : \"cap\" AND created : \"2026 03\"*"
+        );
+        assert_eq!(terms("12"), [Term::Word("12".into())], "a number is a word");
     }
 }

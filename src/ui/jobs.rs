@@ -165,13 +165,18 @@ pub fn jobs_ui(
         return (intents, false);
     }
     let searched = ui
-        .add(
-            egui::TextEdit::singleline(search)
-                .hint_text("Search prompts, names, features, dates")
-                .desired_width(f32::INFINITY),
-        )
-        .on_hover_text("Every word must match; the last may be the start of a word")
-        .changed();
+        .horizontal(|ui| {
+            let label = ui.label("Search");
+            ui.add(
+                egui::TextEdit::singleline(search)
+                    .hint_text("prompt, name, feature, date")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("Every word must match; the last may be the start of a word")
+            .changed()
+        })
+        .inner;
     if jobs.is_empty() {
         ui.weak("No job matches that search.");
         return (intents, searched);

@@ -54,8 +54,9 @@ impl ViewerState {
                     .zoom_toward(factor, [offset.x, offset.y], rect.height());
             }
         }
-        // f3d-style keys while the pointer is over the view.
-        if response.hovered() {
+        // f3d-style keys while the pointer is over the view, unless a text field has the
+        // keyboard: typing "e" into the prompt must not turn the edges on.
+        if response.hovered() && !ui.ctx().egui_wants_keyboard_input() {
             ui.input(|i| {
                 for (key, view) in [
                     (egui::Key::Num1, StandardView::Front),

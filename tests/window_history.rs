@@ -1,0 +1,97 @@
+//! The history in the window at scale: thousands of jobs, of which only the cards in view are
+//! laid out, and the search box that finds one among them as the user types.
+
+use egui_kittest::kittest::Queryable;
+use makistry::api::OutputFormat;
+use makistry::jobs::{JobRecord, JobStore, Phase};
+
+use crate::window::{Machine, click, shows, sign_in, step_until, type_into};
+
+/// `count` finished jobs, "A spacer, variant N", the newest last.
+fn fill_history(machine: &Machine, count: usize) {
+    let (store, _) = JobStore::open(machine.data_dir()).unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let jobs: Vec<JobRecord> = (0..count)
+        .map(|n| {
+            let mut job =
+                crate::support::new_job(&format!("A spacer, variant {n}"), OutputFormat::Stl);
+            job.created_at = start + chrono::Duration::milliseconds(n as i64);
+            job.phase = Phase::Done;
+            job
+        })
+        .collect();
+    store.insert_all(&jobs).unwrap();
+}
+
+fn cards_shown(harness: &egui_kittest::Harness<'_, makistry::app::MakistryApp>) -> usize {
+    harness
+        .query_all_by_label_contains("A spacer, variant ")
+        .count()
+}
+
+/// Replaces what the search box holds with `text`.
+fn search_for(harness: &mut egui_kittest::Harness<'_, makistry::app::MakistryApp>, text: &str) {
+    crate::window::field(harness, "Search").focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    if !text.is_empty() {
+        type_into(harness, "Search", text);
+    }
+}
+
+#[test]
+fn a_search_finds_one_job_in_thousands_and_lays_out_only_what_shows() {
+    let machine = Machine::new();
+    fill_history(&machine, 2000);
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    step_until(&mut harness, "the newest job's card", |h| {
+        shows(h, "A spacer, variant 1999")
+    });
+    let laid_out = cards_shown(&harness);
+    assert!(
+        (3..40).contains(&laid_out),
+        "only the cards in view are laid out, not 2000: {laid_out}"
+    );
+    assert!(
+        !shows(&harness, "A spacer, variant 0"),
+        "the oldest is far below"
+    );
+
+    // The newest job is in view in the centre too: its card is the one label more.
+    let newest = |h: &egui_kittest::Harness<'_, makistry::app::MakistryApp>| {
+        h.query_all_by_label_contains("A spacer, variant 1999")
+            .count()
+    };
+    let with_its_card = newest(&harness);
+
+    search_for(&mut harness, "variant 12");
+    // 12, 120–129 and 1200–1299, newest first.
+    step_until(&mut harness, "the search's answer", |h| {
+        shows(h, "A spacer, variant 1299")
+    });
+    assert_eq!(newest(&harness), with_its_card - 1, "its card is gone");
+    assert!(!shows(&harness, "A spacer, variant 1300"));
+
+    search_for(&mut harness, "variant 1234");
+    step_until(&mut harness, "the one job", |h| {
+        shows(h, "A spacer, variant 1234") && cards_shown(h) == 2
+    });
+    click(&mut harness, "A spacer, variant 1234");
+    step_until(&mut harness, "the job in view", |h| {
+        h.query_all_by_label_contains("A spacer, variant 1234")
+            .count()
+            == 2
+    });
+
+    // Words that match nothing say so; an emptied box shows every job again.
+    search_for(&mut harness, "variant gearbox");
+    step_until(&mut harness, "no match", |h| {
+        shows(h, "No job matches that search.")
+    });
+    search_for(&mut harness, "");
+    step_until(&mut harness, "every job again", |h| {
+        shows(h, "A spacer, variant 1998")
+    });
+}
