@@ -10,6 +10,10 @@ use crate::ui::result::ModelState;
 use crate::ui::{self, Message};
 use crate::viewer::StandIn;
 
+/// Finished jobs whose pictures are read (or made) when a history is shown: a screenful and
+/// more, without reading a year of pictures at start.
+const JOB_PICTURES_AT_START: usize = 60;
+
 impl MakistryApp {
     pub(super) fn apply_event(&mut self, event: Event) {
         match event {
@@ -118,6 +122,15 @@ impl MakistryApp {
                 .map(|j| Selection::Job(j.id.clone()))
         });
         self.load_job_thumbnails();
+        let newest_done: Vec<JobRecord> = self
+            .jobs
+            .records()
+            .iter()
+            .filter(|job| job.phase == Phase::Done)
+            .take(JOB_PICTURES_AT_START)
+            .cloned()
+            .collect();
+        self.load_job_pictures(&newest_done);
         self.resume_jobs();
         self.load_selected_model();
     }
@@ -186,6 +199,9 @@ impl MakistryApp {
             Some(Selection::Job(id)) => *id != job.id && job.phase != Phase::Done,
             Some(Selection::File(_)) => true,
         };
+        if job.phase == Phase::Done {
+            self.load_job_pictures(std::slice::from_ref(job));
+        }
         if !shows_something_else {
             self.preview.selection = Some(Selection::Job(job.id.clone()));
             if let Some(file) = ui::result::job_file(job) {
@@ -213,6 +229,26 @@ impl MakistryApp {
                     |e| e.sentence.clone(),
                 );
             self.spawn(tasks::notify(title.into(), body));
+        }
+    }
+
+    /// Pictures of finished jobs' parts for their cards (made where missing: this window may
+    /// be the process that downloaded the file).
+    fn load_job_pictures(&mut self, jobs: &[JobRecord]) {
+        let Some(connection) = self.connection() else {
+            return;
+        };
+        let data_dir = connection.tracker.store().dir().to_path_buf();
+        let wanted: Vec<(String, std::path::PathBuf)> = jobs
+            .iter()
+            .filter(|job| {
+                let key = ui::jobs::job_thumbnail_key(&job.id);
+                !self.preview.thumbnails.contains_key(&key)
+            })
+            .filter_map(|job| Some((job.id.clone(), job.file.clone()?)))
+            .collect();
+        if !wanted.is_empty() {
+            self.spawn(tasks::job_thumbnails(data_dir, wanted, self.report.clone()));
         }
     }
 

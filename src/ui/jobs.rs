@@ -38,6 +38,11 @@ pub struct JobsView<'a> {
     pub find: &'a dyn Fn(&str) -> Option<&'a JobRecord>,
 }
 
+/// The key of a job's picture among the thumbnails (images are keyed by SHA-256).
+pub fn job_thumbnail_key(job_id: &str) -> String {
+    format!("job:{job_id}")
+}
+
 /// One line of status, in the app's words.
 pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>) -> String {
     if let Some((until, reason, rate_limited)) = live.and_then(|l| l.waiting.as_ref())
@@ -226,15 +231,7 @@ fn job_card_ui(
     frame
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            let heading = ui
-                .add(egui::Button::selectable(
-                    selected,
-                    egui::RichText::new(job_title(job)).strong(),
-                ))
-                .on_hover_text(&job.spec.prompt);
-            if heading.clicked() {
-                intents.push(Intent::SelectJob(job.id.clone()));
-            }
+            heading_ui(ui, job, selected, view, intents);
             if let Some(parent) = parent {
                 ui.add(
                     egui::Label::new(
@@ -281,6 +278,36 @@ fn job_card_ui(
         .response
         .rect
         .height()
+}
+
+/// The card's picture of the part (once made) and its title; either shows the job.
+fn heading_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    selected: bool,
+    view: &JobsView<'_>,
+    intents: &mut Vec<Intent>,
+) {
+    ui.horizontal(|ui| {
+        if let Some(picture) = view.thumbnails.get(&job_thumbnail_key(&job.id)) {
+            let image = egui::Image::new(picture)
+                .max_size(egui::vec2(56.0, 56.0))
+                .alt_text(format!("Picture of {}", job_title(job)))
+                .sense(egui::Sense::click());
+            if ui.add(image).on_hover_text("Show this part").clicked() {
+                intents.push(Intent::SelectJob(job.id.clone()));
+            }
+        }
+        let heading = ui
+            .add(egui::Button::selectable(
+                selected,
+                egui::RichText::new(job_title(job)).strong(),
+            ))
+            .on_hover_text(&job.spec.prompt);
+        if heading.clicked() {
+            intents.push(Intent::SelectJob(job.id.clone()));
+        }
+    });
 }
 
 /// "Submitted again once by the app" (after a server-side failure).

@@ -14,6 +14,7 @@ mod input;
 mod part_mesh;
 mod render;
 mod scene;
+pub mod thumbnail;
 
 pub use draw_speed::{DrawSpeed, StandIn};
 use input::help_overlay;

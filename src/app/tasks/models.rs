@@ -142,3 +142,30 @@ pub async fn screenshot(
         None => {}
     }
 }
+
+/// Pictures of finished jobs for their cards, by `job:<id>`: each kept thumbnail is read, and
+/// one missing (a job finished before thumbnails, or by a process without off-screen GL) is
+/// made from the job's file first. One event for them all; none if there are none.
+pub async fn job_thumbnails(data_dir: PathBuf, jobs: Vec<(String, PathBuf)>, report: Reporter) {
+    let read = blocking(move || {
+        jobs.into_iter()
+            .filter_map(|(id, file)| {
+                let path = crate::viewer::thumbnail::thumbnail_path(&data_dir, &id);
+                if !path.is_file()
+                    && file.is_file()
+                    && let Err(reason) = crate::viewer::thumbnail::make(&file, &path)
+                {
+                    tracing::info!("no thumbnail for job {id}: {reason}");
+                }
+                let image = image::open(&path).ok()?.to_rgba8();
+                let size = [image.width() as usize, image.height() as usize];
+                let picture = egui::ColorImage::from_rgba_unmultiplied(size, image.as_raw());
+                Some((crate::ui::jobs::job_thumbnail_key(&id), picture))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    if let Some(thumbnails) = read.filter(|t| !t.is_empty()) {
+        report.send(Event::Thumbnails(thumbnails));
+    }
+}

@@ -169,12 +169,30 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
     let _ = progress.await;
     match finished {
         Some(job) if job.was_never_sent() => forget_unsent(&store, &job).await,
-        Some(job) => report(&job),
+        Some(job) => {
+            make_thumbnail(store.dir(), &job).await;
+            report(&job)
+        }
         None => fail(
             "the job disappeared from the history",
             "Run `makistry jobs` to see the history.",
             exit::OTHER,
         ),
+    }
+}
+
+/// The finished job's thumbnail for the history (the window's cards, `jobs --json`). A
+/// failure (no off-screen GL here) costs the user nothing but the picture: it is logged.
+async fn make_thumbnail(data_dir: &std::path::Path, job: &JobRecord) {
+    let (Phase::Done, Some(file)) = (&job.phase, job.file.clone()) else {
+        return;
+    };
+    let out = makistry::viewer::thumbnail::thumbnail_path(data_dir, &job.id);
+    let made = tokio::task::spawn_blocking(move || makistry::viewer::thumbnail::make(&file, &out));
+    match made.await {
+        Ok(Ok(())) => {}
+        Ok(Err(reason)) => tracing::warn!("no thumbnail for job {}: {reason}", job.id),
+        Err(e) => tracing::warn!("no thumbnail for job {}: {e}", job.id),
     }
 }
 

@@ -56,7 +56,7 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
         Err(e) => return fail(&format!("{e}"), "", exit::OTHER),
     };
     let printed = match args.action {
-        None if args.json => serde_json::to_string_pretty(&jobs)
+        None if args.json => serde_json::to_string_pretty(&with_thumbnails(store.dir(), &jobs))
             .map_err(std::io::Error::other)
             .and_then(|json| writeln!(std::io::stdout().lock(), "{json}")),
         None if jobs.is_empty() && args.search.is_some() => {
@@ -74,6 +74,22 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
         ),
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// The jobs as JSON, each with `"thumbnail"`: the absolute path of its picture where one was
+/// made (a finished job's, see `viewer::thumbnail`).
+fn with_thumbnails(data_dir: &std::path::Path, jobs: &[JobRecord]) -> Vec<serde_json::Value> {
+    jobs.iter()
+        .map(|job| {
+            let mut value = serde_json::to_value(job).unwrap_or_default();
+            let thumbnail = makistry::viewer::thumbnail::thumbnail_path(data_dir, &job.id);
+            if let (Some(fields), true) = (value.as_object_mut(), thumbnail.is_file()) {
+                let absolute = std::path::absolute(&thumbnail).unwrap_or(thumbnail);
+                fields.insert("thumbnail".into(), absolute.to_string_lossy().into());
+            }
+            value
+        })
+        .collect()
 }
 
 fn list(out: &mut impl Write, jobs: &[JobRecord]) -> std::io::Result<()> {
