@@ -477,3 +477,88 @@ fn faces_the_file_colours_apart_show_apart() {
         "{apart} colours on screen, {plain} in one colour"
     );
 }
+
+/// In a fresh data dir, every job `makistry generate` finishes (STEP, GLB, STL) gets a
+/// thumbnail that `makistry jobs --json` lists: a PNG of at least 64 px showing the part
+/// (opaque pixels over a transparent background, a fair share of the picture, centred).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_generated_job_gets_a_thumbnail_that_shows_its_part() {
+    use crate::support::cli::{listed_jobs, makistry, run, text};
+    let emu = crate::support::emulator_with(makistry::emulator::EmulatorConfig::default()).await;
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    for format in ["step", "glb", "stl"] {
+        let mut generate = makistry(&emu, &data);
+        generate
+            .env("RUST_LOG", "warn")
+            .args([
+                "generate",
+                "A 60 mm lens cap with a snap-fit lip",
+                "--format",
+            ])
+            .arg(format)
+            .arg("--out")
+            .arg(work.path().join(format!("cap.{format}")));
+        let generated = run(generate).await;
+        assert!(generated.status.success(), "{}", text(&generated));
+    }
+    let (listed, jobs) = listed_jobs(&emu, &data).await;
+    assert_eq!(jobs.len(), 3, "{}", text(&listed));
+    for job in &jobs {
+        let path = job["thumbnail"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no thumbnail listed for {}", job["format"]));
+        assert!(std::path::Path::new(path).is_absolute());
+        let picture = image::open(path).unwrap().to_rgba8();
+        assert!(picture.width() >= 64 && picture.height() >= 64);
+        let opaque: Vec<(u32, u32)> = picture
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p[3] > 128)
+            .map(|(x, y, _)| (x, y))
+            .collect();
+        let share = opaque.len() as f64 / f64::from(picture.width() * picture.height());
+        assert!(
+            (0.05..0.9).contains(&share),
+            "{}: the part covers {:.0} % of its thumbnail",
+            job["format"],
+            share * 100.0
+        );
+        let mean = |axis: fn(&(u32, u32)) -> u32| {
+            opaque.iter().map(axis).map(f64::from).sum::<f64>() / opaque.len() as f64
+        };
+        let (cx, cy) = (mean(|p| p.0), mean(|p| p.1));
+        let middle = f64::from(picture.width()) / 2.0;
+        assert!(
+            (cx - middle).abs() < middle * 0.3 && (cy - middle).abs() < middle * 0.3,
+            "{}: the part is off centre at ({cx:.0}, {cy:.0})",
+            job["format"]
+        );
+    }
+}
+
+/// The window makes the picture of a job it downloaded (EGL, no display) and its card shows
+/// it; the picture shows the job, as the title does.
+#[test]
+fn a_finished_job_s_card_shows_a_picture_of_its_part() {
+    use crate::window::{Machine, shows, sign_in, step_until, submit};
+    use egui_kittest::kittest::Queryable;
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    submit(&mut harness, "A 60 mm lens cap with a snap-fit lip");
+    step_until(&mut harness, "the card's picture", |h| {
+        shows(h, "Picture of Lens Cap — 60mm OD")
+    });
+    submit(&mut harness, "An L bracket for a shelf");
+    step_until(&mut harness, "the second picture", |h| {
+        shows(h, "Picture of L-Bracket")
+    });
+    fn cap_labels(h: &egui_kittest::Harness<'_, makistry::app::MakistryApp>) -> usize {
+        h.query_all_by_label_contains("Lens Cap — 60mm OD").count()
+    }
+    let before = cap_labels(&harness);
+    harness
+        .get_by_label("Picture of Lens Cap — 60mm OD")
+        .click();
+    step_until(&mut harness, "the cap in view", |h| cap_labels(h) > before);
+}
