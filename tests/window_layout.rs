@@ -137,16 +137,23 @@ fn a_follow_up_job_says_whose_follow_up_it_is() {
     wait_for_text(&mut harness, "Follow-up of “Lens Cap — 60mm OD”");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     harness.step();
-    // The new card names its parent and what its prompt adds.
+    // The new card says which version of which design it is, and what its prompt adds.
     step_until(&mut harness, "the follow-up's card", |h| {
-        h.query_all_by_label("Follow-up of “Lens Cap — 60mm OD”")
-            .count()
-            >= 1
+        shows(h, "v2 of “Lens Cap — 60mm OD”")
             && h.query_all_by_label_contains("Add a lanyard tab").count() >= 2
     });
-    // The result names the parent too, as a link to it.
-    wait_for_text(&mut harness, "“Lens Cap — 60mm OD”");
     assert!(!shows(&harness, "Not a follow-up"), "the form starts fresh");
+    // The result names the parent, and shows the versions; one click opens the first.
+    wait_for_text(&mut harness, "Follow-up of");
+    wait_for_text(&mut harness, "Versions");
+    harness
+        .query_all_by_role_and_label(accesskit::Role::Button, "v1")
+        .last()
+        .expect("the first version in the result's strip")
+        .click();
+    step_until(&mut harness, "the first version in view", |h| {
+        !shows(h, "Follow-up of") && shows(h, "Versions")
+    });
 }
 
 #[test]

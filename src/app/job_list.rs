@@ -16,11 +16,14 @@ use super::history_search::HistorySearch;
 use crate::jobs::{JobRecord, Phase};
 use crate::ui::Intent;
 use crate::ui::jobs::{CardHeights, JobsView, LiveJob};
+use crate::ui::versions::Version;
 
 /// The shown history, newest first, with live state and the running workers.
 #[derive(Default)]
 pub(super) struct JobList {
     records: Vec<JobRecord>,
+    /// Each record's place in `records`, by id (a history of thousands is looked up often).
+    places: HashMap<String, usize>,
     live: HashMap<String, LiveJob>,
     running: HashSet<String>,
     search: HistorySearch,
@@ -50,7 +53,9 @@ impl JobList {
             .filter(|job| self.search.shows(&job.id) || self.running.contains(&job.id))
             .collect();
         let running = |id: &str| self.running.contains(id);
-        let find = |id: &str| self.records.iter().find(|job| job.id == id);
+        let places = &self.places;
+        let records = &self.records;
+        let find = |id: &str| places.get(id).map(|&place| &records[place]);
         let view = JobsView {
             live: &self.live,
             selected: context.selected,
@@ -87,7 +92,42 @@ impl JobList {
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&JobRecord> {
-        self.records.iter().find(|j| j.id == id)
+        self.places.get(id).map(|&place| &self.records[place])
+    }
+
+    fn reindex(&mut self) {
+        self.places = (self.records.iter().enumerate())
+            .map(|(place, job)| (job.id.clone(), place))
+            .collect();
+    }
+
+    /// Every version of the design `id` belongs to, oldest first: the first prompt and every
+    /// follow-up of it or of its follow-ups.
+    pub(super) fn versions(&self, id: &str) -> Vec<Version<'_>> {
+        let Some(job) = self.get(id) else {
+            return Vec::new();
+        };
+        let lineage = crate::ui::versions::lineage(job, |id| self.get(id));
+        let root = lineage[0];
+        let mut depth: HashMap<&str, usize> = HashMap::from([(root.id.as_str(), 1)]);
+        let mut family = vec![Version {
+            job: root,
+            number: 1,
+        }];
+        // Records are newest first: oldest first, a follow-up comes after the job it follows.
+        for job in self.records.iter().rev() {
+            let parent = job.spec.follow_up_of.as_deref();
+            if let Some(&number) = parent.and_then(|p| depth.get(p))
+                && !depth.contains_key(job.id.as_str())
+            {
+                depth.insert(&job.id, number + 1);
+                family.push(Version {
+                    job,
+                    number: number + 1,
+                });
+            }
+        }
+        family
     }
 
     /// Live state by job id (waits, download progress).
@@ -103,12 +143,14 @@ impl JobList {
     pub(super) fn show_history(&mut self, mut jobs: Vec<JobRecord>) {
         jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         self.records = jobs;
+        self.reindex();
     }
 
     /// The history is no longer shown (the key was removed). Workers still running stay
     /// counted until they stop.
     pub(super) fn forget_history(&mut self) {
         self.records.clear();
+        self.places.clear();
         self.live.clear();
     }
 
@@ -170,7 +212,7 @@ impl JobList {
         if job.phase != Phase::Downloading {
             live.download = None;
         }
-        match self.records.iter().position(|j| j.id == job.id) {
+        match self.places.get(&job.id).copied() {
             Some(index) => {
                 let settled_now = job.phase.is_settled() && !self.records[index].phase.is_settled();
                 self.records[index] = job;
@@ -178,6 +220,7 @@ impl JobList {
             }
             None if ours => {
                 self.records.insert(0, job);
+                self.reindex();
                 None
             }
             // A job of an earlier connection (e.g. the demo before a key was pasted) still
@@ -286,6 +329,47 @@ mod tests {
         assert!(list.claim_unfinished(API).is_empty());
         list.driver_stopped(&id);
         assert_eq!(list.claim_unfinished(API), vec![id]);
+    }
+
+    #[test]
+    fn versions_are_numbered_by_their_depth_oldest_first() {
+        let cap = job("a lens cap", 0, Phase::Done);
+        let follow_up = |prompt: &str, minute, parent: &JobRecord| {
+            let mut job = job(prompt, minute, Phase::Done);
+            job.spec.follow_up_of = Some(parent.id.clone());
+            job
+        };
+        let tab = follow_up("a lanyard tab", 1, &cap);
+        let logo = follow_up("a logo", 2, &cap);
+        let tighter = follow_up("a tighter lip", 3, &tab);
+        let other = job("a bracket", 4, Phase::Done);
+        let mut list = JobList::default();
+        list.show_history(vec![cap.clone(), tab, logo, tighter.clone(), other.clone()]);
+        let numbered = |id: &str| -> Vec<(String, usize)> {
+            (list.versions(id).iter())
+                .map(|v| (v.job.spec.prompt.clone(), v.number))
+                .collect()
+        };
+        let family = vec![
+            ("a lens cap".to_string(), 1),
+            ("a lanyard tab".to_string(), 2),
+            ("a logo".to_string(), 2),
+            ("a tighter lip".to_string(), 3),
+        ];
+        assert_eq!(numbered(&tighter.id), family, "from the newest version");
+        assert_eq!(numbered(&cap.id), family, "from the first prompt");
+        assert_eq!(numbered(&other.id), [("a bracket".to_string(), 1)]);
+    }
+
+    #[test]
+    fn a_loop_of_follow_ups_in_a_damaged_history_ends() {
+        let mut a = job("a", 0, Phase::Done);
+        let mut b = job("b", 1, Phase::Done);
+        a.spec.follow_up_of = Some(b.id.clone());
+        b.spec.follow_up_of = Some(a.id.clone());
+        let mut list = JobList::default();
+        list.show_history(vec![a.clone(), b]);
+        assert_eq!(list.versions(&a.id).len(), 2);
     }
 
     #[test]

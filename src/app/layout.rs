@@ -147,6 +147,7 @@ impl MakistryApp {
                                 .follow_up_of
                                 .as_deref()
                                 .and_then(|parent| self.jobs.get(parent)),
+                            versions: self.jobs.versions(id),
                         },
                         ui::result::job_file(job),
                     ),
@@ -161,6 +162,7 @@ impl MakistryApp {
                 now: Utc::now(),
                 instant: std::time::Instant::now(),
                 visible_height,
+                thumbnails: &self.preview.thumbnails,
             };
             intents.extend(ui::result::result_ui(
                 ui,

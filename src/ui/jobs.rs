@@ -8,6 +8,8 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 
 use super::format;
+pub use super::naming::{job_thumbnail_key, job_title};
+use super::versions::{Version, strip_ui};
 use super::{Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};
 
@@ -36,11 +38,6 @@ pub struct JobsView<'a> {
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
     /// Any job of the history by id (a follow-up's parent may be outside a search's results).
     pub find: &'a dyn Fn(&str) -> Option<&'a JobRecord>,
-}
-
-/// The key of a job's picture among the thumbnails (images are keyed by SHA-256).
-pub fn job_thumbnail_key(job_id: &str) -> String {
-    format!("job:{job_id}")
 }
 
 /// One line of status, in the app's words.
@@ -90,16 +87,6 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
     }
 }
 
-/// What a job is called in lists: its project name once the API named it, else the start of
-/// its prompt.
-pub fn job_title(job: &JobRecord) -> String {
-    job.brainstorm
-        .as_ref()
-        .map(|b| b.project_name.trim())
-        .filter(|name| !name.is_empty())
-        .map_or_else(|| first_line(&job.spec.prompt, 48), str::to_string)
-}
-
 /// The words that tell this job apart: for a follow-up, what was added to its parent's
 /// prompt; else the prompt (when the title is the project name) — at most `max` characters.
 fn excerpt(job: &JobRecord, parent: Option<&JobRecord>, max: usize) -> Option<String> {
@@ -123,19 +110,6 @@ fn excerpt(job: &JobRecord, parent: Option<&JobRecord>, max: usize) -> Option<St
     })
 }
 
-fn first_line(prompt: &str, max: usize) -> String {
-    let line = prompt.lines().next().unwrap_or("").trim();
-    if line.is_empty() {
-        return "(images only)".into();
-    }
-    if line.chars().count() > max {
-        let cut: String = line.chars().take(max).collect();
-        format!("{cut}…")
-    } else {
-        line.to_string()
-    }
-}
-
 /// Card heights measured when last drawn, by job id: the list lays out only the cards in
 /// view and stands the others in at their measured (or a typical) height, so a history of
 /// 10,000 jobs costs a frame what a dozen do.
@@ -156,11 +130,11 @@ impl CardHeights {
 /// The panel: the search box over the history, then the cards of `jobs` (the history, or
 /// what the search found), newest first. The search text is edited in place; whether it
 /// changed is returned beside the intents.
-pub fn jobs_ui(
+pub fn jobs_ui<'a>(
     ui: &mut egui::Ui,
-    jobs: &[&JobRecord],
+    jobs: &[&'a JobRecord],
     search: &mut String,
-    view: &JobsView<'_>,
+    view: &JobsView<'a>,
     heights: &mut CardHeights,
 ) -> (Vec<Intent>, bool) {
     let mut intents = Vec::new();
@@ -199,8 +173,8 @@ pub fn jobs_ui(
             ui.add_space(top);
             while index < jobs.len() && top < viewport.max.y {
                 let job = jobs[index];
-                let parent = job.spec.follow_up_of.as_deref().and_then(view.find);
-                let height = job_card_ui(ui, job, parent, view, &mut intents);
+                let lineage = super::versions::lineage(job, view.find);
+                let height = job_card_ui(ui, &lineage, view, &mut intents);
                 heights.0.insert(job.id.clone(), height);
                 ui.add_space(CARD_GAP);
                 top += height + CARD_GAP;
@@ -212,15 +186,19 @@ pub fn jobs_ui(
     (intents, searched)
 }
 
-/// One job: what tells it apart (title, what its prompt adds, its images, its parent), where
-/// it is, and what can be done with it.
+/// One job (the last of its `lineage`: the versions it follows up, first prompt first): what
+/// tells it apart (picture, title, its version, what its prompt adds, its images), where it
+/// is, and what can be done with it.
 fn job_card_ui(
     ui: &mut egui::Ui,
-    job: &JobRecord,
-    parent: Option<&JobRecord>,
+    lineage: &[&JobRecord],
     view: &JobsView<'_>,
     intents: &mut Vec<Intent>,
 ) -> f32 {
+    let Some((&job, ancestors)) = lineage.split_last() else {
+        return 0.0;
+    };
+    let parent = ancestors.last().copied();
     let selected = view.selected == Some(job.id.as_str());
     let live = view.live.get(&job.id);
     let frame = egui::Frame::group(ui.style()).fill(if selected {
@@ -232,13 +210,14 @@ fn job_card_ui(
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             heading_ui(ui, job, selected, view, intents);
-            if let Some(parent) = parent {
-                ui.add(
-                    egui::Label::new(
-                        egui::RichText::new(format!("Follow-up of “{}”", job_title(parent))).weak(),
-                    )
-                    .truncate(),
-                );
+            if let Some(line) = super::versions::version_line(lineage) {
+                ui.add(egui::Label::new(egui::RichText::new(line).weak()).truncate());
+                let versions: Vec<_> = (lineage.iter().enumerate())
+                    .map(|(i, &job)| Version { job, number: i + 1 })
+                    .collect();
+                if let Some(id) = strip_ui(ui, &versions, &job.id, view.thumbnails, 28.0) {
+                    intents.push(Intent::SelectJob(id));
+                }
             }
             if let Some(excerpt) = excerpt(job, parent, 90) {
                 ui.add(egui::Label::new(egui::RichText::new(excerpt).italics()).wrap());

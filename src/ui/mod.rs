@@ -5,9 +5,11 @@ pub use crate::format;
 pub mod jobs;
 pub mod messages;
 pub mod model_view;
+mod naming;
 pub mod prompt;
 pub mod result;
 pub mod summary;
+pub mod versions;
 pub mod welcome;
 
 use std::path::PathBuf;

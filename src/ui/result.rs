@@ -3,6 +3,7 @@
 //! matters below it (the follow-up ideas, the summary's start) shows without scrolling; on
 //! wide windows the summary sits beside it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -36,6 +37,8 @@ pub enum Shown<'a> {
         live: Option<&'a LiveJob>,
         /// The job it follows up, if it does.
         parent: Option<&'a JobRecord>,
+        /// Every version of its design, oldest first (itself alone for a lone prompt).
+        versions: Vec<super::versions::Version<'a>>,
     },
     /// A file opened for viewing.
     File(&'a Path),
@@ -51,6 +54,8 @@ pub struct ResultView<'a> {
     pub instant: Instant,
     /// The height the centre shows without scrolling.
     pub visible_height: f32,
+    /// Pictures by key (jobs' parts, images).
+    pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
 }
 
 /// A file name for saving a job's part: its project name, made safe for every file system.
@@ -123,8 +128,22 @@ pub fn result_ui(
             let height = view_height(ui, top, view, 0.0);
             model_ui(ui, path, view.model, viewer, (&title, height), &mut intents);
         }
-        Shown::Job { job, live, parent } => {
+        Shown::Job {
+            job,
+            live,
+            parent,
+            versions,
+        } => {
             job_header_ui(ui, job, live, parent, view, &mut intents);
+            if versions.len() > 1 {
+                ui.horizontal(|ui| {
+                    ui.weak("Versions");
+                    let strip = super::versions::strip_ui;
+                    if let Some(id) = strip(ui, &versions, &job.id, view.thumbnails, 44.0) {
+                        intents.push(Intent::SelectJob(id));
+                    }
+                });
+            }
             job_body_ui(ui, job, top, view, viewer, &mut intents);
         }
     }
