@@ -95,3 +95,45 @@ fn a_search_finds_one_job_in_thousands_and_lays_out_only_what_shows() {
         shows(h, "A spacer, variant 1998")
     });
 }
+
+/// Two finished jobs compared as a new user would: "Compare with…" on the shown one offers the
+/// other, both parts show side by side, and the differences are each dimension's; Close
+/// goes back to the first part.
+#[test]
+fn two_jobs_compare_side_by_side_with_their_differences() {
+    let machine = Machine::new();
+    let mut harness = machine.open();
+    sign_in(&machine, &mut harness);
+    crate::window::submit(&mut harness, "A 60 mm lens cap with a snap-fit lip");
+    crate::window::wait_for_text(&mut harness, "61.2 × 61.2 × 10.0 mm");
+    crate::window::submit(&mut harness, "An L bracket for a shelf");
+    crate::window::wait_for_text(&mut harness, "60.0 × 40.0 × 40.0 mm");
+
+    click(&mut harness, "Compare with…");
+    step_until(&mut harness, "the menu", |h| shows(h, "A file…"));
+    let offered = harness
+        .query_all_by_label_contains("Lens Cap — 60mm OD · ")
+        .next()
+        .expect("the menu offers the other finished job");
+    offered.click();
+    step_until(&mut harness, "both parts", |h| {
+        h.query_all_by_label_contains("3D view of").count() == 2
+    });
+    assert!(shows(&harness, "Compare"));
+    // The bracket first (60 × 40 × 40), the cap second (61.2 × 61.2 × 10).
+    for difference in ["+1.2 mm", "+21.2 mm", "−30.0 mm"] {
+        assert!(
+            shows(&harness, difference),
+            "no {difference} among the differences"
+        );
+    }
+    assert!(
+        harness.state().window_title().contains(" vs "),
+        "the title names both files"
+    );
+
+    click(&mut harness, "Close");
+    step_until(&mut harness, "the bracket alone", |h| {
+        h.query_all_by_label_contains("3D view of").count() == 1 && shows(h, "Compare with…")
+    });
+}

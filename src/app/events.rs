@@ -59,7 +59,11 @@ impl MakistryApp {
                     self.add_thumbnail(sha, image);
                 }
             }
-            Event::SurfacePoint { model, hit } => self.preview.viewer.picked(model, hit),
+            Event::SurfacePoint { model, hit } => {
+                self.preview.viewer.picked(model, hit);
+                self.preview.compare_viewer.picked(model, hit);
+            }
+            Event::PickedToCompare { job, file } => self.compare_with_file(job, file),
             Event::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {
                     model,
@@ -197,7 +201,7 @@ impl MakistryApp {
         let shows_something_else = match &self.preview.selection {
             None => false,
             Some(Selection::Job(id)) => *id != job.id && job.phase != Phase::Done,
-            Some(Selection::File(_)) => true,
+            Some(Selection::File(_) | Selection::Compare(_)) => true,
         };
         if job.phase == Phase::Done {
             self.load_job_pictures(std::slice::from_ref(job));

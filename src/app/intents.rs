@@ -17,17 +17,24 @@ use crate::viewer::StandIn;
 
 impl MakistryApp {
     pub(super) fn load_selected_model(&mut self) {
-        let file = match &self.preview.selection {
-            Some(Selection::Job(id)) => self
-                .jobs
-                .get(id)
+        for (file, from_api) in self.shown_files() {
+            self.load_model(file, from_api);
+        }
+    }
+
+    /// The files the centre shows (two in a comparison), each with whether it is a job's.
+    pub(super) fn shown_files(&self) -> Vec<(PathBuf, bool)> {
+        let file_of = |selection: &Selection| match selection {
+            Selection::Job(id) => (self.jobs.get(id))
                 .and_then(ui::result::job_file)
                 .map(|file| (file, true)),
-            Some(Selection::File(path)) => Some((path.clone(), false)),
-            None => None,
+            Selection::File(path) => Some((path.clone(), false)),
+            Selection::Compare(_) => None,
         };
-        if let Some((file, from_api)) = file {
-            self.load_model(file, from_api);
+        match &self.preview.selection {
+            Some(Selection::Compare(sides)) => sides.iter().filter_map(file_of).collect(),
+            Some(selection) => file_of(selection).into_iter().collect(),
+            None => Vec::new(),
         }
     }
 
@@ -37,10 +44,12 @@ impl MakistryApp {
         if !ui::result::previewable(&path) || self.preview.models.contains_key(&path) {
             return;
         }
-        // Opening another file abandons loads still under way: the user moved on, and a large
-        // file would hold memory and a core for nothing.
-        self.preview.models.retain(|_, state| match state {
-            ModelState::Loading(progress) => {
+        // Opening another file abandons loads still under way (but those of the files shown,
+        // two in a comparison): the user moved on, and a large file would hold memory and a
+        // core for nothing.
+        let shown: Vec<PathBuf> = self.shown_files().into_iter().map(|(f, _)| f).collect();
+        self.preview.models.retain(|file, state| match state {
+            ModelState::Loading(progress) if !shown.contains(file) => {
                 progress.cancel();
                 false
             }
@@ -155,7 +164,7 @@ impl MakistryApp {
             intent @ (Intent::Screenshot { .. } | Intent::PickSurfacePoint { .. }) => {
                 self.apply_view_intent(intent)
             }
-            Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone())),
+            Intent::PickModelFile => self.spawn(tasks::pick_model(self.report.clone(), None)),
             // The form's own controls are the composer's (see `Composer::ui`).
             Intent::PickImages
             | Intent::PasteImage
@@ -165,6 +174,8 @@ impl MakistryApp {
             | Intent::Generate
             | Intent::DetachFollowUp
             | Intent::DismissMessage(_) => {}
+            Intent::Compare { job, with } => self.compare(job, with),
+            Intent::EndCompare => self.end_compare(),
         }
     }
 

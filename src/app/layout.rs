@@ -120,10 +120,7 @@ impl MakistryApp {
 
     fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         let context = ListContext {
-            selected: match &self.preview.selection {
-                Some(Selection::Job(id)) => Some(id.as_str()),
-                _ => None,
-            },
+            selected: self.preview.selection.as_ref().and_then(Selection::job),
             thumbnails: &self.preview.thumbnails,
         };
         let (asked, effects) = self.jobs.ui(ui, &context);
@@ -135,6 +132,13 @@ impl MakistryApp {
         // What the centre can show without scrolling: the viewport sizes itself to leave room
         // for the design summary and follow-ups below it.
         let visible_height = ui.available_height();
+        if let Some(Selection::Compare(sides)) = &self.preview.selection {
+            let sides = sides.clone();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                intents.extend(self.compare_view_ui(ui, &sides, visible_height));
+            });
+            return;
+        }
         egui::ScrollArea::vertical().show(ui, |ui| {
             let (shown, file) = match &self.preview.selection {
                 Some(Selection::Job(id)) => match self.jobs.get(id) {
@@ -154,15 +158,20 @@ impl MakistryApp {
                     None => (Shown::Nothing, None),
                 },
                 Some(Selection::File(path)) => (Shown::File(path), Some(path.clone())),
-                None => (Shown::Nothing, None),
+                Some(Selection::Compare(_)) | None => (Shown::Nothing, None),
             };
             let model = file.as_ref().and_then(|f| self.preview.models.get(f));
+            let compare_with = match &shown {
+                Shown::Job { job, .. } => self.compare_candidates(job),
+                _ => Vec::new(),
+            };
             let view = ui::result::ResultView {
                 model,
                 now: Utc::now(),
                 instant: std::time::Instant::now(),
                 visible_height,
                 thumbnails: &self.preview.thumbnails,
+                compare_with: &compare_with,
             };
             intents.extend(ui::result::result_ui(
                 ui,

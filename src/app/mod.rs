@@ -7,6 +7,7 @@
 
 mod about;
 mod chrome;
+mod compare;
 mod composer;
 mod effect;
 mod events;
@@ -241,18 +242,15 @@ impl MakistryApp {
 
     /// The window's title names the file in view, as viewers' titles do.
     fn name_the_window(&mut self, ctx: &egui::Context) {
-        let file = match &self.preview.selection {
-            Some(Selection::File(path)) => Some(path.clone()),
-            Some(Selection::Job(id)) => self.jobs.get(id).and_then(ui::result::job_file),
-            None => None,
+        let names: Vec<String> = (self.shown_files().iter())
+            .filter_map(|(file, _)| file.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        let title = if names.is_empty() {
+            APP_NAME.to_string()
+        } else {
+            format!("{} — {APP_NAME}", names.join(" vs "))
         };
-        let title = file
-            .as_deref()
-            .and_then(std::path::Path::file_name)
-            .map_or_else(
-                || APP_NAME.to_string(),
-                |name| format!("{} — {APP_NAME}", name.to_string_lossy()),
-            );
         if title != self.chrome.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.chrome.title = title;

@@ -14,6 +14,19 @@ use crate::viewer::ViewerState;
 pub(super) enum Selection {
     Job(String),
     File(PathBuf),
+    /// Two parts side by side (each a job or a file, never a comparison).
+    Compare(Box<[Selection; 2]>),
+}
+
+impl Selection {
+    /// The job shown, or the first one compared.
+    pub fn job(&self) -> Option<&str> {
+        match self {
+            Self::Job(id) => Some(id),
+            Self::File(_) => None,
+            Self::Compare(sides) => sides[0].job(),
+        }
+    }
 }
 
 /// The preview.
@@ -26,6 +39,8 @@ pub(super) struct Preview {
     /// The 3D viewport's camera, tools and part visibility (kept without a GL context too:
     /// kittest drives it; only the drawing needs GL).
     pub viewer: ViewerState,
+    /// The second view of a comparison (its camera linked to the first's).
+    pub compare_viewer: ViewerState,
     /// Thumbnails of attached images, by SHA-256.
     pub thumbnails: HashMap<String, egui::TextureHandle>,
 }

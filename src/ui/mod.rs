@@ -2,6 +2,7 @@
 //! user asked for as [`Intent`]s; [`crate::app`] applies them (spawning background work).
 
 pub use crate::format;
+pub mod compare;
 pub mod jobs;
 pub mod messages;
 pub mod model_view;
@@ -99,6 +100,24 @@ pub enum Intent {
     PickModelFile,
     /// Dismiss a message.
     DismissMessage(usize),
+    /// Show a finished job beside another part, with linked views.
+    Compare {
+        /// The job shown first.
+        job: String,
+        /// What it is compared with.
+        with: CompareWith,
+    },
+    /// Leave the comparison, back to its first part.
+    EndCompare,
+}
+
+/// What a job is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareWith {
+    /// Another job (by id).
+    Job(String),
+    /// A file the user picks.
+    File,
 }
 
 /// A message for the user: what happened and what to do next.

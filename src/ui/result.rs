@@ -14,7 +14,7 @@ use super::jobs::{LiveJob, job_title, resubmitted};
 pub use super::model_view::{ModelState, ModelSummary};
 use super::model_view::{height_under_view, model_ui};
 use super::summary::{least_height, summary_ui};
-use super::{Intent, Message, message_ui};
+use super::{CompareWith, Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};
 use crate::viewer::{MIN_VIEW_HEIGHT, ViewerState};
 
@@ -56,6 +56,9 @@ pub struct ResultView<'a> {
     pub visible_height: f32,
     /// Pictures by key (jobs' parts, images).
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
+    /// Finished jobs the shown one can be compared with: its other versions first, then
+    /// recent ones (id, what the menu calls it).
+    pub compare_with: &'a [(String, String)],
 }
 
 /// A file name for saving a job's part: its project name, made safe for every file system.
@@ -99,6 +102,36 @@ fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut V
             intents.push(Intent::ShowInFolder(file.to_path_buf()));
         }
     });
+}
+
+/// "Compare with…": the job's other versions and recent jobs, or a file.
+fn compare_menu_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    candidates: &[(String, String)],
+    intents: &mut Vec<Intent>,
+) {
+    ui.menu_button("Compare with…", |ui| {
+        for (id, label) in candidates {
+            if ui.button(label).clicked() {
+                intents.push(Intent::Compare {
+                    job: job.id.clone(),
+                    with: CompareWith::Job(id.clone()),
+                });
+            }
+        }
+        if !candidates.is_empty() {
+            ui.separator();
+        }
+        if ui.button("A file…").clicked() {
+            intents.push(Intent::Compare {
+                job: job.id.clone(),
+                with: CompareWith::File,
+            });
+        }
+    })
+    .response
+    .on_hover_text("See this part beside another one, with linked views and their differences");
 }
 
 /// The central view.
@@ -248,7 +281,10 @@ fn job_body_ui(
 ) {
     let file = job_file(job);
     if let Some(file) = &file {
-        file_actions_ui(ui, file, suggested_name(job), intents);
+        ui.horizontal(|ui| {
+            file_actions_ui(ui, file, suggested_name(job), intents);
+            compare_menu_ui(ui, job, view.compare_with, intents);
+        });
     }
     let name = suggested_name(job);
     let title = name

@@ -62,8 +62,9 @@ pub async fn pick_images(report: Reporter) {
     }
 }
 
-/// Opens the system's picker for a 3D file, then loads it.
-pub async fn pick_model(report: Reporter) {
+/// Opens the system's picker for a 3D file, then loads it; `to_compare_with`: a job the file
+/// is to be shown beside.
+pub async fn pick_model(report: Reporter, to_compare_with: Option<String>) {
     if !file_dialogs_available().await {
         report.send(Event::Notice(no_file_dialog(
             "Drop the file on the window, or pass its path: makistry-desktop FILE.",
@@ -75,8 +76,12 @@ pub async fn pick_model(report: Reporter) {
         .add_filter("3D files", &["step", "stp", "glb", "stl", "3mf"])
         .pick_file()
         .await;
-    if let Some(file) = file {
-        report.send(Event::Picked(vec![file.path().to_path_buf()]));
+    let Some(file) = file.map(|f| f.path().to_path_buf()) else {
+        return;
+    };
+    match to_compare_with {
+        Some(job) => report.send(Event::PickedToCompare { job, file }),
+        None => report.send(Event::Picked(vec![file])),
     }
 }
 

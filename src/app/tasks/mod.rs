@@ -78,6 +78,13 @@ pub enum Event {
         /// Why.
         message: Message,
     },
+    /// A file picked to compare with a job.
+    PickedToCompare {
+        /// The job.
+        job: String,
+        /// The file.
+        file: PathBuf,
+    },
     /// What a search of the history found (ids newest first; `None`: every job).
     Found {
         /// The search's generation (see `HistorySearch`).

@@ -1,0 +1,130 @@
+//! Comparing two parts: which comparison the centre shows, what it is offered with (the
+//! job's other versions, then recent jobs, or a file), and its view (see `ui::compare`).
+
+use std::path::PathBuf;
+
+use super::tasks;
+use super::{MakistryApp, Selection};
+use crate::jobs::{JobRecord, Phase};
+use crate::ui::compare::{Side, compare_ui};
+use crate::ui::{self, CompareWith, Intent};
+use crate::viewer::ViewerState;
+
+/// Recent finished jobs the "Compare with…" menu offers besides the versions.
+const RECENT_TO_COMPARE: usize = 8;
+
+impl MakistryApp {
+    /// Shows `job` beside another job, or asks for a file to show it beside.
+    pub(super) fn compare(&mut self, job: String, with: CompareWith) {
+        match with {
+            CompareWith::Job(other) => {
+                self.show_compared(Selection::Job(job), Selection::Job(other))
+            }
+            CompareWith::File => self.spawn(tasks::pick_model(self.report.clone(), Some(job))),
+        }
+    }
+
+    /// The file picked to compare with `job`.
+    pub(super) fn compare_with_file(&mut self, job: String, file: PathBuf) {
+        self.show_compared(Selection::Job(job), Selection::File(file));
+    }
+
+    fn show_compared(&mut self, first: Selection, second: Selection) {
+        // The second view starts afresh (and is framed with the first on its first frame),
+        // drawing as fast as the first learnt this GL draws.
+        let mut view = ViewerState::default();
+        view.speed = self.preview.viewer.speed.clone();
+        self.preview.compare_viewer = view;
+        self.preview.selection = Some(Selection::Compare(Box::new([first, second])));
+        self.load_selected_model();
+    }
+
+    /// Back to the first part alone.
+    pub(super) fn end_compare(&mut self) {
+        if let Some(Selection::Compare(sides)) = self.preview.selection.take() {
+            let [first, _] = *sides;
+            self.preview.selection = Some(first);
+        }
+    }
+
+    /// What the menu offers to compare `job` with: its other versions (oldest first), then
+    /// the most recent other finished jobs.
+    pub(super) fn compare_candidates(&self, job: &JobRecord) -> Vec<(String, String)> {
+        if job.phase != Phase::Done {
+            return Vec::new();
+        }
+        let versions = self.jobs.versions(&job.id);
+        let mut offered: Vec<(String, String)> = (versions.iter())
+            .filter(|v| v.job.id != job.id && v.job.phase == Phase::Done)
+            .map(|v| {
+                let title = ui::jobs::job_title(v.job);
+                (v.job.id.clone(), format!("v{}: {title}", v.number))
+            })
+            .collect();
+        let recent = (self.jobs.records().iter())
+            .filter(|j| j.phase == Phase::Done && j.id != job.id)
+            .filter(|j| !offered.iter().any(|(id, _)| *id == j.id))
+            .take(RECENT_TO_COMPARE)
+            .map(|j| {
+                let when = j.created_at.with_timezone(&chrono::Local).format("%b %e");
+                (j.id.clone(), format!("{} · {when}", ui::jobs::job_title(j)))
+            })
+            .collect::<Vec<_>>();
+        offered.extend(recent);
+        offered
+    }
+
+    /// The comparison in the centre, `visible_height` points tall without scrolling.
+    pub(super) fn compare_view_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        sides: &[Selection; 2],
+        visible_height: f32,
+    ) -> Vec<Intent> {
+        let side = |selection: &Selection| -> (String, Option<PathBuf>) {
+            match selection {
+                Selection::Job(id) => match self.jobs.get(id) {
+                    Some(job) => {
+                        let versions = self.jobs.versions(id);
+                        let title = ui::jobs::job_title(job);
+                        let title = match versions.iter().find(|v| v.job.id == *id) {
+                            Some(v) if versions.len() > 1 => format!("v{}: {title}", v.number),
+                            _ => title,
+                        };
+                        (title, ui::result::job_file(job))
+                    }
+                    None => ("A job no longer in the history".into(), None),
+                },
+                Selection::File(path) => (
+                    path.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                    Some(path.clone()),
+                ),
+                Selection::Compare(_) => (String::new(), None),
+            }
+        };
+        let [(first_title, first_path), (second_title, second_path)] =
+            [side(&sides[0]), side(&sides[1])];
+        let models = &self.preview.models;
+        let view_height = (visible_height * 0.55).max(crate::viewer::MIN_VIEW_HEIGHT);
+        compare_ui(
+            ui,
+            [
+                Side {
+                    title: first_title,
+                    path: first_path.as_deref(),
+                    state: first_path.as_ref().and_then(|p| models.get(p)),
+                },
+                Side {
+                    title: second_title,
+                    path: second_path.as_deref(),
+                    state: second_path.as_ref().and_then(|p| models.get(p)),
+                },
+            ],
+            [&mut self.preview.viewer, &mut self.preview.compare_viewer],
+            view_height,
+        )
+    }
+}

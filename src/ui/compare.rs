@@ -1,0 +1,236 @@
+//! Two parts side by side: two jobs (versions of one design, or any two), or a job and a file.
+//! Each has its own 3D view, and the cameras are linked: turning, moving or zooming one does
+//! the same to the other, so the parts are always seen alike. Below them, each part's size and
+//! the differences (each dimension, triangles, parts).
+
+use std::path::Path;
+
+use super::format;
+use super::model_view::{ModelState, ModelSummary, model_ui};
+use super::{Intent, Message, message_ui};
+use crate::model::Units;
+use crate::viewer::ViewerState;
+
+/// One side of the comparison.
+pub struct Side<'a> {
+    /// What it is called ("v2: Lens Cap — 60mm OD", a file's name).
+    pub title: String,
+    /// Its file, once there is one.
+    pub path: Option<&'a Path>,
+    /// Its model, as read so far.
+    pub state: Option<&'a ModelState>,
+}
+
+/// The comparison: a heading with Close, the two views, then the differences.
+pub fn compare_ui(
+    ui: &mut egui::Ui,
+    sides: [Side<'_>; 2],
+    viewers: [&mut ViewerState; 2],
+    view_height: f32,
+) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    ui.horizontal(|ui| {
+        ui.heading("Compare");
+        if ui
+            .button("Close")
+            .on_hover_text("Back to the first part alone")
+            .clicked()
+        {
+            intents.push(Intent::EndCompare);
+        }
+    });
+    ui.weak("The views are linked: turn, move or zoom either one.");
+    let [left_viewer, right_viewer] = viewers;
+    let before = [left_viewer.camera, right_viewer.camera];
+    ui.columns(2, |columns| {
+        for ((ui, side), viewer) in columns
+            .iter_mut()
+            .zip(&sides)
+            .zip([&mut *left_viewer, &mut *right_viewer])
+        {
+            ui.add(egui::Label::new(egui::RichText::new(&side.title).strong()).truncate());
+            match side.path {
+                Some(path) => {
+                    let title = side.title.as_str();
+                    model_ui(
+                        ui,
+                        path,
+                        side.state,
+                        viewer,
+                        (title, view_height),
+                        &mut intents,
+                    );
+                }
+                None => message_ui(
+                    ui,
+                    &Message::error(
+                        "This job has no file to show.",
+                        "Pick another job to compare with.",
+                    ),
+                ),
+            }
+        }
+    });
+    link_cameras(left_viewer, right_viewer, before, &sides);
+    ui.add_space(8.0);
+    differences_ui(ui, &sides);
+    intents
+}
+
+/// The camera that moved this frame moves the other too (each keeps its own up axis: a glTF
+/// file is Y-up). On the first frame both fit their own part: the larger one's framing wins,
+/// so both parts show whole at one scale.
+fn link_cameras(
+    left: &mut ViewerState,
+    right: &mut ViewerState,
+    before: [crate::viewer::camera::OrbitCamera; 2],
+    sides: &[Side<'_>; 2],
+) {
+    let moved = [left.camera != before[0], right.camera != before[1]];
+    let left_leads = match moved {
+        [true, false] => true,
+        [false, true] => false,
+        [true, true] => {
+            let diagonal = |side: &Side<'_>| {
+                summary(side).map_or(0.0, |s| {
+                    let [x, y, z] = in_mm(s);
+                    (x * x + y * y + z * z).sqrt()
+                })
+            };
+            diagonal(&sides[0]) >= diagonal(&sides[1])
+        }
+        [false, false] => return,
+    };
+    let (from, to) = if left_leads {
+        (&*left, right)
+    } else {
+        (&*right, left)
+    };
+    let up = to.camera.up_axis;
+    to.camera = from.camera;
+    to.camera.up_axis = up;
+}
+
+fn summary<'a>(side: &Side<'a>) -> Option<&'a ModelSummary> {
+    match side.state {
+        Some(ModelState::Loaded { summary, .. }) => Some(summary),
+        _ => None,
+    }
+}
+
+/// The size in millimetres, whatever the file's unit.
+fn in_mm(summary: &ModelSummary) -> [f32; 3] {
+    let scale = match summary.units {
+        Units::Metres => 1000.0,
+        Units::Millimetres | Units::Unstated => 1.0,
+    };
+    summary.size.map(|v| v * scale)
+}
+
+/// Each dimension, triangles and parts of both sides, and how the second differs.
+fn differences_ui(ui: &mut egui::Ui, sides: &[Side<'_>; 2]) {
+    let (Some(left), Some(right)) = (summary(&sides[0]), summary(&sides[1])) else {
+        return;
+    };
+    let (a, b) = (in_mm(left), in_mm(right));
+    egui::Grid::new("compare-differences")
+        .num_columns(4)
+        .striped(true)
+        .spacing([24.0, 4.0])
+        .show(ui, |ui| {
+            for heading in ["", "first", "second", "difference"] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for (axis, name) in ["X", "Y", "Z"].iter().enumerate() {
+                ui.label(format!("Size {name}"));
+                ui.label(mm(a[axis]));
+                ui.label(mm(b[axis]));
+                ui.label(signed_mm(b[axis] - a[axis]));
+                ui.end_row();
+            }
+            let counts = [
+                ("Triangles", left.triangles, right.triangles),
+                ("Parts", left.parts.len(), right.parts.len()),
+            ];
+            for (name, first, second) in counts {
+                ui.label(name);
+                ui.label(format::count(first));
+                ui.label(format::count(second));
+                ui.label(signed_count(second as i64 - first as i64));
+                ui.end_row();
+            }
+        });
+}
+
+/// "61.2 mm".
+fn mm(value: f32) -> String {
+    format!("{value:.1} mm")
+}
+
+/// "+2.0 mm", "−0.4 mm", "same" (within 0.05 mm).
+fn signed_mm(delta: f32) -> String {
+    if delta.abs() < 0.05 {
+        "same".into()
+    } else if delta > 0.0 {
+        format!("+{}", mm(delta))
+    } else {
+        format!("−{}", mm(-delta))
+    }
+}
+
+fn signed_count(delta: i64) -> String {
+    match delta {
+        0 => "same".into(),
+        d if d > 0 => format!("+{}", format::count(d.unsigned_abs() as usize)),
+        d => format!("−{}", format::count(d.unsigned_abs() as usize)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::viewer::camera::UpAxis;
+
+    #[test]
+    fn the_camera_that_moved_moves_the_other_which_keeps_its_up_axis() {
+        let mut step = ViewerState::default();
+        let mut glb = ViewerState::default();
+        glb.camera.up_axis = UpAxis::Y;
+        let unread = || Side {
+            title: String::new(),
+            path: None,
+            state: None,
+        };
+        let sides = [unread(), unread()];
+        let before = [step.camera, glb.camera];
+        glb.camera.orbit(40.0, 10.0);
+        link_cameras(&mut step, &mut glb, before, &sides);
+        assert_eq!(
+            step.camera.yaw, glb.camera.yaw,
+            "the first follows the second"
+        );
+        assert_eq!(step.camera.pitch, glb.camera.pitch);
+        assert_eq!(
+            (step.camera.up_axis, glb.camera.up_axis),
+            (UpAxis::Z, UpAxis::Y)
+        );
+
+        let before = [step.camera, glb.camera];
+        step.camera.distance *= 2.0;
+        link_cameras(&mut step, &mut glb, before, &sides);
+        assert_eq!(
+            glb.camera.distance, step.camera.distance,
+            "and the other way"
+        );
+    }
+
+    #[test]
+    fn differences_read_as_signed_amounts() {
+        assert_eq!(signed_mm(0.02), "same");
+        assert_eq!(signed_mm(1.2), "+1.2 mm");
+        assert_eq!(signed_mm(-30.0), "−30.0 mm");
+        assert_eq!(signed_count(-1200), "−1,200");
+        assert_eq!(signed_count(0), "same");
+    }
+}
