@@ -459,6 +459,7 @@ fn measuring_between_two_clicked_points_gives_their_distance() {
     // What 80 px spans at the camera's fitted scale (same fit as the viewer's).
     let mut camera = OrbitCamera::new(UpAxis::Z);
     camera.fit([0.0; 3], [20.0; 3]);
+    camera.fit_width(view.width() / view.height());
     let expected = 80.0 * camera.view_height() / view.height();
     let text = harness
         .get_by_label_contains("Distance")

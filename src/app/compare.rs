@@ -30,11 +30,12 @@ impl MakistryApp {
     }
 
     fn show_compared(&mut self, first: Selection, second: Selection) {
-        // The second view starts afresh (and is framed with the first on its first frame),
-        // drawing as fast as the first learnt this GL draws.
+        // Both views frame their parts afresh, and then alike (see `ui::compare`); the second
+        // draws as fast as the first learnt this GL draws.
         let mut view = ViewerState::default();
         view.speed = self.preview.viewer.speed.clone();
         self.preview.compare_viewer = view;
+        self.preview.viewer.frame_again();
         self.preview.selection = Some(Selection::Compare(Box::new([first, second])));
         self.load_selected_model();
     }

@@ -8,8 +8,9 @@ use std::path::Path;
 use super::format;
 use super::model_view::{ModelState, ModelSummary, model_ui};
 use super::{Intent, Message, message_ui};
-use crate::model::Units;
+use crate::model::{ModelId, Units};
 use crate::viewer::ViewerState;
+use crate::viewer::camera::OrbitCamera;
 
 /// One side of the comparison.
 pub struct Side<'a> {
@@ -41,7 +42,10 @@ pub fn compare_ui(
     });
     ui.weak("The views are linked: turn, move or zoom either one.");
     let [left_viewer, right_viewer] = viewers;
-    let before = [left_viewer.camera, right_viewer.camera];
+    let before = [
+        (left_viewer.camera, left_viewer.framed_for()),
+        (right_viewer.camera, right_viewer.framed_for()),
+    ];
     ui.columns(2, |columns| {
         for ((ui, side), viewer) in columns
             .iter_mut()
@@ -71,44 +75,43 @@ pub fn compare_ui(
             }
         }
     });
-    link_cameras(left_viewer, right_viewer, before, &sides);
+    link_cameras(left_viewer, right_viewer, before);
     ui.add_space(8.0);
     differences_ui(ui, &sides);
     intents
 }
 
-/// The camera that moved this frame moves the other too (each keeps its own up axis: a glTF
-/// file is Y-up). On the first frame both fit their own part: the larger one's framing wins,
-/// so both parts show whole at one scale.
+/// A view that framed its part this frame (it was just read) takes the farther of the two
+/// framings, and so does the other: both parts show whole, at one scale. Otherwise the camera
+/// the user moved turns, tilts and zooms the other alike. Each view keeps its own part in its
+/// middle (its target) and its own up axis (a glTF file is Y-up).
 fn link_cameras(
     left: &mut ViewerState,
     right: &mut ViewerState,
-    before: [crate::viewer::camera::OrbitCamera; 2],
-    sides: &[Side<'_>; 2],
+    before: [(OrbitCamera, Option<ModelId>); 2],
 ) {
-    let moved = [left.camera != before[0], right.camera != before[1]];
-    let left_leads = match moved {
-        [true, false] => true,
-        [false, true] => false,
-        [true, true] => {
-            let diagonal = |side: &Side<'_>| {
-                summary(side).map_or(0.0, |s| {
-                    let [x, y, z] = in_mm(s);
-                    (x * x + y * y + z * z).sqrt()
-                })
-            };
-            diagonal(&sides[0]) >= diagonal(&sides[1])
+    let framed = [
+        left.framed_for() != before[0].1,
+        right.framed_for() != before[1].1,
+    ];
+    if framed[0] || framed[1] {
+        let shown = [left.framed_for(), right.framed_for()];
+        if shown[0].is_some() && shown[1].is_some() {
+            let distance = left.camera.distance.max(right.camera.distance);
+            left.camera.distance = distance;
+            right.camera.distance = distance;
         }
-        [false, false] => return,
+        return;
+    }
+    let (from, to) = match [left.camera != before[0].0, right.camera != before[1].0] {
+        [true, false] => (&*left, right),
+        [false, true] => (&*right, left),
+        _ => return,
     };
-    let (from, to) = if left_leads {
-        (&*left, right)
-    } else {
-        (&*right, left)
-    };
-    let up = to.camera.up_axis;
+    let (up, target) = (to.camera.up_axis, to.camera.target);
     to.camera = from.camera;
     to.camera.up_axis = up;
+    to.camera.target = target;
 }
 
 fn summary<'a>(side: &Side<'a>) -> Option<&'a ModelSummary> {
@@ -197,15 +200,11 @@ mod tests {
         let mut step = ViewerState::default();
         let mut glb = ViewerState::default();
         glb.camera.up_axis = UpAxis::Y;
-        let unread = || Side {
-            title: String::new(),
-            path: None,
-            state: None,
-        };
-        let sides = [unread(), unread()];
-        let before = [step.camera, glb.camera];
+        glb.camera.target = [5.0, 0.0, 0.0];
+        let now = |a: &ViewerState, b: &ViewerState| [(a.camera, None), (b.camera, None)];
+        let before = now(&step, &glb);
         glb.camera.orbit(40.0, 10.0);
-        link_cameras(&mut step, &mut glb, before, &sides);
+        link_cameras(&mut step, &mut glb, before);
         assert_eq!(
             step.camera.yaw, glb.camera.yaw,
             "the first follows the second"
@@ -215,10 +214,14 @@ mod tests {
             (step.camera.up_axis, glb.camera.up_axis),
             (UpAxis::Z, UpAxis::Y)
         );
+        assert_eq!(
+            step.camera.target, [0.0; 3],
+            "each keeps its part in the middle"
+        );
 
-        let before = [step.camera, glb.camera];
+        let before = now(&step, &glb);
         step.camera.distance *= 2.0;
-        link_cameras(&mut step, &mut glb, before, &sides);
+        link_cameras(&mut step, &mut glb, before);
         assert_eq!(
             glb.camera.distance, step.camera.distance,
             "and the other way"

@@ -84,6 +84,15 @@ impl OrbitCamera {
         self.distance = radius * 1.08 / (self.fov_y / 2.0).sin();
     }
 
+    /// Steps back where a view narrower than tall (`aspect` = width / height) would cut the
+    /// framed part's sides: the sphere [`Self::fit`] framed then fills the narrower angle.
+    pub fn fit_width(&mut self, aspect: f32) {
+        if aspect.is_finite() && aspect > 0.0 && aspect < 1.0 {
+            let half_x = ((self.fov_y / 2.0).tan() * aspect).atan();
+            self.distance = self.model_radius * 1.08 / half_x.sin();
+        }
+    }
+
     /// Turns to a standard view (keeps target and distance).
     pub fn set_view(&mut self, view: StandardView) {
         (self.yaw, self.pitch) = match view {
@@ -241,6 +250,32 @@ mod tests {
 
     fn close(a: [f32; 3], b: [f32; 3]) -> bool {
         (0..3).all(|i| (a[i] - b[i]).abs() < 1e-4)
+    }
+
+    #[test]
+    fn a_narrow_view_steps_back_so_the_part_fits_its_width() {
+        let mut camera = OrbitCamera::new(UpAxis::Z);
+        camera.fit([-30.0; 3], [30.0; 3]);
+        let framed = camera.distance;
+        camera.fit_width(1.5);
+        assert_eq!(
+            camera.distance, framed,
+            "a wide view is fitted by its height"
+        );
+        camera.fit_width(0.5);
+        assert!(
+            camera.distance > framed * 1.8,
+            "{} vs {framed}",
+            camera.distance
+        );
+        // The sphere's edge is then at the view's side: half the width at the target equals
+        // the sphere's radius with the margin.
+        let half_width = camera.view_height() / 2.0 * 0.5;
+        let radius = 30.0 * 3f32.sqrt();
+        assert!(
+            half_width > radius && half_width < radius * 1.2,
+            "{half_width}"
+        );
     }
 
     #[test]

@@ -155,9 +155,20 @@ pub fn opening_view(path: &Path, model: &Model) -> OrbitCamera {
 }
 
 impl ViewerState {
+    /// The model the camera was last framed for (a new one is framed when first shown).
+    pub fn framed_for(&self) -> Option<ModelId> {
+        self.fitted_for
+    }
+
+    /// Frames the part afresh when next shown (as a newly opened file is).
+    pub fn frame_again(&mut self) {
+        self.fitted_for = None;
+    }
+
     /// Frames the model from the iso view.
     fn frame(&mut self, path: &Path, model: &Model) {
         self.camera = opening_view(path, model);
+        self.camera.fit_width(self.last_size.x / self.last_size.y);
         self.look = Look::default();
         self.fitted_for = Some(model.id);
         self.appearing = Some(Appearing {
@@ -276,9 +287,6 @@ impl ViewerState {
         height: f32,
     ) -> Option<ViewerAction> {
         let top = ui.cursor().top();
-        if self.fitted_for != Some(model.id) {
-            self.frame(path, model);
-        }
         self.note_appearing(ui, model);
         // The last frame's drawing, timed by the frame that follows it at once.
         let drawn = self.gpu.take_drawn_triangles();
@@ -296,6 +304,10 @@ impl ViewerState {
         let size = egui::vec2(ui.available_width(), canvas_height);
         let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
         self.last_size = rect.size();
+        // A new part is framed once its view's shape is known (a narrow one frames its width).
+        if self.fitted_for != Some(model.id) {
+            self.frame(path, model);
+        }
         let camera_before = self.camera;
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         response.widget_info(|| {
@@ -527,6 +539,7 @@ impl ViewerState {
     fn fit(&mut self, model: &Model) {
         if !model.bounds.is_empty() {
             self.camera.fit(model.bounds.min, model.bounds.max);
+            self.camera.fit_width(self.last_size.x / self.last_size.y);
         }
     }
 }
