@@ -562,3 +562,64 @@ fn a_finished_job_s_card_shows_a_picture_of_its_part() {
         .click();
     step_until(&mut harness, "the cap in view", |h| cap_labels(h) > before);
 }
+
+/// `makistry thumbnail`, as a file manager runs it (no display): a square PNG of the part for
+/// each format, other tools' files included; a broken file and one that takes too long end
+/// with an error, and no picture.
+#[test]
+fn the_thumbnail_command_draws_each_format_without_a_display() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let thumbnail = |input: &std::path::Path, size: &str, limit: Option<&str>| {
+        let png = out.path().join(format!(
+            "{}.png",
+            input.file_name().unwrap().to_string_lossy()
+        ));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_makistry"));
+        command
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .args(["thumbnail", "-s", size])
+            .arg(input)
+            .arg(&png);
+        if let Some(limit) = limit {
+            command.env("MAKISTRY_THUMBNAIL_TIMEOUT_S", limit);
+        }
+        (command.output().expect("makistry runs"), png)
+    };
+    let prusa = root.join("../shared/corpus/wild/3mf/prusaslicer_CR3D_calibration_cube.3mf");
+    for input in [
+        root.join("assets/parts/lens_cap.step"),
+        root.join("assets/parts/enclosure_assembly.glb"),
+        root.join("assets/parts/gear.stl"),
+        prusa,
+    ] {
+        let (output, png) = thumbnail(&input, "128", None);
+        assert!(output.status.success(), "{}: {output:?}", input.display());
+        let picture = image::open(&png).unwrap().to_rgba8();
+        assert_eq!(picture.dimensions(), (128, 128));
+        let opaque = picture.pixels().filter(|p| p[3] > 128).count();
+        let share = opaque as f64 / (128.0 * 128.0);
+        assert!(
+            (0.03..0.9).contains(&share),
+            "{}: the part covers {share:.2} of its thumbnail",
+            input.display()
+        );
+    }
+    let broken = out.path().join("broken.step");
+    std::fs::write(&broken, "ISO-10303-21;\nHEADER;\nnot STEP\n").unwrap();
+    let (output, png) = thumbnail(&broken, "256", None);
+    assert!(!output.status.success() && !png.exists());
+    let step = root.join("assets/parts/enclosure_assembly.step");
+    let started = Instant::now();
+    let (output, png) = thumbnail(&step, "256", Some("0.05"));
+    assert!(!output.status.success() && !png.exists(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("took longer than"),
+        "{output:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "it stopped at its limit"
+    );
+}

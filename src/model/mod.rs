@@ -472,25 +472,50 @@ pub fn load_path(path: &Path) -> Result<Model, LoadError> {
     load_path_with(path, &LoadProgress::default())
 }
 
+/// How finely a STEP file's exact surfaces are cut into triangles (mesh formats are read as
+/// they are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// As the 3D view wants them: smooth when the part fills a screen.
+    #[default]
+    Full,
+    /// Enough for a small picture (a thumbnail): about 8 times coarser, and quicker.
+    Coarse,
+}
+
+/// [`load_path`] at `detail`.
+pub fn load_path_at(path: &Path, detail: Detail) -> Result<Model, LoadError> {
+    load_path_in(path, &LoadProgress::default(), detail)
+}
+
 /// [`load_path`], reporting how far it got in `progress` and stopping when it is cancelled.
 pub fn load_path_with(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
+    load_path_in(path, progress, Detail::Full)
+}
+
+fn load_path_in(path: &Path, progress: &LoadProgress, detail: Detail) -> Result<Model, LoadError> {
     let format = MeshFormat::of_file(path).ok_or_else(|| {
         LoadError::Unsupported(
             path.extension()
                 .map_or_else(|| "These".into(), |e| e.to_string_lossy().to_uppercase()),
         )
     })?;
-    let mut model = read_as(path, format, progress)?;
+    let mut model = read_as(path, format, progress, detail)?;
     if format == MeshFormat::Stl {
         model.units = Units::Unstated;
     }
     Ok(model)
 }
 
-fn read_as(path: &Path, format: MeshFormat, progress: &LoadProgress) -> Result<Model, LoadError> {
+fn read_as(
+    path: &Path,
+    format: MeshFormat,
+    progress: &LoadProgress,
+    detail: Detail,
+) -> Result<Model, LoadError> {
     if format == MeshFormat::Step {
         return match step_header(path) {
-            Some(true) => step::load(path, progress),
+            Some(true) => step::load(path, progress, detail),
             Some(false) => Err(LoadError::malformed(
                 format,
                 "it does not start with ISO-10303-21, so it is not a STEP file",

@@ -14,7 +14,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::normals::smooth;
-use super::{LoadError, LoadProgress, MAX_TRIANGLES, MeshFormat, Model, Part, srgb_to_linear};
+use super::{
+    Detail, LoadError, LoadProgress, MAX_TRIANGLES, MeshFormat, Model, Part, srgb_to_linear,
+};
 
 /// Longest one face may take before it is skipped (`MAKISTRY_STEP_FACE_LIMIT_MS` overrides it,
 /// for tests of the watchdog).
@@ -110,11 +112,15 @@ enum Run {
 
 /// Meshes the STEP file at `path`: the quick path first; the careful one, on the whole file,
 /// when the quick one leaves a face bare, fails, hangs or dies (see `makistry-step-mesher`).
-pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
+pub fn load(path: &Path, progress: &LoadProgress, detail: Detail) -> Result<Model, LoadError> {
     let helper = helper_path().ok_or(LoadError::NoStepKernel)?;
     progress.reading_done.store(true, Ordering::Relaxed);
     let started = Instant::now();
-    match run_once(&helper, path, Way::Quick, progress, started) {
+    let mesher = Mesher {
+        helper: &helper,
+        detail,
+    };
+    match run_once(&mesher, path, Way::Quick, progress, started) {
         Ok(Run::Meshed(output)) => {
             if let Ok(model) = parse(&output)
                 && model.unmeshed.is_empty()
@@ -130,7 +136,7 @@ pub fn load(path: &Path, progress: &LoadProgress) -> Result<Model, LoadError> {
     }
     let mut skip: Vec<u32> = Vec::new();
     loop {
-        match run_once(&helper, path, Way::Careful(&skip), progress, started)? {
+        match run_once(&mesher, path, Way::Careful(&skip), progress, started)? {
             Run::Meshed(output) => {
                 return match parse(&output) {
                     Ok(model) => Ok(finished(model, path)),
@@ -288,9 +294,19 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn spawn(helper: &Path, path: &Path, way: Way) -> Result<Child, LoadError> {
+/// The mesher program, and how finely it meshes.
+struct Mesher<'a> {
+    helper: &'a Path,
+    detail: Detail,
+}
+
+fn spawn(mesher: &Mesher<'_>, path: &Path, way: Way) -> Result<Child, LoadError> {
+    let helper = mesher.helper;
     let mut command = Command::new(helper);
     command.arg(path);
+    if mesher.detail == Detail::Coarse {
+        command.arg("--coarse");
+    }
     if let Way::Careful(skip) = way {
         // OpenCascade reads the whole file here, PMI included, as it would on its own.
         command.arg("--careful").arg("--whole-file");
@@ -313,13 +329,13 @@ fn spawn(helper: &Path, path: &Path, way: Way) -> Result<Child, LoadError> {
 /// Runs the child once, reading its answer and its progress on two scoped threads while this
 /// one watches the clocks and the cancel switch.
 fn run_once(
-    helper: &Path,
+    mesher: &Mesher<'_>,
     path: &Path,
     way: Way,
     progress: &LoadProgress,
     started: Instant,
 ) -> Result<Run, LoadError> {
-    let mut child = spawn(helper, path, way)?;
+    let mut child = spawn(mesher, path, way)?;
     let (Some(mut stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         kill(&mut child);
         return Err(LoadError::NoStepKernel);

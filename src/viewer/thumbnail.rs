@@ -13,26 +13,26 @@ pub fn thumbnail_path(data_dir: &Path, job_id: &str) -> PathBuf {
     data_dir.join("thumbnails").join(format!("{job_id}.png"))
 }
 
-/// Reads `file`, renders it and writes the PNG to `out` (whole or not at all). The reason in
-/// words where it cannot: an unreadable file, no off-screen GL.
+/// A job's thumbnail: [`make_sized`] at [`THUMBNAIL_SIZE`].
 pub fn make(file: &Path, out: &Path) -> Result<(), String> {
+    make_sized(file, out, THUMBNAIL_SIZE)
+}
+
+/// Reads `file`, renders it `size` pixels on a side and writes the PNG to `out` (whole or not
+/// at all). The reason in words where it cannot: an unreadable file, no off-screen GL.
+pub fn make_sized(file: &Path, out: &Path, size: u32) -> Result<(), String> {
     #[cfg(target_os = "linux")]
     {
-        let model = crate::model::load_path(file).map_err(|e| e.to_string())?;
+        let model = crate::model::load_path_at(file, crate::model::Detail::Coarse)
+            .map_err(|e| e.to_string())?;
         let camera = super::opening_view(file, &model);
         let look = super::Look {
             hide_grid: true,
             ..Default::default()
         };
-        let image = super::headless::render_and_drop(
-            model,
-            &camera,
-            &look,
-            THUMBNAIL_SIZE,
-            THUMBNAIL_SIZE,
-            [0, 0, 0, 0],
-        )
-        .map_err(|e| e.to_string())?;
+        let image =
+            super::headless::render_and_drop(model, &camera, &look, size, size, [0, 0, 0, 0])
+                .map_err(|e| e.to_string())?;
         let mut png = Vec::new();
         image
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -44,7 +44,7 @@ pub fn make(file: &Path, out: &Path) -> Result<(), String> {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (file, out);
+        let _ = (file, out, size);
         Err("thumbnails need EGL, which this build has only on Linux".into())
     }
 }

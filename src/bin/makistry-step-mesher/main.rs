@@ -1,6 +1,8 @@
-//! `makistry-step-mesher PATH [--careful] [--skip N,N,…] [--whole-file]`: meshes a STEP file
+//! `makistry-step-mesher PATH [--careful] [--skip N,N,…] [--whole-file] [--coarse]`: meshes a
+//! STEP file
 //! with OpenCascade and writes the parts to stdout (format in `occt_mesher.cpp`, reader in
-//! `makistry::model::step`), with progress lines on stderr.
+//! `makistry::model::step`), with progress lines on stderr. `--coarse` cuts the surfaces about
+//! 8 times coarser, for a thumbnail.
 //!
 //! It is a process of its own so that the window and the CLI never load OpenCascade, and so that
 //! a face on which the kernel loops or crashes costs a killed child, not a hung window. The
@@ -27,6 +29,7 @@ unsafe extern "C" {
         skip: *const u32,
         skip_count: usize,
         careful: c_int,
+        coarse: c_int,
     ) -> c_int;
 }
 
@@ -36,10 +39,13 @@ struct Request {
     skip: Vec<u32>,
     careful: bool,
     whole_file: bool,
+    coarse: bool,
 }
 
 fn usage() -> ExitCode {
-    eprintln!("error usage: makistry-step-mesher PATH [--careful] [--skip N,N,...] [--whole-file]");
+    eprintln!(
+        "error usage: makistry-step-mesher PATH [--careful] [--skip N,N,...] [--whole-file] [--coarse]"
+    );
     ExitCode::from(64)
 }
 
@@ -49,10 +55,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Request> {
         skip: Vec::new(),
         careful: false,
         whole_file: false,
+        coarse: false,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--careful" => request.careful = true,
+            "--coarse" => request.coarse = true,
             "--whole-file" => request.whole_file = true,
             "--skip" => {
                 let list = args.next()?;
@@ -68,10 +76,29 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Request> {
     Some(request)
 }
 
+/// Ends this process when the one that started it is gone (killed, or stopped by a time
+/// limit such as `makistry thumbnail`'s): nobody would read the answer, and a file OpenCascade
+/// loops on would hold a core for nothing.
+fn end_with_parent() {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if std::os::unix::process::parent_id() != parent {
+                    std::process::exit(1);
+                }
+            }
+        });
+    }
+}
+
 fn main() -> ExitCode {
     let Some(request) = parse_args(std::env::args().skip(1)) else {
         return usage();
     };
+    end_with_parent();
     let Ok(path) = CString::new(request.path.as_bytes()) else {
         return usage();
     };
@@ -98,6 +125,7 @@ fn main() -> ExitCode {
             request.skip.as_ptr(),
             request.skip.len(),
             c_int::from(request.careful),
+            c_int::from(request.coarse),
         )
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))

@@ -20,6 +20,7 @@ mod inspect_cmd;
 mod jobs_cmd;
 mod key_cmd;
 mod render_cmd;
+mod thumbnail_cmd;
 
 use std::process::ExitCode;
 
@@ -51,6 +52,8 @@ enum Command {
     Inspect(inspect_cmd::InspectArgs),
     /// Draw a STEP, GLB, STL or 3MF file to a PNG, without a window (as the viewport first shows it).
     Render(render_cmd::RenderArgs),
+    /// A square PNG of a STEP, GLB, STL or 3MF file (file managers' thumbnails; no display needed).
+    Thumbnail(thumbnail_cmd::ThumbnailArgs),
     /// Run the local Makistry API emulator (no network, no real key or credits needed).
     Emulator(emulator_cmd::EmulatorArgs),
 }
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
             Command::Key(args) => key_cmd::run(args, &cli.base_url).await,
             Command::Inspect(args) => inspect_cmd::run(args).await,
             Command::Render(args) => render_cmd::run(args).await,
+            Command::Thumbnail(args) => thumbnail_cmd::run(args).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
         }
     })
