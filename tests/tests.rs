@@ -23,6 +23,8 @@ mod ui;
 mod window;
 mod window_history;
 mod window_layout;
+#[cfg(feature = "step-preview")]
+mod workshop;
 
 #[cfg(feature = "system-tests")]
 mod system;

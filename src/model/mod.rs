@@ -7,6 +7,7 @@
 //! against the bytes actually present before allocating, refuses NaN or infinite coordinates,
 //! and reports a broken file as a [`LoadError`], never a panic.
 
+pub mod export;
 mod gltf;
 mod gltf_component;
 mod gltf_draco;

@@ -14,6 +14,7 @@ macro_rules! out {
 }
 
 mod common;
+mod convert_cmd;
 mod emulator_cmd;
 mod generate;
 mod inspect_cmd;
@@ -52,6 +53,8 @@ enum Command {
     Inspect(inspect_cmd::InspectArgs),
     /// Draw a STEP, GLB, STL or 3MF file to a PNG, without a window (as the viewport first shows it).
     Render(render_cmd::RenderArgs),
+    /// Write a STEP, GLB, STL or 3MF file as binary STL or 3MF (the format from OUT's extension).
+    Convert(convert_cmd::ConvertArgs),
     /// A square PNG of a STEP, GLB, STL or 3MF file (file managers' thumbnails; no display needed).
     Thumbnail(thumbnail_cmd::ThumbnailArgs),
     /// Run the local Makistry API emulator (no network, no real key or credits needed).
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
             Command::Inspect(args) => inspect_cmd::run(args).await,
             Command::Render(args) => render_cmd::run(args).await,
             Command::Thumbnail(args) => thumbnail_cmd::run(args).await,
+            Command::Convert(args) => convert_cmd::run(args).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
         }
     })

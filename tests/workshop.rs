@@ -1,0 +1,102 @@
+//! From the screen to the workshop: `makistry convert` as a user runs it. The lens cap's STEP
+//! becomes a closed STL at its true size (checked on the file's bytes: every edge between two
+//! triangles), and the enclosure assembly a 3MF of three named objects in millimetres.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+fn convert(input: &str, output: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let done = Command::new(env!("CARGO_BIN_EXE_makistry"))
+        .env("RUST_LOG", "warn")
+        .arg("convert")
+        .arg(root.join(input))
+        .arg(output)
+        .output()
+        .expect("makistry runs");
+    assert!(done.status.success(), "{done:?}");
+}
+
+/// The triangles of a binary STL, as read from its bytes.
+fn stl_triangles(bytes: &[u8]) -> Vec<[[f32; 3]; 3]> {
+    let count = u32::from_le_bytes(bytes[80..84].try_into().unwrap()) as usize;
+    assert_eq!(
+        bytes.len(),
+        84 + 50 * count,
+        "a binary STL of {count} triangles"
+    );
+    (0..count)
+        .map(|t| {
+            let at = 84 + 50 * t + 12;
+            let float = |i: usize| {
+                f32::from_le_bytes(bytes[at + 4 * i..at + 4 * i + 4].try_into().unwrap())
+            };
+            [0, 1, 2].map(|v| [float(3 * v), float(3 * v + 1), float(3 * v + 2)])
+        })
+        .collect()
+}
+
+#[test]
+fn a_step_solid_becomes_a_closed_stl_at_its_true_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let stl = dir.path().join("cap.stl");
+    convert("assets/parts/lens_cap.step", &stl);
+    let triangles = stl_triangles(&std::fs::read(&stl).unwrap());
+    assert!(triangles.len() > 1000);
+
+    // Closed: with each point once, every edge belongs to exactly two triangles.
+    let mut ids: HashMap<[u32; 3], usize> = HashMap::new();
+    let mut edges: HashMap<(usize, usize), u32> = HashMap::new();
+    for triangle in &triangles {
+        let corners = triangle.map(|p| {
+            let next = ids.len();
+            *ids.entry(p.map(f32::to_bits)).or_insert(next)
+        });
+        for k in 0..3 {
+            let (a, b) = (corners[k], corners[(k + 1) % 3]);
+            *edges.entry((a.min(b), a.max(b))).or_default() += 1;
+        }
+    }
+    let open = edges.values().filter(|&&n| n != 2).count();
+    assert_eq!(
+        open,
+        0,
+        "{open} of {} edges are not shared by two triangles",
+        edges.len()
+    );
+
+    let (mut min, mut max) = ([f32::MAX; 3], [f32::MIN; 3]);
+    for p in triangles.iter().flatten() {
+        for axis in 0..3 {
+            min[axis] = min[axis].min(p[axis]);
+            max[axis] = max[axis].max(p[axis]);
+        }
+    }
+    let size = [0, 1, 2].map(|a| max[a] - min[a]);
+    for (got, want) in size.iter().zip([61.2, 61.2, 10.0]) {
+        assert!((got - want).abs() <= 0.2, "size {size:?} mm");
+    }
+}
+
+#[test]
+fn an_assembly_becomes_a_3mf_of_its_parts_in_millimetres() {
+    let dir = tempfile::tempdir().unwrap();
+    let three_mf = dir.path().join("enclosure.3mf");
+    convert("assets/parts/enclosure_assembly.step", &three_mf);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&three_mf).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("3D/3dmodel.model").unwrap(), &mut xml).unwrap();
+    assert!(xml.contains("unit=\"millimeter\""));
+    let names: Vec<&str> = xml
+        .split("<object ")
+        .skip(1)
+        .filter_map(|object| object.split("name=\"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(names, ["base", "pcb", "lid"]);
+    // Read back as any file is: three parts, 70 mm long.
+    let model = makistry::model::load_path(&three_mf).unwrap();
+    assert_eq!(model.parts.len(), 3);
+    let length = model.bounds.size()[0];
+    assert!((length - 70.0).abs() < 0.01, "{length} mm");
+}
