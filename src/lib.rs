@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod keychain;
 pub mod logging;
 pub mod model;
+pub mod slicer;
 pub mod ui;
 pub mod viewer;
 

@@ -100,3 +100,81 @@ fn an_assembly_becomes_a_3mf_of_its_parts_in_millimetres() {
     let length = model.bounds.size()[0];
     assert!((length - 70.0).abs() < 0.01, "{length} mm");
 }
+
+/// `makistry slicer` with a desktop entry named PrusaSlicer (in a data dir of the test's own)
+/// whose program records its arguments: `list` finds it, and `open` hands it a 3MF holding the
+/// part at its true size.
+#[test]
+fn a_part_goes_to_the_slicer_whose_desktop_entry_is_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    let applications = dir.path().join("share/applications");
+    std::fs::create_dir_all(&applications).unwrap();
+    let recorded = dir.path().join("arguments.txt");
+    let program = dir.path().join("prusa-slicer");
+    crate::support::cli::executable_script(
+        &program,
+        // Written whole, then named: the test reads it once it is there.
+        &format!(
+            "printf '%s\\n' \"$@\" > '{0}.part' && mv '{0}.part' '{0}'\n",
+            recorded.display()
+        ),
+    );
+    std::fs::write(
+        applications.join("PrusaSlicer.desktop"),
+        format!(
+            "[Desktop Entry]\nType=Application\nName=PrusaSlicer\nExec=\"{}\" --single-instance %F\n\
+             MimeType=model/stl;application/vnd.ms-3mfdocument;model/3mf;\n",
+            program.display()
+        ),
+    )
+    .unwrap();
+    let slicer = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_makistry"))
+            .env("XDG_DATA_HOME", dir.path().join("share"))
+            .env("XDG_DATA_DIRS", dir.path().join("none"))
+            .env("HOME", dir.path())
+            .env("MAKISTRY_DATA_DIR", dir.path().join("data"))
+            .env("RUST_LOG", "warn")
+            .arg("slicer")
+            .args(args)
+            .output()
+            .expect("makistry runs")
+    };
+    let listed = slicer(&["list"]);
+    assert!(listed.status.success(), "{listed:?}");
+    assert!(String::from_utf8_lossy(&listed.stdout).starts_with("PrusaSlicer\t3MF\t"));
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let step = root.join("assets/parts/lens_cap.step");
+    let opened = slicer(&["open", &step.to_string_lossy()]);
+    assert!(opened.status.success(), "{opened:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !recorded.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let arguments = std::fs::read_to_string(&recorded).expect("the slicer was started");
+    let arguments: Vec<&str> = arguments.lines().collect();
+    assert_eq!(arguments.len(), 2, "{arguments:?}");
+    assert_eq!(arguments[0], "--single-instance");
+    let handed = Path::new(arguments[1]);
+    assert_eq!(handed.extension().unwrap(), "3mf");
+    let model = makistry::model::load_path(handed).unwrap();
+    let size = model.bounds.size();
+    for (got, want) in size.iter().zip([61.2, 61.2, 10.0]) {
+        assert!((got - want).abs() <= 0.2, "size {size:?} mm");
+    }
+
+    // With none installed, it says which it looks for and where.
+    let none = Command::new(env!("CARGO_BIN_EXE_makistry"))
+        .env("XDG_DATA_HOME", dir.path().join("empty"))
+        .env("XDG_DATA_DIRS", dir.path().join("none"))
+        .env("HOME", dir.path())
+        .args(["slicer", "list"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        !none.status.success() && said.contains("PrusaSlicer, OrcaSlicer"),
+        "{said}"
+    );
+}

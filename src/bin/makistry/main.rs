@@ -21,6 +21,7 @@ mod inspect_cmd;
 mod jobs_cmd;
 mod key_cmd;
 mod render_cmd;
+mod slicer_cmd;
 mod thumbnail_cmd;
 
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ enum Command {
     Render(render_cmd::RenderArgs),
     /// Write a STEP, GLB, STL or 3MF file as binary STL or 3MF (the format from OUT's extension).
     Convert(convert_cmd::ConvertArgs),
+    /// The slicers installed here; `slicer open` hands a part to one.
+    Slicer(slicer_cmd::SlicerArgs),
     /// A square PNG of a STEP, GLB, STL or 3MF file (file managers' thumbnails; no display needed).
     Thumbnail(thumbnail_cmd::ThumbnailArgs),
     /// Run the local Makistry API emulator (no network, no real key or credits needed).
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
             Command::Render(args) => render_cmd::run(args).await,
             Command::Thumbnail(args) => thumbnail_cmd::run(args).await,
             Command::Convert(args) => convert_cmd::run(args).await,
+            Command::Slicer(args) => slicer_cmd::run(args).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
         }
     })
