@@ -67,6 +67,40 @@ impl Slicer {
     }
 }
 
+/// Writes `model` into `exports` as `name` in the format `slicer` takes, and starts the slicer
+/// on it (not waited for). The file it was handed; the reason in words where it could not be.
+pub fn hand_over(
+    slicer: &Slicer,
+    model: &crate::model::Model,
+    name: &str,
+    exports: &Path,
+) -> Result<PathBuf, String> {
+    use crate::model::export::{self, ExportFormat};
+    std::fs::create_dir_all(exports)
+        .map_err(|e| format!("{} could not be made: {e}", exports.display()))?;
+    let extension = match slicer.format() {
+        ExportFormat::Stl => "stl",
+        ExportFormat::ThreeMf => "3mf",
+    };
+    let out = exports.join(format!("{name}.{extension}"));
+    export::write(model, slicer.format(), &out).map_err(|e| e.to_string())?;
+    let (program, args) = slicer.command_for(&out).ok_or_else(|| {
+        format!(
+            "the desktop entry {} has no usable Exec line (reinstalling {} should mend it)",
+            slicer.entry.display(),
+            slicer.name
+        )
+    })?;
+    std::process::Command::new(&program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{} could not be started ({program}: {e})", slicer.name))?;
+    Ok(out)
+}
+
 /// The directories desktop entries are in, most important first: the user's own, the system's,
 /// and flatpak's exports.
 pub fn application_dirs() -> Vec<PathBuf> {

@@ -64,6 +64,7 @@ impl MakistryApp {
                 self.preview.compare_viewer.picked(model, hit);
             }
             Event::PickedToCompare { job, file } => self.compare_with_file(job, file),
+            Event::Slicers(found) => self.preview.slicers = found,
             Event::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {
                     model,

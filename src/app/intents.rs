@@ -176,6 +176,14 @@ impl MakistryApp {
             | Intent::DismissMessage(_) => {}
             Intent::Compare { job, with } => self.compare(job, with),
             Intent::EndCompare => self.end_compare(),
+            Intent::Export { file, stem, format } => {
+                if let Some(model) = self.loaded_model(&file) {
+                    self.spawn(tasks::export_as(model, stem, format, self.report.clone()));
+                }
+            }
+            Intent::OpenInSlicer { file, stem, slicer } => {
+                self.open_in_slicer(&file, stem, &slicer)
+            }
         }
     }
 
@@ -222,6 +230,27 @@ impl MakistryApp {
             *stand_in = StandIn::Making;
             let model = model.clone();
             self.spawn(tasks::make_stand_in(file, model, self.report.clone()));
+        }
+    }
+
+    /// Hands the model read from `file` to the slicer named `slicer`, through the data dir's
+    /// `exports/`.
+    fn open_in_slicer(&mut self, file: &std::path::Path, stem: String, slicer: &str) {
+        let found = self
+            .preview
+            .slicers
+            .iter()
+            .find(|s| s.name == slicer)
+            .cloned();
+        if let (Some(model), Some(slicer)) = (self.loaded_model(file), found) {
+            let exports = self.config.data_dir.join("exports");
+            self.spawn(tasks::open_in_slicer(
+                model,
+                stem,
+                slicer,
+                exports,
+                self.report.clone(),
+            ));
         }
     }
 

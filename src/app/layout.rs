@@ -161,6 +161,12 @@ impl MakistryApp {
                 Some(Selection::Compare(_)) | None => (Shown::Nothing, None),
             };
             let model = file.as_ref().and_then(|f| self.preview.models.get(f));
+            let slicers: Vec<String> = self
+                .preview
+                .slicers
+                .iter()
+                .map(|s| s.name.clone())
+                .collect();
             let compare_with = match &shown {
                 Shown::Job { job, .. } => self.compare_candidates(job),
                 _ => Vec::new(),
@@ -172,6 +178,7 @@ impl MakistryApp {
                 visible_height,
                 thumbnails: &self.preview.thumbnails,
                 compare_with: &compare_with,
+                slicers: &slicers,
             };
             intents.extend(ui::result::result_ui(
                 ui,

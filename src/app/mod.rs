@@ -162,6 +162,7 @@ impl MakistryApp {
             app.config.data_dir.clone(),
             app.report.clone(),
         ));
+        app.spawn(tasks::find_slicers(app.report.clone()));
         if app.config.demo {
             app.start_demo();
         } else {

@@ -41,6 +41,8 @@ pub(super) struct Preview {
     pub viewer: ViewerState,
     /// The second view of a comparison (its camera linked to the first's).
     pub compare_viewer: ViewerState,
+    /// The slicers installed here (found at start).
+    pub slicers: Vec<crate::slicer::Slicer>,
     /// Thumbnails of attached images, by SHA-256.
     pub thumbnails: HashMap<String, egui::TextureHandle>,
 }

@@ -109,6 +109,24 @@ pub enum Intent {
     },
     /// Leave the comparison, back to its first part.
     EndCompare,
+    /// Write a shown file's part as STL or 3MF where the user chooses.
+    Export {
+        /// The shown file.
+        file: PathBuf,
+        /// The name to suggest, without extension.
+        stem: String,
+        /// The format.
+        format: crate::model::export::ExportFormat,
+    },
+    /// Hand a shown file's part to a slicer.
+    OpenInSlicer {
+        /// The shown file.
+        file: PathBuf,
+        /// The name to give the handed file, without extension.
+        stem: String,
+        /// The slicer's name.
+        slicer: String,
+    },
 }
 
 /// What a job is compared with.

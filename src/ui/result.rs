@@ -56,6 +56,8 @@ pub struct ResultView<'a> {
     pub visible_height: f32,
     /// Pictures by key (jobs' parts, images).
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
+    /// The slicers installed here, by name (the first is offered on its own button).
+    pub slicers: &'a [String],
     /// Finished jobs the shown one can be compared with: its other versions first, then
     /// recent ones (id, what the menu calls it).
     pub compare_with: &'a [(String, String)],
@@ -102,6 +104,61 @@ fn file_actions_ui(ui: &mut egui::Ui, file: &Path, name: String, intents: &mut V
             intents.push(Intent::ShowInFolder(file.to_path_buf()));
         }
     });
+}
+
+/// Once the part is read: "Export as…" (STL, 3MF) and "Open in PrusaSlicer" (the first slicer
+/// installed; the others in a menu beside it).
+fn workshop_ui(
+    ui: &mut egui::Ui,
+    file: &Path,
+    stem: &str,
+    view: &ResultView<'_>,
+    intents: &mut Vec<Intent>,
+) {
+    if !matches!(view.model, Some(ModelState::Loaded { .. })) {
+        return;
+    }
+    use crate::model::export::ExportFormat;
+    ui.menu_button("Export as…", |ui| {
+        for (label, format) in [
+            ("STL (binary, for slicers)…", ExportFormat::Stl),
+            ("3MF (parts, colours, mm)…", ExportFormat::ThreeMf),
+        ] {
+            if ui.button(label).clicked() {
+                intents.push(Intent::Export {
+                    file: file.to_path_buf(),
+                    stem: stem.to_string(),
+                    format,
+                });
+            }
+        }
+    })
+    .response
+    .on_hover_text("Write the part as a mesh here, without a new job");
+    let open_in = |slicer: &String| Intent::OpenInSlicer {
+        file: file.to_path_buf(),
+        stem: stem.to_string(),
+        slicer: slicer.clone(),
+    };
+    let Some((first, others)) = view.slicers.split_first() else {
+        return;
+    };
+    if ui
+        .button(format!("Open in {first}"))
+        .on_hover_text("Hand the part to the slicer as 3MF")
+        .clicked()
+    {
+        intents.push(open_in(first));
+    }
+    if !others.is_empty() {
+        ui.menu_button("Other slicers", |ui| {
+            for slicer in others {
+                if ui.button(format!("Open in {slicer}")).clicked() {
+                    intents.push(open_in(slicer));
+                }
+            }
+        });
+    }
 }
 
 /// "Compare with…": the job's other versions and recent jobs, or a file.
@@ -154,7 +211,11 @@ pub fn result_ui(
             ui.add(
                 egui::Label::new(egui::RichText::new(path.display().to_string()).weak()).truncate(),
             );
-            file_actions_ui(ui, path, name, &mut intents);
+            ui.horizontal_wrapped(|ui| {
+                file_actions_ui(ui, path, name, &mut intents);
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                workshop_ui(ui, path, &stem, view, &mut intents);
+            });
             let title = path
                 .file_stem()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -281,8 +342,13 @@ fn job_body_ui(
 ) {
     let file = job_file(job);
     if let Some(file) = &file {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             file_actions_ui(ui, file, suggested_name(job), intents);
+            let name = suggested_name(job);
+            let stem = name
+                .rsplit_once('.')
+                .map_or(name.as_str(), |(stem, _)| stem);
+            workshop_ui(ui, file, stem, view, intents);
             compare_menu_ui(ui, job, view.compare_with, intents);
         });
     }

@@ -85,48 +85,59 @@ pub async fn pick_model(report: Reporter, to_compare_with: Option<String>) {
     }
 }
 
-/// Asks where to save a file and copies it there (atomically).
-pub async fn save_as(file: PathBuf, name: String, report: Reporter) {
-    let asked = file_dialogs_available().await;
-    let to = if asked {
-        let Some(target) = rfd::AsyncFileDialog::new()
+/// Asks where to save `name`: the path and whether the user chose it (without a file dialog it
+/// goes where downloads go, under a name not yet taken). `None`: cancelled, or nowhere to put
+/// it (then said, with `fallback`).
+pub(super) async fn ask_where(
+    name: &str,
+    fallback: &str,
+    report: &Reporter,
+) -> Option<(PathBuf, bool)> {
+    if file_dialogs_available().await {
+        let target = rfd::AsyncFileDialog::new()
             .set_title("Save the part")
-            .set_file_name(&name)
+            .set_file_name(name)
             .save_file()
-            .await
-        else {
-            return;
-        };
-        target.path().to_path_buf()
-    } else {
-        // No dialog to ask with: save where downloads go, under a name not yet taken.
-        let Some(folder) = directories::UserDirs::new()
-            .and_then(|dirs| dirs.download_dir().map(Path::to_path_buf))
-            .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
-        else {
-            report.send(Event::Notice(no_file_dialog(&format!(
-                "The file is at {}.",
-                file.display()
-            ))));
-            return;
-        };
-        free_name(&folder, &name)
+            .await?;
+        return Some((target.path().to_path_buf(), true));
+    }
+    let Some(folder) = directories::UserDirs::new()
+        .and_then(|dirs| dirs.download_dir().map(Path::to_path_buf))
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
+    else {
+        report.send(Event::Notice(no_file_dialog(fallback)));
+        return None;
     };
-    let shown = to.clone();
-    let copied = blocking(move || crate::jobs::copy_atomically(&file, &to)).await;
-    report.send(Event::Notice(match copied {
-        Some(Ok(())) if asked => Message::info(format!("Saved {}.", shown.display())),
+    Some((free_name(&folder, name), false))
+}
+
+/// What saving to `to` came to, in words.
+pub(super) fn saved_message(to: &Path, asked: bool, result: Option<Result<(), String>>) -> Message {
+    match result {
+        Some(Ok(())) if asked => Message::info(format!("Saved {}.", to.display())),
         Some(Ok(())) => Message::info(format!(
             "There is no file dialog on this system (xdg-desktop-portal is not running), so \
              it was saved as {}.",
-            shown.display()
+            to.display()
         )),
         Some(Err(e)) => Message::error(
-            format!("{} could not be saved: {e}.", shown.display()),
+            format!("{} could not be saved: {e}.", to.display()),
             "Choose another folder, or check the disk has space.",
         ),
         None => Message::error("The file could not be saved.", "Try again."),
-    }));
+    }
+}
+
+/// Asks where to save a file and copies it there (atomically).
+pub async fn save_as(file: PathBuf, name: String, report: Reporter) {
+    let fallback = format!("The file is at {}.", file.display());
+    let Some((to, asked)) = ask_where(&name, &fallback, &report).await else {
+        return;
+    };
+    let shown = to.clone();
+    let copied =
+        blocking(move || crate::jobs::copy_atomically(&file, &to).map_err(|e| e.to_string())).await;
+    report.send(Event::Notice(saved_message(&shown, asked, copied)));
 }
 
 /// `folder/name`, or `folder/stem (2).ext` and so on if taken.

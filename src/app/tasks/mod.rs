@@ -13,6 +13,7 @@ mod images;
 mod jobs;
 mod models;
 mod spawn;
+mod workshop;
 
 pub use connection::*;
 pub use desktop::*;
@@ -20,6 +21,7 @@ pub use images::*;
 pub use jobs::*;
 pub use models::*;
 pub use spawn::spawn_reporting_panics;
+pub use workshop::*;
 
 use crate::draft::Draft;
 use crate::jobs::{JobEvent, JobRecord};
@@ -78,6 +80,8 @@ pub enum Event {
         /// Why.
         message: Message,
     },
+    /// The slicers installed here.
+    Slicers(Vec<crate::slicer::Slicer>),
     /// A file picked to compare with a job.
     PickedToCompare {
         /// The job.

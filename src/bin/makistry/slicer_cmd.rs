@@ -2,11 +2,10 @@
 //! slicers, and a part handed to one (as 3MF, or STL where it takes only that), written first
 //! to the data dir's `exports/` so the slicer reads a file that stays.
 
-use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use makistry::model::export;
 use makistry::slicer::{self, SUPPORTED, Slicer};
 
 use crate::common::{self, exit, fail};
@@ -152,60 +151,24 @@ async fn open(part: &str, slicer: Slicer) -> ExitCode {
         Ok(dir) => dir.join("exports"),
         Err(e) => return fail(&e.to_string(), "", exit::OTHER),
     };
-    let format = slicer.format();
-    let handed =
-        tokio::task::spawn_blocking(move || write_for(&file, &name, &exports, format)).await;
-    let handed = match handed {
-        Ok(Ok(handed)) => handed,
-        Ok(Err(reason)) => return fail(&reason, "", exit::USER),
-        Err(e) => return fail(&format!("converting failed: {e}"), "", exit::OTHER),
-    };
-    let Some((program, args)) = slicer.command_for(&handed) else {
-        return fail(
-            &format!(
-                "the desktop entry {} has no usable Exec line",
-                slicer.entry.display()
-            ),
-            "Reinstall the slicer.",
-            exit::OTHER,
-        );
-    };
-    let started = std::process::Command::new(&program)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    match started {
-        Ok(_) => {
-            eprintln!("opened in {}", slicer.name);
+    let name_of_slicer = slicer.name.clone();
+    let handed = tokio::task::spawn_blocking(move || {
+        let model = makistry::model::load_path(&file)
+            .map_err(|e| format!("{} could not be read: {e}", file.display()))?;
+        slicer::hand_over(&slicer, &model, &name, &exports)
+    })
+    .await;
+    match handed {
+        Ok(Ok(handed)) => {
+            eprintln!("opened in {name_of_slicer}");
             out!("{}", handed.display());
             ExitCode::SUCCESS
         }
+        Ok(Err(reason)) => fail(&reason, "", exit::USER),
         Err(e) => fail(
-            &format!("{} could not be started ({program}: {e})", slicer.name),
-            "Check it starts from the desktop's menu.",
+            &format!("handing the part over failed: {e}"),
+            "",
             exit::OTHER,
         ),
     }
-}
-
-/// `file` written in `format` into `exports` as `name`.
-fn write_for(
-    file: &Path,
-    name: &str,
-    exports: &Path,
-    format: export::ExportFormat,
-) -> Result<PathBuf, String> {
-    let model = makistry::model::load_path(file)
-        .map_err(|e| format!("{} could not be read: {e}", file.display()))?;
-    std::fs::create_dir_all(exports)
-        .map_err(|e| format!("{} could not be made: {e}", exports.display()))?;
-    let extension = match format {
-        export::ExportFormat::Stl => "stl",
-        export::ExportFormat::ThreeMf => "3mf",
-    };
-    let out = exports.join(format!("{name}.{extension}"));
-    export::write(&model, format, &out).map_err(|e| e.to_string())?;
-    Ok(out)
 }

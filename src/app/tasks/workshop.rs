@@ -1,0 +1,56 @@
+//! The workshop's work for the window: the installed slicers, found once at start; a part
+//! exported as STL or 3MF where the user chooses; a part handed to a slicer.
+
+use super::desktop::{ask_where, saved_message};
+use super::*;
+use crate::model::Model;
+use crate::model::export::{self, ExportFormat};
+use crate::slicer::Slicer;
+use crate::ui::Message;
+
+/// Looks for the installed slicers (desktop entries: file reads, off the UI thread).
+pub async fn find_slicers(report: Reporter) {
+    if let Some(found) = blocking(crate::slicer::find).await {
+        report.send(Event::Slicers(found));
+    }
+}
+
+/// Asks where, then writes `model` there as `format`.
+pub async fn export_as(model: Arc<Model>, stem: String, format: ExportFormat, report: Reporter) {
+    let extension = match format {
+        ExportFormat::Stl => "stl",
+        ExportFormat::ThreeMf => "3mf",
+    };
+    let name = format!("{stem}.{extension}");
+    let fallback = "Use `makistry convert` to write the file from a terminal.";
+    let Some((to, asked)) = ask_where(&name, fallback, &report).await else {
+        return;
+    };
+    let shown = to.clone();
+    let written =
+        blocking(move || export::write(&model, format, &to).map_err(|e| e.to_string())).await;
+    report.send(Event::Notice(saved_message(&shown, asked, written)));
+}
+
+/// Writes `model` into `exports` for `slicer` and starts it on the file.
+pub async fn open_in_slicer(
+    model: Arc<Model>,
+    stem: String,
+    slicer: Slicer,
+    exports: PathBuf,
+    report: Reporter,
+) {
+    let name = slicer.name.clone();
+    let handed = blocking(move || crate::slicer::hand_over(&slicer, &model, &stem, &exports)).await;
+    match handed {
+        Some(Ok(file)) => report.send(Event::Notice(Message::info(format!(
+            "Opened in {name} (as {}).",
+            file.display()
+        )))),
+        Some(Err(reason)) => report.send(Event::Notice(Message::error(
+            format!("The part could not be opened in {name}: {reason}."),
+            "Save it with Export and open it from the slicer instead.",
+        ))),
+        None => {}
+    }
+}
