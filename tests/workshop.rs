@@ -7,15 +7,37 @@ use std::path::Path;
 use std::process::Command;
 
 fn convert(input: &str, output: &Path) {
+    convert_with(input, output, &[]);
+}
+
+fn convert_with(input: &str, output: &Path, options: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let done = Command::new(env!("CARGO_BIN_EXE_makistry"))
         .env("RUST_LOG", "warn")
         .arg("convert")
         .arg(root.join(input))
         .arg(output)
+        .args(options)
         .output()
         .expect("makistry runs");
     assert!(done.status.success(), "{done:?}");
+}
+
+/// Edges of `triangles` (points joined by their bits) not shared by exactly two triangles.
+fn open_edges(triangles: &[[[f32; 3]; 3]]) -> usize {
+    let mut ids: HashMap<[u32; 3], usize> = HashMap::new();
+    let mut edges: HashMap<(usize, usize), u32> = HashMap::new();
+    for triangle in triangles {
+        let corners = triangle.map(|p| {
+            let next = ids.len();
+            *ids.entry(p.map(f32::to_bits)).or_insert(next)
+        });
+        for k in 0..3 {
+            let (a, b) = (corners[k], corners[(k + 1) % 3]);
+            *edges.entry((a.min(b), a.max(b))).or_default() += 1;
+        }
+    }
+    edges.values().filter(|&&n| n != 2).count()
 }
 
 /// The triangles of a binary STL, as read from its bytes.
@@ -46,25 +68,7 @@ fn a_step_solid_becomes_a_closed_stl_at_its_true_size() {
     assert!(triangles.len() > 1000);
 
     // Closed: with each point once, every edge belongs to exactly two triangles.
-    let mut ids: HashMap<[u32; 3], usize> = HashMap::new();
-    let mut edges: HashMap<(usize, usize), u32> = HashMap::new();
-    for triangle in &triangles {
-        let corners = triangle.map(|p| {
-            let next = ids.len();
-            *ids.entry(p.map(f32::to_bits)).or_insert(next)
-        });
-        for k in 0..3 {
-            let (a, b) = (corners[k], corners[(k + 1) % 3]);
-            *edges.entry((a.min(b), a.max(b))).or_default() += 1;
-        }
-    }
-    let open = edges.values().filter(|&&n| n != 2).count();
-    assert_eq!(
-        open,
-        0,
-        "{open} of {} edges are not shared by two triangles",
-        edges.len()
-    );
+    assert_eq!(open_edges(&triangles), 0);
 
     let (mut min, mut max) = ([f32::MAX; 3], [f32::MIN; 3]);
     for p in triangles.iter().flatten() {
@@ -77,6 +81,26 @@ fn a_step_solid_becomes_a_closed_stl_at_its_true_size() {
     for (got, want) in size.iter().zip([61.2, 61.2, 10.0]) {
         assert!((got - want).abs() <= 0.2, "size {size:?} mm");
     }
+}
+
+/// The export's quality, as slicers' dialogs have it: a finer chord tolerance gives more
+/// triangles, a coarser one fewer, and both stay closed.
+#[test]
+fn a_tolerance_sets_how_finely_the_solid_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = |options: &[&str]| {
+        let stl = dir.path().join("cap.stl");
+        convert_with("assets/parts/lens_cap.step", &stl, options);
+        let triangles = stl_triangles(&std::fs::read(&stl).unwrap());
+        assert_eq!(open_edges(&triangles), 0, "{options:?}");
+        triangles.len()
+    };
+    let (shown, fine, draft) = (
+        count(&[]),
+        count(&["--tolerance", "0.01", "--angle", "10"]),
+        count(&["--tolerance", "0.5", "--angle", "40"]),
+    );
+    assert!(fine > shown && shown > draft, "{fine} > {shown} > {draft}");
 }
 
 #[test]

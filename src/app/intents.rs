@@ -176,9 +176,21 @@ impl MakistryApp {
             | Intent::DismissMessage(_) => {}
             Intent::Compare { job, with } => self.compare(job, with),
             Intent::EndCompare => self.end_compare(),
-            Intent::Export { file, stem, format } => {
+            Intent::Export {
+                file,
+                stem,
+                format,
+                detail,
+            } => {
                 if let Some(model) = self.loaded_model(&file) {
-                    self.spawn(tasks::export_as(model, stem, format, self.report.clone()));
+                    let export = tasks::Export {
+                        file,
+                        model,
+                        stem,
+                        format,
+                        detail,
+                    };
+                    self.spawn(tasks::export_as(export, self.report.clone()));
                 }
             }
             Intent::OpenInSlicer { file, stem, slicer } => {

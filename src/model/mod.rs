@@ -475,13 +475,21 @@ pub fn load_path(path: &Path) -> Result<Model, LoadError> {
 
 /// How finely a STEP file's exact surfaces are cut into triangles (mesh formats are read as
 /// they are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Detail {
     /// As the 3D view wants them: smooth when the part fills a screen.
     #[default]
     Full,
     /// Enough for a small picture (a thumbnail): about 8 times coarser, and quicker.
     Coarse,
+    /// As an export asks: triangles at most `chord_mm` from the surface, and at most
+    /// `angle_deg` between neighbours' normals.
+    Chord {
+        /// Largest distance to the surface, in millimetres.
+        chord_mm: f32,
+        /// Largest angle between neighbouring normals, in degrees.
+        angle_deg: f32,
+    },
 }
 
 /// [`load_path`] at `detail`.

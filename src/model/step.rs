@@ -304,8 +304,22 @@ fn spawn(mesher: &Mesher<'_>, path: &Path, way: Way) -> Result<Child, LoadError>
     let helper = mesher.helper;
     let mut command = Command::new(helper);
     command.arg(path);
-    if mesher.detail == Detail::Coarse {
-        command.arg("--coarse");
+    match mesher.detail {
+        Detail::Full => {}
+        Detail::Coarse => {
+            command.arg("--coarse");
+        }
+        Detail::Chord {
+            chord_mm,
+            angle_deg,
+        } => {
+            command.args([
+                "--chord",
+                &chord_mm.to_string(),
+                "--angle",
+                &angle_deg.to_string(),
+            ]);
+        }
     }
     if let Way::Careful(skip) = way {
         // OpenCascade reads the whole file here, PMI included, as it would on its own.

@@ -117,6 +117,8 @@ pub enum Intent {
         stem: String,
         /// The format.
         format: crate::model::export::ExportFormat,
+        /// How finely a STEP file's surfaces are cut (mesh files are written as they are).
+        detail: crate::model::Detail,
     },
     /// Hand a shown file's part to a slicer.
     OpenInSlicer {

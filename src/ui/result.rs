@@ -120,6 +120,8 @@ fn workshop_ui(
     }
     use crate::model::export::ExportFormat;
     ui.menu_button("Export as…", |ui| {
+        let detail = export_quality_ui(ui, file);
+        ui.separator();
         for (label, format) in [
             ("STL (binary, for slicers)…", ExportFormat::Stl),
             ("3MF (parts, colours, mm)…", ExportFormat::ThreeMf),
@@ -129,6 +131,7 @@ fn workshop_ui(
                     file: file.to_path_buf(),
                     stem: stem.to_string(),
                     format,
+                    detail,
                 });
             }
         }
@@ -159,6 +162,38 @@ fn workshop_ui(
             }
         });
     }
+}
+
+/// The export's surface quality, for a STEP file (remembered for the session): as slicers'
+/// export dialogs have it, a chord tolerance and an angle.
+fn export_quality_ui(ui: &mut egui::Ui, file: &Path) -> crate::model::Detail {
+    use crate::model::Detail;
+    let choices = [
+        (
+            "Fine (0.01 mm, 10°)",
+            Detail::Chord {
+                chord_mm: 0.01,
+                angle_deg: 10.0,
+            },
+        ),
+        ("As shown (0.05 % of the size, 20°)", Detail::Full),
+        ("Draft (0.4 % of the size, 34°)", Detail::Coarse),
+    ];
+    let is_step = crate::model::MeshFormat::from_path(file) == Some(crate::model::MeshFormat::Step);
+    if !is_step {
+        ui.weak("Written as the file's own mesh.");
+        return Detail::Full;
+    }
+    let id = egui::Id::unique("export-quality");
+    let mut chosen: usize = ui.data(|d| d.get_temp(id)).unwrap_or(1);
+    ui.weak("Surface (chord tolerance, angle)");
+    for (index, (label, _)) in choices.iter().enumerate() {
+        ui.radio_value(&mut chosen, index, *label);
+    }
+    ui.data_mut(|d| d.insert_temp(id, chosen));
+    choices
+        .get(chosen)
+        .map_or(Detail::Full, |(_, detail)| *detail)
 }
 
 /// "Compare with…": the job's other versions and recent jobs, or a file.

@@ -15,8 +15,29 @@ pub async fn find_slicers(report: Reporter) {
     }
 }
 
-/// Asks where, then writes `model` there as `format`.
-pub async fn export_as(model: Arc<Model>, stem: String, format: ExportFormat, report: Reporter) {
+/// What to export.
+pub struct Export {
+    /// The file shown.
+    pub file: PathBuf,
+    /// Its model as shown.
+    pub model: Arc<Model>,
+    /// The name to suggest, without extension.
+    pub stem: String,
+    /// The format.
+    pub format: ExportFormat,
+    /// How finely a STEP file is meshed for it (read again unless as shown).
+    pub detail: crate::model::Detail,
+}
+
+/// Asks where, then writes the part there.
+pub async fn export_as(export: Export, report: Reporter) {
+    let Export {
+        file,
+        model,
+        stem,
+        format,
+        detail,
+    } = export;
     let extension = match format {
         ExportFormat::Stl => "stl",
         ExportFormat::ThreeMf => "3mf",
@@ -27,8 +48,17 @@ pub async fn export_as(model: Arc<Model>, stem: String, format: ExportFormat, re
         return;
     };
     let shown = to.clone();
-    let written =
-        blocking(move || export::write(&model, format, &to).map_err(|e| e.to_string())).await;
+    let written = blocking(move || {
+        let is_step =
+            crate::model::MeshFormat::from_path(&file) == Some(crate::model::MeshFormat::Step);
+        let model = if is_step && detail != crate::model::Detail::Full {
+            Arc::new(crate::model::load_path_at(&file, detail).map_err(|e| e.to_string())?)
+        } else {
+            model
+        };
+        export::write(&model, format, &to).map_err(|e| e.to_string())
+    })
+    .await;
     report.send(Event::Notice(saved_message(&shown, asked, written)));
 }
 

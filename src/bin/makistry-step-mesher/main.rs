@@ -1,8 +1,9 @@
-//! `makistry-step-mesher PATH [--careful] [--skip N,N,…] [--whole-file] [--coarse]`: meshes a
-//! STEP file
+//! `makistry-step-mesher PATH [--careful] [--skip N,N,…] [--whole-file] [--coarse] [--chord MM]
+//! [--angle DEG]`: meshes a STEP file
 //! with OpenCascade and writes the parts to stdout (format in `occt_mesher.cpp`, reader in
 //! `makistry::model::step`), with progress lines on stderr. `--coarse` cuts the surfaces about
-//! 8 times coarser, for a thumbnail.
+//! 8 times coarser, for a thumbnail; `--chord MM` and `--angle DEG` set the cut outright (an
+//! export's quality).
 //!
 //! It is a process of its own so that the window and the CLI never load OpenCascade, and so that
 //! a face on which the kernel loops or crashes costs a killed child, not a hung window. The
@@ -30,6 +31,8 @@ unsafe extern "C" {
         skip_count: usize,
         careful: c_int,
         coarse: c_int,
+        chord: f64,
+        angle: f64,
     ) -> c_int;
 }
 
@@ -40,11 +43,15 @@ struct Request {
     careful: bool,
     whole_file: bool,
     coarse: bool,
+    /// Largest distance between a triangle and the surface, in mm (0: relative to the size).
+    chord: f64,
+    /// Largest angle between neighbouring triangles' normals, in radians (0: the default).
+    angle: f64,
 }
 
 fn usage() -> ExitCode {
     eprintln!(
-        "error usage: makistry-step-mesher PATH [--careful] [--skip N,N,...] [--whole-file] [--coarse]"
+        "error usage: makistry-step-mesher PATH [--careful] [--skip N,N,...] [--whole-file] [--coarse] [--chord MM] [--angle DEG]"
     );
     ExitCode::from(64)
 }
@@ -56,11 +63,18 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Option<Request> {
         careful: false,
         whole_file: false,
         coarse: false,
+        chord: 0.0,
+        angle: 0.0,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--careful" => request.careful = true,
             "--coarse" => request.coarse = true,
+            "--chord" => request.chord = args.next()?.parse().ok().filter(|c: &f64| *c > 0.0)?,
+            "--angle" => {
+                let degrees: f64 = args.next()?.parse().ok().filter(|a: &f64| *a > 0.0)?;
+                request.angle = degrees.to_radians();
+            }
             "--whole-file" => request.whole_file = true,
             "--skip" => {
                 let list = args.next()?;
@@ -126,6 +140,8 @@ fn main() -> ExitCode {
             request.skip.len(),
             c_int::from(request.careful),
             c_int::from(request.coarse),
+            request.chord,
+            request.angle,
         )
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))

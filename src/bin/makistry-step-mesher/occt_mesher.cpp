@@ -356,7 +356,7 @@ void put_text(FILE* out, const std::string& text) {
 // returns only on failure: 2 when the file cannot be read (a line "error <why>" on stderr).
 extern "C" int makistry_mesh_step(const char* path, const char* text, size_t text_length,
                                   const uint32_t* skip, size_t skip_count, int careful,
-                                  int coarse) {
+                                  int coarse, double chord, double angle) {
   FILE* out = stdout;
   FILE* progress = stderr;
 #ifdef _WIN32
@@ -422,8 +422,10 @@ extern "C" int makistry_mesh_step(const char* path, const char* text, size_t tex
       for (TopExp_Explorer f(leaf.shape, TopAbs_FACE); f.More(); f.Next()) ++total_faces;
     }
     const double diagonal = box.IsVoid() ? 1.0 : std::sqrt(box.SquareExtent());
-    const double linear = std::max(diagonal * (coarse ? 0.004 : 0.0005), 1e-4);
-    const double angular = coarse ? 0.6 : 0.35;
+    // A chord (mm) and angle (rad) given by the user (an export's quality) win.
+    const double linear =
+        chord > 0 ? chord : std::max(diagonal * (coarse ? 0.004 : 0.0005), 1e-4);
+    const double angular = angle > 0 ? angle : (coarse ? 0.6 : 0.35);
     const std::set<uint32_t> skipped(skip, skip + skip_count);
     bool all_at_once = careful == 0;
     if (all_at_once) {
