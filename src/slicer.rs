@@ -67,23 +67,19 @@ impl Slicer {
     }
 }
 
-/// Writes `model` into `exports` as `name` in the format `slicer` takes, and starts the slicer
-/// on it (not waited for). The file it was handed; the reason in words where it could not be.
+/// Writes `model` (read with Y up if so: see `export::read_with_y_up`) into `exports` as
+/// `name` in the format `slicer` takes, and starts the slicer on it (not waited for). The file it was handed; the reason in words where it could not be.
 pub fn hand_over(
     slicer: &Slicer,
-    model: &crate::model::Model,
+    (model, y_up): (&crate::model::Model, bool),
     name: &str,
     exports: &Path,
 ) -> Result<PathBuf, String> {
-    use crate::model::export::{self, ExportFormat};
+    use crate::model::export;
     std::fs::create_dir_all(exports)
         .map_err(|e| format!("{} could not be made: {e}", exports.display()))?;
-    let extension = match slicer.format() {
-        ExportFormat::Stl => "stl",
-        ExportFormat::ThreeMf => "3mf",
-    };
-    let out = exports.join(format!("{name}.{extension}"));
-    export::write(model, slicer.format(), &out).map_err(|e| e.to_string())?;
+    let out = exports.join(format!("{name}.{}", slicer.format().extension()));
+    export::write(model, y_up, slicer.format(), &out).map_err(|e| e.to_string())?;
     let (program, args) = slicer.command_for(&out).ok_or_else(|| {
         format!(
             "the desktop entry {} has no usable Exec line (reinstalling {} should mend it)",

@@ -123,6 +123,33 @@ fn an_assembly_becomes_a_3mf_of_its_parts_in_millimetres() {
     assert_eq!(model.parts.len(), 3);
     let length = model.bounds.size()[0];
     assert!((length - 70.0).abs() < 0.01, "{length} mm");
+
+    // As GLB: glTF's metres and Y up (the enclosure is 27 mm tall), read back by the gltf
+    // crate's own checks.
+    let glb = dir.path().join("enclosure.glb");
+    convert("assets/parts/enclosure_assembly.step", &glb);
+    let model = makistry::model::load_path(&glb).unwrap();
+    assert_eq!(model.parts.len(), 3);
+    let [x, y, z] = model.bounds.size();
+    assert!((x - 0.070).abs() < 1e-4 && (y - 0.027).abs() < 1e-4 && (z - 0.045).abs() < 1e-4);
+    let (document, _, _) = gltf::import(&glb).expect("a valid glTF");
+    assert_eq!(document.meshes().count(), 3);
+
+    // And a GLB (Y up) to STL turns Z up, as slicers have it: 27 mm tall on Z.
+    let stl = dir.path().join("from-glb.stl");
+    convert("assets/parts/enclosure_assembly.glb", &stl);
+    let triangles = stl_triangles(&std::fs::read(&stl).unwrap());
+    let height = triangles
+        .iter()
+        .flatten()
+        .map(|p| p[2])
+        .fold(f32::MIN, f32::max)
+        - triangles
+            .iter()
+            .flatten()
+            .map(|p| p[2])
+            .fold(f32::MAX, f32::min);
+    assert!((height - 27.0).abs() < 0.01, "{height} mm tall");
 }
 
 /// `makistry slicer` with a desktop entry named PrusaSlicer (in a data dir of the test's own)

@@ -257,7 +257,7 @@ impl MakistryApp {
         if let (Some(model), Some(slicer)) = (self.loaded_model(file), found) {
             let exports = self.config.data_dir.join("exports");
             self.spawn(tasks::open_in_slicer(
-                model,
+                (file.to_path_buf(), model),
                 stem,
                 slicer,
                 exports,

@@ -1,5 +1,6 @@
 //! Writing a model as a printer wants it: binary STL (one mesh, no unit: millimetres by custom)
-//! or 3MF (one object per part, with its name and colour, in millimetres). A job gives one
+//! or 3MF (one object per part, with its name and colour, in millimetres); or as viewers and
+//! the web want it: GLB (a mesh and a material per part, in metres, Y up). A job gives one
 //! format; this makes the others here instead of a second paid job.
 //!
 //! Each part's vertices are joined where they are the same point: OpenCascade meshes an edge
@@ -19,15 +20,27 @@ pub enum ExportFormat {
     Stl,
     /// 3MF (core specification).
     ThreeMf,
+    /// Binary glTF 2.0 (metres, Y up, as glTF has them).
+    Glb,
 }
 
 impl ExportFormat {
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Stl => "stl",
+            Self::ThreeMf => "3mf",
+            Self::Glb => "glb",
+        }
+    }
+
     /// The format a file name asks for, by its extension.
     pub fn of_path(path: &Path) -> Option<Self> {
         let extension = path.extension()?.to_string_lossy().to_ascii_lowercase();
         match extension.as_str() {
             "stl" => Some(Self::Stl),
             "3mf" => Some(Self::ThreeMf),
+            "glb" => Some(Self::Glb),
             _ => None,
         }
     }
@@ -50,14 +63,33 @@ pub enum ExportError {
     },
 }
 
-/// Writes `model` to `out` in `format`, whole or not at all.
-pub fn write(model: &Model, format: ExportFormat, out: &Path) -> Result<(), ExportError> {
+/// Whether a model read from `path` has Y up (glTF's convention; the other formats have Z up,
+/// as CAD programs and slicers do).
+pub fn read_with_y_up(path: &Path) -> bool {
+    super::MeshFormat::from_path(path) == Some(super::MeshFormat::Glb)
+}
+
+/// Writes `model` (read with Y up if `y_up`: see [`read_with_y_up`]) to `out` in `format`,
+/// turned to the format's up axis, whole or not at all.
+pub fn write(
+    model: &Model,
+    y_up: bool,
+    format: ExportFormat,
+    out: &Path,
+) -> Result<(), ExportError> {
     if model.triangles() == 0 {
         return Err(ExportError::Empty);
     }
+    let turn = match (y_up, format) {
+        (true, ExportFormat::Stl | ExportFormat::ThreeMf) => Turn::YUpToZUp,
+        (false, ExportFormat::Glb) => Turn::ZUpToYUp,
+        _ => Turn::None,
+    };
+    let parts = welded_parts(model, turn);
     let bytes = match format {
-        ExportFormat::Stl => stl_bytes(model),
-        ExportFormat::ThreeMf => three_mf_bytes(model).map_err(|source| io_error(out, source))?,
+        ExportFormat::Stl => stl_bytes(&parts),
+        ExportFormat::ThreeMf => three_mf_bytes(&parts).map_err(|source| io_error(out, source))?,
+        ExportFormat::Glb => glb_bytes(&parts),
     };
     crate::atomic_file::write(out, &bytes).map_err(|source| io_error(out, source))
 }
@@ -86,7 +118,15 @@ struct Welded {
     triangles: Vec<[u32; 3]>,
 }
 
-fn welded_parts(model: &Model) -> Vec<Welded> {
+/// How points are turned on the way out.
+#[derive(Clone, Copy)]
+enum Turn {
+    None,
+    YUpToZUp,
+    ZUpToYUp,
+}
+
+fn welded_parts(model: &Model, turn: Turn) -> Vec<Welded> {
     let scale = to_mm(model.units);
     model
         .parts
@@ -96,7 +136,12 @@ fn welded_parts(model: &Model) -> Vec<Welded> {
             let mut index_of: HashMap<[u32; 3], u32> = HashMap::new();
             let mut positions = Vec::new();
             let mut joined = |p: [f32; 3]| {
-                let p = p.map(|v| v * scale);
+                let [x, y, z] = p.map(|v| v * scale);
+                let p = match turn {
+                    Turn::None => [x, y, z],
+                    Turn::YUpToZUp => [x, -z, y],
+                    Turn::ZUpToYUp => [x, z, -y],
+                };
                 // -0.0 and 0.0 are one point.
                 let key = p.map(|v| (v + 0.0).to_bits());
                 *index_of.entry(key).or_insert_with(|| {
@@ -123,8 +168,7 @@ fn welded_parts(model: &Model) -> Vec<Welded> {
         .collect()
 }
 
-fn stl_bytes(model: &Model) -> Vec<u8> {
-    let parts = welded_parts(model);
+fn stl_bytes(parts: &[Welded]) -> Vec<u8> {
     let count: usize = parts.iter().map(|p| p.triangles.len()).sum();
     let mut out = Vec::with_capacity(84 + count * 50);
     // Not "solid …": readers take a header starting so for ASCII STL.
@@ -133,7 +177,7 @@ fn stl_bytes(model: &Model) -> Vec<u8> {
     header[..text.len()].copy_from_slice(text);
     out.extend_from_slice(&header);
     out.extend_from_slice(&u32::try_from(count).unwrap_or(u32::MAX).to_le_bytes());
-    for part in &parts {
+    for part in parts {
         for triangle in &part.triangles {
             let [a, b, c] = triangle.map(|i| part.positions[i as usize]);
             for value in face_normal(a, b, c).into_iter().chain(a).chain(b).chain(c) {
@@ -169,14 +213,14 @@ const RELATIONSHIPS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Target="/3D/3dmodel.model" Id="rel0" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/></Relationships>
 "#;
 
-fn three_mf_bytes(model: &Model) -> std::io::Result<Vec<u8>> {
+fn three_mf_bytes(parts: &[Welded]) -> std::io::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (name, text) in [
         ("[Content_Types].xml", CONTENT_TYPES.to_string()),
         ("_rels/.rels", RELATIONSHIPS.to_string()),
-        ("3D/3dmodel.model", model_xml(&welded_parts(model))),
+        ("3D/3dmodel.model", model_xml(parts)),
     ] {
         zip.start_file(name, options)
             .map_err(std::io::Error::other)?;
@@ -222,6 +266,65 @@ fn model_xml(parts: &[Welded]) -> String {
         xml += &format!("<item objectid=\"{}\"/>\n", index + 2);
     }
     xml + "</build>\n</model>\n"
+}
+
+/// A GLB: a node, mesh and material per part; positions in metres (already turned Y up), no
+/// normals (viewers shade the faces flat, as the spec says).
+fn glb_bytes(parts: &[Welded]) -> Vec<u8> {
+    let mut bin: Vec<u8> = Vec::new();
+    let (mut nodes, mut meshes, mut materials) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut views, mut accessors) = (Vec::new(), Vec::new());
+    for (index, part) in parts.iter().enumerate() {
+        let metres: Vec<[f32; 3]> = (part.positions.iter())
+            .map(|p| p.map(|v| v / 1000.0))
+            .collect();
+        let (mut min, mut max) = ([f32::MAX; 3], [f32::MIN; 3]);
+        for p in &metres {
+            for axis in 0..3 {
+                min[axis] = min[axis].min(p[axis]);
+                max[axis] = max[axis].max(p[axis]);
+            }
+        }
+        let start = bin.len();
+        bin.extend(metres.iter().flatten().flat_map(|v| v.to_le_bytes()));
+        views.push(serde_json::json!({"buffer": 0, "byteOffset": start, "byteLength": bin.len() - start, "target": 34962}));
+        accessors.push(serde_json::json!({"bufferView": views.len() - 1, "componentType": 5126, "count": metres.len(), "type": "VEC3", "min": min, "max": max}));
+        let start = bin.len();
+        bin.extend(
+            part.triangles
+                .iter()
+                .flatten()
+                .flat_map(|i| i.to_le_bytes()),
+        );
+        views.push(serde_json::json!({"buffer": 0, "byteOffset": start, "byteLength": bin.len() - start, "target": 34963}));
+        accessors.push(serde_json::json!({"bufferView": views.len() - 1, "componentType": 5125, "count": part.triangles.len() * 3, "type": "SCALAR"}));
+        materials.push(serde_json::json!({"name": part.name, "pbrMetallicRoughness": {"baseColorFactor": part.color, "metallicFactor": 0.0, "roughnessFactor": 0.8}}));
+        meshes.push(serde_json::json!({"name": part.name, "primitives": [{"attributes": {"POSITION": accessors.len() - 2}, "indices": accessors.len() - 1, "material": index}]}));
+        nodes.push(serde_json::json!({"name": part.name, "mesh": index}));
+    }
+    let json = serde_json::json!({
+        "asset": {"version": "2.0", "generator": "Makistry Desktop"},
+        "scene": 0,
+        "scenes": [{"nodes": (0..nodes.len()).collect::<Vec<_>>()}],
+        "nodes": nodes, "meshes": meshes, "materials": materials,
+        "buffers": [{"byteLength": bin.len()}],
+        "bufferViews": views, "accessors": accessors,
+    });
+    let mut json = json.to_string().into_bytes();
+    json.resize(json.len().next_multiple_of(4), b' ');
+    bin.resize(bin.len().next_multiple_of(4), 0);
+    let total = 12 + 8 + json.len() + 8 + bin.len();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"glTF");
+    for word in [2, total, json.len()] {
+        out.extend_from_slice(&u32::try_from(word).unwrap_or(u32::MAX).to_le_bytes());
+    }
+    out.extend_from_slice(b"JSON");
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&u32::try_from(bin.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(b"BIN\0");
+    out.extend_from_slice(&bin);
+    out
 }
 
 fn escape(text: &str) -> String {
@@ -276,7 +379,7 @@ mod tests {
         );
         let mut model = Model::new(vec![part]);
         model.units = Units::Metres;
-        let [welded] = welded_parts(&model)
+        let [welded] = welded_parts(&model, Turn::None)
             .try_into()
             .ok()
             .unwrap_or_else(|| panic!("one part"));

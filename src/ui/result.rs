@@ -125,6 +125,7 @@ fn workshop_ui(
         for (label, format) in [
             ("STL (binary, for slicers)…", ExportFormat::Stl),
             ("3MF (parts, colours, mm)…", ExportFormat::ThreeMf),
+            ("GLB (for viewers and the web)…", ExportFormat::Glb),
         ] {
             if ui.button(label).clicked() {
                 intents.push(Intent::Export {

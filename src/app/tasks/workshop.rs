@@ -38,11 +38,7 @@ pub async fn export_as(export: Export, report: Reporter) {
         format,
         detail,
     } = export;
-    let extension = match format {
-        ExportFormat::Stl => "stl",
-        ExportFormat::ThreeMf => "3mf",
-    };
-    let name = format!("{stem}.{extension}");
+    let name = format!("{stem}.{}", format.extension());
     let fallback = "Use `makistry convert` to write the file from a terminal.";
     let Some((to, asked)) = ask_where(&name, fallback, &report).await else {
         return;
@@ -56,22 +52,26 @@ pub async fn export_as(export: Export, report: Reporter) {
         } else {
             model
         };
-        export::write(&model, format, &to).map_err(|e| e.to_string())
+        export::write(&model, export::read_with_y_up(&file), format, &to).map_err(|e| e.to_string())
     })
     .await;
     report.send(Event::Notice(saved_message(&shown, asked, written)));
 }
 
-/// Writes `model` into `exports` for `slicer` and starts it on the file.
+/// Writes `model` (read from `file`) into `exports` for `slicer` and starts it on the file.
 pub async fn open_in_slicer(
-    model: Arc<Model>,
+    (file, model): (PathBuf, Arc<Model>),
     stem: String,
     slicer: Slicer,
     exports: PathBuf,
     report: Reporter,
 ) {
     let name = slicer.name.clone();
-    let handed = blocking(move || crate::slicer::hand_over(&slicer, &model, &stem, &exports)).await;
+    let handed = blocking(move || {
+        let y_up = export::read_with_y_up(&file);
+        crate::slicer::hand_over(&slicer, (&model, y_up), &stem, &exports)
+    })
+    .await;
     match handed {
         Some(Ok(file)) => report.send(Event::Notice(Message::info(format!(
             "Opened in {name} (as {}).",

@@ -1,5 +1,6 @@
-//! `makistry convert IN OUT [--tolerance MM [--angle DEG]]`: a STEP, GLB, STL or 3MF file written as binary STL or 3MF (parts,
-//! names, colours, millimetres), the format from OUT's extension. A STEP job's exact solid
+//! `makistry convert IN OUT [--tolerance MM [--angle DEG]]`: a STEP, GLB, STL or 3MF file
+//! written as binary STL or 3MF (parts, names, colours, millimetres) or GLB (metres, Y up), the
+//! format from OUT's extension. A STEP job's exact solid
 //! becomes the mesh a slicer wants without a second paid job; a closed solid gives a closed
 //! mesh.
 
@@ -17,7 +18,7 @@ use crate::common::{exit, fail};
 pub struct ConvertArgs {
     /// The file to read (.step, .stp, .glb, .stl or .3mf).
     input: PathBuf,
-    /// Where to write it: .stl (binary) or .3mf.
+    /// Where to write it: .stl (binary), .3mf or .glb.
     output: PathBuf,
     /// For STEP: the largest distance between a triangle and the exact surface, in mm (by
     /// default 0.05 % of the part's size, as the 3D view meshes it). Mesh files are written
@@ -41,10 +42,10 @@ pub async fn run(args: ConvertArgs) -> ExitCode {
     let Some(format) = ExportFormat::of_path(&args.output) else {
         return fail(
             &format!(
-                "{} does not end in .stl or .3mf, the formats this command writes",
+                "{} does not end in .stl, .3mf or .glb, the formats this command writes",
                 args.output.display()
             ),
-            "Name the output file.stl or file.3mf.",
+            "Name the output file.stl, file.3mf or file.glb.",
             exit::USER,
         );
     };
@@ -58,7 +59,8 @@ pub async fn run(args: ConvertArgs) -> ExitCode {
     let written = tokio::task::spawn_blocking(move || -> Result<(String, usize), String> {
         let model = makistry::model::load_path_at(&input, detail)
             .map_err(|e| format!("{} could not be read: {e}", input.display()))?;
-        export::write(&model, format, &output).map_err(|e| e.to_string())?;
+        let y_up = export::read_with_y_up(&input);
+        export::write(&model, y_up, format, &output).map_err(|e| e.to_string())?;
         Ok((output.display().to_string(), model.parts.len()))
     })
     .await;

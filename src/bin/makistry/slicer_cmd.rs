@@ -155,7 +155,8 @@ async fn open(part: &str, slicer: Slicer) -> ExitCode {
     let handed = tokio::task::spawn_blocking(move || {
         let model = makistry::model::load_path(&file)
             .map_err(|e| format!("{} could not be read: {e}", file.display()))?;
-        slicer::hand_over(&slicer, &model, &name, &exports)
+        let y_up = makistry::model::export::read_with_y_up(&file);
+        slicer::hand_over(&slicer, (&model, y_up), &name, &exports)
     })
     .await;
     match handed {
