@@ -119,26 +119,32 @@ fn workshop_ui(
         return;
     }
     use crate::model::export::ExportFormat;
-    ui.menu_button("Export as…", |ui| {
-        let detail = export_quality_ui(ui, file);
-        ui.separator();
-        for (label, format) in [
-            ("STL (binary, for slicers)…", ExportFormat::Stl),
-            ("3MF (parts, colours, mm)…", ExportFormat::ThreeMf),
-            ("GLB (for viewers and the web)…", ExportFormat::Glb),
-        ] {
-            if ui.button(label).clicked() {
-                intents.push(Intent::Export {
-                    file: file.to_path_buf(),
-                    stem: stem.to_string(),
-                    format,
-                    detail,
-                });
+    // The quality's radio buttons leave the menu open; a format closes it.
+    let config = egui::containers::menu::MenuConfig::new()
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+    egui::containers::menu::MenuButton::new("Export as…")
+        .config(config)
+        .ui(ui, |ui| {
+            let detail = export_quality_ui(ui, file);
+            ui.separator();
+            for (label, format) in [
+                ("STL (binary, for slicers)…", ExportFormat::Stl),
+                ("3MF (parts, colours, mm)…", ExportFormat::ThreeMf),
+                ("GLB (for viewers and the web)…", ExportFormat::Glb),
+            ] {
+                if ui.button(label).clicked() {
+                    intents.push(Intent::Export {
+                        file: file.to_path_buf(),
+                        stem: stem.to_string(),
+                        format,
+                        detail,
+                    });
+                    ui.close();
+                }
             }
-        }
-    })
-    .response
-    .on_hover_text("Write the part as a mesh here, without a new job");
+        })
+        .0
+        .on_hover_text("Write the part as a mesh here, without a new job");
     let open_in = |slicer: &String| Intent::OpenInSlicer {
         file: file.to_path_buf(),
         stem: stem.to_string(),
