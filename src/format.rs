@@ -14,7 +14,8 @@ pub fn clock(d: Duration) -> String {
 
 /// "30 s–2 min", the typical duration of a mode.
 pub fn duration_range((lo, hi): (Duration, Duration)) -> String {
-    format!("{}–{}", rough(lo), rough(hi))
+    let (lo, hi) = (rough(lo), rough(hi));
+    if lo == hi { lo } else { format!("{lo}–{hi}") }
 }
 
 /// "45 s", "2 min", "15 min".
@@ -101,6 +102,11 @@ mod tests {
         assert_eq!(clock(Duration::from_secs(42)), "0:42");
         assert_eq!(clock(Duration::from_secs(725)), "12:05");
         assert_eq!(clock(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(
+            duration_range((Duration::from_secs(12), Duration::from_secs(12))),
+            "12 s",
+            "a fixed time once (the demo's)"
+        );
         assert_eq!(
             duration_range((Duration::from_secs(30), Duration::from_secs(120))),
             "30 s–2 min"

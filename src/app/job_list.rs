@@ -36,6 +36,8 @@ pub(super) struct ListContext<'a> {
     pub selected: Option<&'a str>,
     /// Image thumbnails by SHA-256.
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
+    /// How long a job takes on this connection, where not the mode's typical time.
+    pub pace: Option<(Duration, Duration)>,
 }
 
 impl JobList {
@@ -64,6 +66,7 @@ impl JobList {
             running: &running,
             thumbnails: context.thumbnails,
             find: &find,
+            pace: context.pace,
         };
         let (intents, searched) =
             crate::ui::jobs::jobs_ui(ui, &shown, self.search.text_mut(), &view, &mut self.heights);

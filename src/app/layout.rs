@@ -122,6 +122,7 @@ impl MakistryApp {
         let context = ListContext {
             selected: self.preview.selection.as_ref().and_then(Selection::job),
             thumbnails: &self.preview.thumbnails,
+            pace: self.pace(),
         };
         let (asked, effects) = self.jobs.ui(ui, &context);
         intents.extend(asked);
@@ -178,6 +179,7 @@ impl MakistryApp {
                 visible_height,
                 thumbnails: &self.preview.thumbnails,
                 compare_with: &compare_with,
+                pace: self.pace(),
                 slicers: &slicers,
             };
             intents.extend(ui::result::result_ui(

@@ -258,6 +258,18 @@ impl MakistryApp {
         }
     }
 
+    /// How long a job takes on the connection in use, where not the mode's typical time: the
+    /// offline demo's jobs take its fixed few seconds.
+    fn pace(&self) -> Option<(Duration, Duration)> {
+        match (self.connection()?.demo.as_ref(), self.config.demo_timing) {
+            (Some(_), Timing::Fixed { queued, processing }) => {
+                let total = queued + processing;
+                Some((total, total))
+            }
+            _ => None,
+        }
+    }
+
     /// The window's title now.
     pub fn window_title(&self) -> &str {
         &self.chrome.title

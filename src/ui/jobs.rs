@@ -38,6 +38,9 @@ pub struct JobsView<'a> {
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
     /// Any job of the history by id (a follow-up's parent may be outside a search's results).
     pub find: &'a dyn Fn(&str) -> Option<&'a JobRecord>,
+    /// How long a job takes on this connection where it is not the mode's typical time (the
+    /// offline demo's jobs take seconds).
+    pub pace: Option<(std::time::Duration, std::time::Duration)>,
 }
 
 /// One line of status, in the app's words.
@@ -53,7 +56,9 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
             format!("{reason}: trying again in {left}")
         };
     }
-    let (lo, hi) = job.spec.mode.typical_duration();
+    let (lo, hi) = view
+        .pace
+        .unwrap_or_else(|| job.spec.mode.typical_duration());
     let since = job.submitted_at.unwrap_or(job.created_at);
     let elapsed = (view.now - since).to_std().unwrap_or_default();
     match &job.phase {

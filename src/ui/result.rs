@@ -56,6 +56,8 @@ pub struct ResultView<'a> {
     pub visible_height: f32,
     /// Pictures by key (jobs' parts, images).
     pub thumbnails: &'a HashMap<String, egui::TextureHandle>,
+    /// How long a job takes on this connection where it is not the mode's typical time.
+    pub pace: Option<(std::time::Duration, std::time::Duration)>,
     /// The slicers installed here, by name (the first is offered on its own button).
     pub slicers: &'a [String],
     /// Finished jobs the shown one can be compared with: its other versions first, then
@@ -462,7 +464,10 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view:
         );
         return;
     }
-    let (_, typical_max) = job.spec.mode.typical_duration();
+    let typical = view
+        .pace
+        .unwrap_or_else(|| job.spec.mode.typical_duration());
+    let (_, typical_max) = typical;
     let since = job.submitted_at.unwrap_or(job.created_at);
     let elapsed = (view.now - since).to_std().unwrap_or_default();
     let (headline, fraction) = match job.phase {
@@ -489,7 +494,7 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view:
                 .text(format!(
                     "{} (usually {})",
                     format::clock(elapsed),
-                    format::duration_range(job.spec.mode.typical_duration())
+                    format::duration_range(typical)
                 ))
                 .animate(false),
         );

@@ -448,15 +448,16 @@ impl ViewerState {
             }
             ui.checkbox(&mut self.look.edges, "Edges")
                 .on_hover_text("Draw the triangles' edges over the surface (E)");
+            // Framed buttons that stay lit while on: a selectable label looked like plain text.
             if ui
-                .selectable_label(self.measuring, "Measure")
+                .add(egui::Button::new("Measure").selected(self.measuring))
                 .on_hover_text("Click two points on the part to measure between them (M)")
                 .clicked()
             {
                 self.toggle_measuring();
             }
             if ui
-                .selectable_label(self.show_help, "Keys")
+                .add(egui::Button::new("Keys").selected(self.show_help))
                 .on_hover_text("Mouse and keyboard shortcuts (H)")
                 .clicked()
             {
