@@ -68,7 +68,8 @@ impl Slicer {
 }
 
 /// Writes `model` (read with Y up if so: see `export::read_with_y_up`) into `exports` as
-/// `name` in the format `slicer` takes, and starts the slicer on it (not waited for). The file it was handed; the reason in words where it could not be.
+/// `name` in the format `slicer` takes, and starts the slicer on it. The file it was handed;
+/// the reason in words where it could not be.
 pub fn hand_over(
     slicer: &Slicer,
     (model, y_up): (&crate::model::Model, bool),
@@ -87,13 +88,18 @@ pub fn hand_over(
             slicer.name
         )
     })?;
-    std::process::Command::new(&program)
+    let mut child = std::process::Command::new(&program)
         .args(&args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("{} could not be started ({program}: {e})", slicer.name))?;
+    // Waited for on a thread of its own, so a slicer the user closes leaves no zombie behind
+    // in a window that keeps running.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
     Ok(out)
 }
 
