@@ -179,7 +179,11 @@ pub fn jobs_ui<'a>(
             while index < jobs.len() && top < viewport.max.y {
                 let job = jobs[index];
                 let lineage = super::versions::lineage(job, view.find);
-                let height = job_card_ui(ui, &lineage, view, &mut intents);
+                // Each card's widgets are keyed by its job, not by where the card falls among
+                // those drawn this frame (which changes as the list scrolls or a card grows).
+                let height = ui
+                    .push_id(&job.id, |ui| job_card_ui(ui, &lineage, view, &mut intents))
+                    .inner;
                 heights.0.insert(job.id.clone(), height);
                 ui.add_space(CARD_GAP);
                 top += height + CARD_GAP;
