@@ -15,16 +15,20 @@ mod gltf_meshopt;
 mod gltf_prepare;
 mod normals;
 mod pick;
+mod progress;
 mod simplify;
 pub mod step;
+mod step_file;
 pub mod step_prune;
 mod step_tessellated;
 mod stl;
 mod three_mf;
 
+pub use progress::LoadProgress;
+
 use std::io::Read as _;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 pub use pick::{Hit, pick};
 pub use simplify::simplified;
@@ -419,51 +423,6 @@ pub(crate) const STEP_DEFAULT_COLOUR: [f32; 4] = [0.55, 0.57, 0.6, 1.0];
 /// Most triangles one file may hold (about 1.5 GB of vertex data): beyond it, a header is more
 /// likely lying than the part is real.
 pub const MAX_TRIANGLES: usize = 50_000_000;
-
-/// How far a load has got, read from another thread (the window draws it), and the switch
-/// that abandons it.
-#[derive(Debug, Default)]
-pub struct LoadProgress {
-    read: AtomicU64,
-    total: AtomicU64,
-    reading_done: AtomicBool,
-    cancelled: AtomicBool,
-    faces_done: AtomicU64,
-    faces_total: AtomicU64,
-}
-
-impl LoadProgress {
-    /// Bytes read so far and the file's size.
-    pub fn bytes(&self) -> (u64, u64) {
-        (
-            self.read.load(Ordering::Relaxed),
-            self.total.load(Ordering::Relaxed),
-        )
-    }
-
-    /// The whole file is in memory; the mesh is being built.
-    pub fn building(&self) -> bool {
-        self.reading_done.load(Ordering::Relaxed)
-    }
-
-    /// Faces meshed so far and faces in the file (STEP only; zeros before meshing starts).
-    pub fn faces(&self) -> (u64, u64) {
-        (
-            self.faces_done.load(Ordering::Relaxed),
-            self.faces_total.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Asks the load to stop; it returns [`LoadError::Cancelled`] at its next check.
-    pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether [`Self::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
-    }
-}
 
 /// Bytes read between progress updates and cancellation checks.
 const READ_CHUNK: usize = 4 << 20;
