@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use super::tasks;
 use super::{MakistryApp, Selection};
 use crate::jobs::{JobRecord, Phase};
-use crate::ui::compare::{Side, compare_ui};
-use crate::ui::{self, CompareWith, Intent};
-use crate::viewer::ViewerState;
+use crate::ui::{self, CompareWith};
 
 /// Recent finished jobs the "Compare with…" menu offers besides the versions.
 const RECENT_TO_COMPARE: usize = 8;
@@ -30,22 +28,13 @@ impl MakistryApp {
     }
 
     fn show_compared(&mut self, first: Selection, second: Selection) {
-        // Both views frame their parts afresh, and then alike (see `ui::compare`); the second
-        // draws as fast as the first learnt this GL draws.
-        let mut view = ViewerState::default();
-        view.speed = self.preview.viewer.speed.clone();
-        self.preview.compare_viewer = view;
-        self.preview.viewer.frame_again();
-        self.preview.selection = Some(Selection::Compare(Box::new([first, second])));
+        self.preview.compare(first, second);
         self.load_selected_model();
     }
 
     /// Back to the first part alone.
     pub(super) fn end_compare(&mut self) {
-        if let Some(Selection::Compare(sides)) = self.preview.selection.take() {
-            let [first, _] = *sides;
-            self.preview.selection = Some(first);
-        }
+        self.preview.end_compare();
     }
 
     /// What the menu offers to compare `job` with: its other versions (oldest first), then
@@ -75,13 +64,8 @@ impl MakistryApp {
         offered
     }
 
-    /// The comparison in the centre, `visible_height` points tall without scrolling.
-    pub(super) fn compare_view_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        sides: &[Selection; 2],
-        visible_height: f32,
-    ) -> Vec<Intent> {
+    /// The two sides of a comparison, named, each with its file once there is one.
+    pub(super) fn compared_sides(&self, sides: &[Selection; 2]) -> [(String, Option<PathBuf>); 2] {
         let side = |selection: &Selection| -> (String, Option<PathBuf>) {
             match selection {
                 Selection::Job(id) => match self.jobs.get(id) {
@@ -106,26 +90,6 @@ impl MakistryApp {
                 Selection::Compare(_) => (String::new(), None),
             }
         };
-        let [(first_title, first_path), (second_title, second_path)] =
-            [side(&sides[0]), side(&sides[1])];
-        let models = &self.preview.models;
-        let view_height = (visible_height * 0.55).max(crate::viewer::MIN_VIEW_HEIGHT);
-        compare_ui(
-            ui,
-            [
-                Side {
-                    title: first_title,
-                    path: first_path.as_deref(),
-                    state: first_path.as_ref().and_then(|p| models.get(p)),
-                },
-                Side {
-                    title: second_title,
-                    path: second_path.as_deref(),
-                    state: second_path.as_ref().and_then(|p| models.get(p)),
-                },
-            ],
-            [&mut self.preview.viewer, &mut self.preview.compare_viewer],
-            view_height,
-        )
+        [side(&sides[0]), side(&sides[1])]
     }
 }

@@ -4,10 +4,12 @@
 //! [`Task`], and the app starts it with the context tasks need (runtime, reporter, folders).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::attachments::ImageRef;
 use crate::draft::Draft;
 use crate::jobs::JobSpec;
+use crate::model::{LoadProgress, Model};
 
 /// What a slice asks the app to do.
 #[must_use]
@@ -38,4 +40,13 @@ pub(super) enum Task {
     ReloadImages { images: Vec<ImageRef>, batch: u64 },
     /// Search the history; the answer carries `generation`.
     SearchHistory { text: String, generation: u64 },
+    /// Read a model for the view, reporting how far through `progress` (which also cancels
+    /// it); `from_api`: a job's file, in millimetres whatever its format says.
+    LoadModel {
+        path: PathBuf,
+        from_api: bool,
+        progress: Arc<LoadProgress>,
+    },
+    /// Make the lighter copy of a large model that the view draws while it moves.
+    MakeStandIn { path: PathBuf, model: Arc<Model> },
 }

@@ -6,9 +6,7 @@ use std::collections::HashSet;
 use super::tasks::{self, ConnectTo, Event};
 use super::{MakistryApp, Screen, Selection, job_list};
 use crate::jobs::{JobEvent, JobRecord, Phase};
-use crate::ui::result::ModelState;
 use crate::ui::{self, Message};
-use crate::viewer::StandIn;
 
 /// Finished jobs whose pictures are read (or made) when a history is shown: a screenful and
 /// more, without reading a year of pictures at start.
@@ -21,6 +19,7 @@ impl MakistryApp {
                 let effects = self.composer.apply(event);
                 self.run_effects(effects);
             }
+            Event::Preview(event) => self.preview.apply(event),
             Event::KeyFound(Ok(Some((key, source)))) => {
                 self.screen.start_connecting();
                 self.spawn(tasks::connect(
@@ -59,36 +58,7 @@ impl MakistryApp {
                     self.add_thumbnail(sha, image);
                 }
             }
-            Event::SurfacePoint { model, hit } => {
-                self.preview.viewer.picked(model, hit);
-                self.preview.compare_viewer.picked(model, hit);
-            }
             Event::PickedToCompare { job, file } => self.compare_with_file(job, file),
-            Event::Slicers(found) => self.preview.slicers = found,
-            Event::StandIn { path, of, stand_in } => {
-                if let Some(ModelState::Loaded {
-                    model,
-                    stand_in: slot,
-                    ..
-                }) = self.preview.models.get_mut(&path)
-                    && model.id == of.id
-                {
-                    *slot = StandIn::Ready(stand_in);
-                }
-            }
-            Event::ModelLoaded { path, result } => {
-                let state = match result {
-                    Ok((summary, model)) => ModelState::Loaded {
-                        summary,
-                        model,
-                        stand_in: StandIn::None,
-                    },
-                    Err(message) => ModelState::Failed(message),
-                };
-                // The view asks for a stand-in once the part shows whole, where this GL
-                // draws it too slowly to follow the mouse (ViewerAction::WantsStandIn).
-                self.preview.models.insert(path, state);
-            }
             Event::RecordFailed { job, message } => {
                 self.jobs.driver_stopped(&job.id);
                 self.composer.restore_unsent(job.spec);
@@ -119,13 +89,11 @@ impl MakistryApp {
         }
         self.jobs.show_history(jobs);
         self.screen.connected(connection);
-        self.preview.selection = self.preview.selection.take().or_else(|| {
-            self.jobs
-                .records()
-                .iter()
-                .find(|j| j.phase == Phase::Done)
-                .map(|j| Selection::Job(j.id.clone()))
-        });
+        if self.preview.selection().is_none()
+            && let Some(newest) = (self.jobs.records().iter()).find(|j| j.phase == Phase::Done)
+        {
+            self.preview.select(Selection::Job(newest.id.clone()));
+        }
         self.load_job_thumbnails();
         let newest_done: Vec<JobRecord> = self
             .jobs
@@ -146,13 +114,7 @@ impl MakistryApp {
     fn forget_connection(&mut self) {
         self.screen.disconnect();
         self.jobs.forget_history();
-        for state in self.preview.models.values() {
-            if let ModelState::Loading(progress) = state {
-                progress.cancel();
-            }
-        }
-        self.preview.models.clear();
-        self.preview.selection = None;
+        self.preview.forget();
     }
 
     /// A key was refused or a connection (key or demo) failed: say so where the user looks
@@ -199,7 +161,7 @@ impl MakistryApp {
         if let Some(search) = self.jobs.search_again() {
             self.run_effects(vec![search]);
         }
-        let shows_something_else = match &self.preview.selection {
+        let shows_something_else = match self.preview.selection() {
             None => false,
             Some(Selection::Job(id)) => *id != job.id && job.phase != Phase::Done,
             Some(Selection::File(_) | Selection::Compare(_)) => true,
@@ -208,10 +170,8 @@ impl MakistryApp {
             self.load_job_pictures(std::slice::from_ref(job));
         }
         if !shows_something_else {
-            self.preview.selection = Some(Selection::Job(job.id.clone()));
-            if let Some(file) = ui::result::job_file(job) {
-                self.load_model(file, true);
-            }
+            self.preview.select(Selection::Job(job.id.clone()));
+            self.load_selected_model();
         }
         if self.config.notifications && !self.chrome.focused {
             let title = match job.phase {
@@ -248,7 +208,7 @@ impl MakistryApp {
             .iter()
             .filter(|job| {
                 let key = ui::jobs::job_thumbnail_key(&job.id);
-                !self.preview.thumbnails.contains_key(&key)
+                !self.preview.has_thumbnail(&key)
             })
             .filter_map(|job| Some((job.id.clone(), job.file.clone()?)))
             .collect();
@@ -266,9 +226,7 @@ impl MakistryApp {
             .iter()
             .take(200)
             .flat_map(|j| j.spec.images.iter())
-            .filter(|i| {
-                !self.preview.thumbnails.contains_key(&i.sha256) && wanted.insert(&i.sha256)
-            })
+            .filter(|i| !self.preview.has_thumbnail(&i.sha256) && wanted.insert(&i.sha256))
             .cloned()
             .collect();
         if !images.is_empty() {

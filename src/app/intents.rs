@@ -2,7 +2,6 @@
 //! re-run, follow-ups, files, the 3D view's requests; and which model the view loads.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use chrono::Utc;
 
@@ -11,15 +10,14 @@ use super::tasks::{self};
 use super::{MakistryApp, Selection};
 use crate::jobs::{JobRecord, Phase};
 use crate::keychain::parse_api_key;
-use crate::ui::result::ModelState;
 use crate::ui::{self, Intent, Message};
-use crate::viewer::StandIn;
 
 impl MakistryApp {
+    /// Starts reading the files the centre shows, where not read yet.
     pub(super) fn load_selected_model(&mut self) {
-        for (file, from_api) in self.shown_files() {
-            self.load_model(file, from_api);
-        }
+        let shown = self.shown_files();
+        let effects = self.preview.load(&shown);
+        self.run_effects(effects);
     }
 
     /// The files the centre shows (two in a comparison), each with whether it is a job's.
@@ -31,40 +29,11 @@ impl MakistryApp {
             Selection::File(path) => Some((path.clone(), false)),
             Selection::Compare(_) => None,
         };
-        match &self.preview.selection {
+        match self.preview.selection() {
             Some(Selection::Compare(sides)) => sides.iter().filter_map(file_of).collect(),
             Some(selection) => file_of(selection).into_iter().collect(),
             None => Vec::new(),
         }
-    }
-
-    /// Starts reading a model; `from_api`: a job's file (Makistry's files are in millimetres,
-    /// whatever their format says).
-    pub(super) fn load_model(&mut self, path: PathBuf, from_api: bool) {
-        if !ui::result::previewable(&path) || self.preview.models.contains_key(&path) {
-            return;
-        }
-        // Opening another file abandons loads still under way (but those of the files shown,
-        // two in a comparison): the user moved on, and a large file would hold memory and a
-        // core for nothing.
-        let shown: Vec<PathBuf> = self.shown_files().into_iter().map(|(f, _)| f).collect();
-        self.preview.models.retain(|file, state| match state {
-            ModelState::Loading(progress) if !shown.contains(file) => {
-                progress.cancel();
-                false
-            }
-            _ => true,
-        });
-        let progress = Arc::new(crate::model::LoadProgress::default());
-        self.preview
-            .models
-            .insert(path.clone(), ModelState::Loading(progress.clone()));
-        self.spawn(tasks::load_model(
-            path,
-            from_api,
-            progress,
-            self.report.clone(),
-        ));
     }
 
     /// Routes files: 3D files open for viewing, anything else is checked as an image.
@@ -72,9 +41,8 @@ impl MakistryApp {
         let (models, images): (Vec<_>, Vec<_>) =
             paths.into_iter().partition(|p| ui::result::previewable(p));
         if let Some(model) = models.last() {
-            self.preview.selection = Some(Selection::File(model.clone()));
-            self.preview.models.remove(model);
-            self.load_model(model.clone(), false);
+            self.preview.open_file(model.clone());
+            self.load_selected_model();
         }
         self.attach_paths(images);
     }
@@ -124,6 +92,14 @@ impl MakistryApp {
                     self.spawn(tasks::search_history(store, text, generation, report));
                 }
             }
+            Task::LoadModel {
+                path,
+                from_api,
+                progress,
+            } => self.spawn(tasks::load_model(path, from_api, progress, report)),
+            Task::MakeStandIn { path, model } => {
+                self.spawn(tasks::make_stand_in(path, model, report))
+            }
         }
     }
 
@@ -144,7 +120,7 @@ impl MakistryApp {
                 self.start_demo();
             }
             Intent::SelectJob(id) => {
-                self.preview.selection = Some(Selection::Job(id));
+                self.preview.select(Selection::Job(id));
                 self.load_selected_model();
             }
             Intent::Retry(id) => self.retry(id),
@@ -160,7 +136,10 @@ impl MakistryApp {
             Intent::ShowInFolder(path) => {
                 self.spawn(tasks::open_externally(path, true, self.report.clone()))
             }
-            Intent::MakeStandIn(file) => self.make_stand_in(file),
+            Intent::MakeStandIn(file) => {
+                let effects = self.preview.make_stand_in(file);
+                self.run_effects(effects);
+            }
             intent @ (Intent::Screenshot { .. } | Intent::PickSurfacePoint { .. }) => {
                 self.apply_view_intent(intent)
             }
@@ -182,7 +161,7 @@ impl MakistryApp {
                 format,
                 detail,
             } => {
-                if let Some(model) = self.loaded_model(&file) {
+                if let Some(model) = self.preview.loaded_model(&file) {
                     let export = tasks::Export {
                         file,
                         model,
@@ -231,30 +210,11 @@ impl MakistryApp {
         }
     }
 
-    /// Starts making the lighter stand-in of `file`'s model, unless it has one or one is
-    /// being made.
-    pub(super) fn make_stand_in(&mut self, file: PathBuf) {
-        if let Some(ModelState::Loaded {
-            model, stand_in, ..
-        }) = self.preview.models.get_mut(&file)
-            && matches!(stand_in, StandIn::None)
-        {
-            *stand_in = StandIn::Making;
-            let model = model.clone();
-            self.spawn(tasks::make_stand_in(file, model, self.report.clone()));
-        }
-    }
-
     /// Hands the model read from `file` to the slicer named `slicer`, through the data dir's
     /// `exports/`.
     fn open_in_slicer(&mut self, file: &std::path::Path, stem: String, slicer: &str) {
-        let found = self
-            .preview
-            .slicers
-            .iter()
-            .find(|s| s.name == slicer)
-            .cloned();
-        if let (Some(model), Some(slicer)) = (self.loaded_model(file), found) {
+        let found = self.preview.slicer(slicer);
+        if let (Some(model), Some(slicer)) = (self.preview.loaded_model(file), found) {
             let exports = self.config.data_dir.join("exports");
             self.spawn(tasks::open_in_slicer(
                 (file.to_path_buf(), model),
@@ -263,14 +223,6 @@ impl MakistryApp {
                 exports,
                 self.report.clone(),
             ));
-        }
-    }
-
-    /// The model read from `file`, once it is loaded.
-    pub(super) fn loaded_model(&self, file: &std::path::Path) -> Option<Arc<crate::model::Model>> {
-        match self.preview.models.get(file) {
-            Some(ModelState::Loaded { model, .. }) => Some(model.clone()),
-            _ => None,
         }
     }
 
@@ -284,7 +236,7 @@ impl MakistryApp {
                 look,
                 size,
             } => {
-                if let Some(model) = self.loaded_model(&file) {
+                if let Some(model) = self.preview.loaded_model(&file) {
                     self.spawn(tasks::screenshot(
                         model,
                         name,
@@ -302,7 +254,7 @@ impl MakistryApp {
                 direction,
                 hidden,
             } => {
-                if let Some(model) = self.loaded_model(&file) {
+                if let Some(model) = self.preview.loaded_model(&file) {
                     self.spawn(tasks::pick_surface_point(
                         model,
                         origin,
@@ -353,7 +305,7 @@ impl MakistryApp {
         let mut job = JobRecord::from_spec(spec, Utc::now());
         job.api_base = Some(connection.base_url.clone());
         self.jobs.start_driving(&job.id);
-        self.preview.selection = Some(Selection::Job(job.id.clone()));
+        self.preview.select(Selection::Job(job.id.clone()));
         self.spawn(tasks::record_and_run(tracker, job, self.report.clone()));
     }
 
@@ -368,7 +320,7 @@ impl MakistryApp {
         if !self.jobs.start_rerun(&id) {
             return;
         }
-        self.preview.selection = Some(Selection::Job(id.clone()));
+        self.preview.select(Selection::Job(id.clone()));
         self.spawn(tasks::change_and_run(
             tracker,
             id,

@@ -3,10 +3,9 @@
 //! unless the user shows it; messages at the bottom; the result in the centre, which keeps a
 //! useful size at 800×500.
 
-use chrono::Utc;
-
 use super::composer::ComposerView;
 use super::job_list::ListContext;
+use super::preview::Centre;
 use super::{MakistryApp, Selection};
 use crate::keychain::KeySource;
 use crate::ui::messages::messages_ui;
@@ -71,7 +70,7 @@ impl MakistryApp {
         egui::CentralPanel::default().show(ui, |ui| {
             // The first frame of the main screen, before any part is in view (reading one
             // takes longer): the time to have the GL compile the view's programs.
-            self.preview.viewer.warm_up_once(ui);
+            self.preview.warm_up_once(ui);
             self.centre_ui(ui, &mut intents)
         });
         intents
@@ -94,7 +93,7 @@ impl MakistryApp {
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            self.preview.viewer.warm_up_once(ui);
+            self.preview.warm_up_once(ui);
             self.centre_ui(ui, &mut intents);
         });
         intents
@@ -104,7 +103,7 @@ impl MakistryApp {
         let effects = egui::ScrollArea::vertical()
             .show(ui, |ui| {
                 let view = ComposerView {
-                    thumbnails: &self.preview.thumbnails,
+                    thumbnails: self.preview.thumbnails(),
                     follow_up_title: self.composer.follow_up_of().map(|id| {
                         self.jobs
                             .get(id)
@@ -120,8 +119,8 @@ impl MakistryApp {
 
     fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         let context = ListContext {
-            selected: self.preview.selection.as_ref().and_then(Selection::job),
-            thumbnails: &self.preview.thumbnails,
+            selected: self.preview.selection().and_then(Selection::job),
+            thumbnails: self.preview.thumbnails(),
             pace: self.pace(),
         };
         let (asked, effects) = self.jobs.ui(ui, &context);
@@ -133,61 +132,33 @@ impl MakistryApp {
         // What the centre can show without scrolling: the viewport sizes itself to leave room
         // for the design summary and follow-ups below it.
         let visible_height = ui.available_height();
-        if let Some(Selection::Compare(sides)) = &self.preview.selection {
-            let sides = sides.clone();
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                intents.extend(self.compare_view_ui(ui, &sides, visible_height));
-            });
-            return;
-        }
+        let pace = self.pace();
+        let selection = self.preview.selection().cloned();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let (shown, file) = match &self.preview.selection {
+            let centre = match &selection {
+                Some(Selection::Compare(sides)) => Centre::Compare(self.compared_sides(sides)),
                 Some(Selection::Job(id)) => match self.jobs.get(id) {
-                    Some(job) => (
-                        Shown::Job {
+                    Some(job) => Centre::One {
+                        shown: Shown::Job {
                             job,
                             live: self.jobs.live().get(id),
-                            parent: job
-                                .spec
-                                .follow_up_of
-                                .as_deref()
+                            parent: (job.spec.follow_up_of.as_deref())
                                 .and_then(|parent| self.jobs.get(parent)),
                             versions: self.jobs.versions(id),
                         },
-                        ui::result::job_file(job),
-                    ),
-                    None => (Shown::Nothing, None),
+                        file: ui::result::job_file(job),
+                        compare_with: self.compare_candidates(job),
+                    },
+                    None => Centre::nothing(),
                 },
-                Some(Selection::File(path)) => (Shown::File(path), Some(path.clone())),
-                Some(Selection::Compare(_)) | None => (Shown::Nothing, None),
+                Some(Selection::File(path)) => Centre::One {
+                    shown: Shown::File(path),
+                    file: Some(path.clone()),
+                    compare_with: Vec::new(),
+                },
+                None => Centre::nothing(),
             };
-            let model = file.as_ref().and_then(|f| self.preview.models.get(f));
-            let slicers: Vec<String> = self
-                .preview
-                .slicers
-                .iter()
-                .map(|s| s.name.clone())
-                .collect();
-            let compare_with = match &shown {
-                Shown::Job { job, .. } => self.compare_candidates(job),
-                _ => Vec::new(),
-            };
-            let view = ui::result::ResultView {
-                model,
-                now: Utc::now(),
-                instant: std::time::Instant::now(),
-                visible_height,
-                thumbnails: &self.preview.thumbnails,
-                compare_with: &compare_with,
-                pace: self.pace(),
-                slicers: &slicers,
-            };
-            intents.extend(ui::result::result_ui(
-                ui,
-                shown,
-                &view,
-                &mut self.preview.viewer,
-            ));
+            intents.extend(self.preview.ui(ui, centre, visible_height, pace));
         });
     }
 

@@ -157,7 +157,9 @@ impl MakistryApp {
             ),
             config,
         };
-        app.preview.viewer.speed = crate::viewer::DrawSpeed::of_renderer(&app.chrome.gl_renderer);
+        app.preview = Preview::new(crate::viewer::DrawSpeed::of_renderer(
+            &app.chrome.gl_renderer,
+        ));
         app.spawn(tasks::load_draft(
             app.config.data_dir.clone(),
             app.report.clone(),
@@ -217,7 +219,7 @@ impl MakistryApp {
             image,
             egui::TextureOptions::LINEAR,
         );
-        self.preview.thumbnails.insert(sha, texture);
+        self.preview.add_thumbnail(sha, texture);
     }
 
     /// Writes the draft once it has been still for a moment.
@@ -290,7 +292,7 @@ impl eframe::App for MakistryApp {
     fn on_exit(&mut self, _gl: Option<&egui_glow::glow::Context>) {
         // The view's GL objects go while the context is still current (three-d holds its
         // own handle to the context, so `gl` itself is not needed to delete them).
-        self.preview.viewer.free_gl();
+        self.preview.free_gl();
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
@@ -309,7 +311,7 @@ impl eframe::App for MakistryApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let file_before_key = matches!(self.screen, Screen::Welcome(_))
-            && matches!(self.preview.selection, Some(Selection::File(_)));
+            && matches!(self.preview.selection(), Some(Selection::File(_)));
         let intents = match &mut self.screen {
             Screen::Welcome(_) if file_before_key => self.file_before_key_ui(ui),
             Screen::Starting => {

@@ -1,13 +1,20 @@
-//! The preview's state: what the central area shows (a job's part or an opened file), the
-//! models read for it by path, the 3D view, and the image thumbnails the cards and the form
-//! show. The first of the window's slices (issue 27): the rest of the app reaches it through
-//! one field.
+//! The preview slice: what the central area shows (a job's part, an opened file, or two side by
+//! side), the models read for it by file, the 3D views, the slicers found, and the pictures the
+//! cards and the form show. Its state is private: the app tells it what to show and hands it
+//! the 3D view's background answers ([`PreviewEvent`]); it asks for reads and stand-ins as
+//! [`Effect`]s and spawns nothing itself.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::ui::result::ModelState;
-use crate::viewer::ViewerState;
+use super::effect::{Effect, Task};
+use super::tasks::PreviewEvent;
+use crate::model::{LoadProgress, Model};
+use crate::ui::Intent;
+use crate::ui::compare::{Side, compare_ui};
+use crate::ui::result::{ModelState, ResultView, Shown};
+use crate::viewer::{DrawSpeed, StandIn, ViewerState};
 
 /// What the central area shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,20 +36,284 @@ impl Selection {
     }
 }
 
+/// What the history says about the centre this frame: the one thing shown, or the two sides
+/// of a comparison (each named, with its file once there is one).
+pub(super) enum Centre<'a> {
+    One {
+        shown: Shown<'a>,
+        file: Option<PathBuf>,
+        /// Finished jobs the shown one can be compared with (id, what the menu calls it).
+        compare_with: Vec<(String, String)>,
+    },
+    Compare([(String, Option<PathBuf>); 2]),
+}
+
+impl Centre<'_> {
+    /// Nothing selected (or a job no longer in the history).
+    pub fn nothing() -> Self {
+        Self::One {
+            shown: Shown::Nothing,
+            file: None,
+            compare_with: Vec::new(),
+        }
+    }
+}
+
 /// The preview.
 #[derive(Default)]
 pub(super) struct Preview {
-    /// What the central area shows.
-    pub selection: Option<Selection>,
+    selection: Option<Selection>,
     /// Models read (or being read) for the view, by file.
-    pub models: HashMap<PathBuf, ModelState>,
-    /// The 3D viewport's camera, tools and part visibility (kept without a GL context too:
+    models: HashMap<PathBuf, ModelState>,
+    /// The 3D view's camera, tools and part visibility (kept without a GL context too:
     /// kittest drives it; only the drawing needs GL).
-    pub viewer: ViewerState,
+    viewer: ViewerState,
     /// The second view of a comparison (its camera linked to the first's).
-    pub compare_viewer: ViewerState,
+    compare_viewer: ViewerState,
     /// The slicers installed here (found at start).
-    pub slicers: Vec<crate::slicer::Slicer>,
-    /// Thumbnails of attached images, by SHA-256.
-    pub thumbnails: HashMap<String, egui::TextureHandle>,
+    slicers: Vec<crate::slicer::Slicer>,
+    /// Pictures by key: attached images by SHA-256, jobs' parts by `job_thumbnail_key`.
+    thumbnails: HashMap<String, egui::TextureHandle>,
 }
+
+impl Preview {
+    /// A preview whose views draw as fast as this GL is known to.
+    pub fn new(speed: DrawSpeed) -> Self {
+        let mut preview = Self::default();
+        preview.viewer.speed = speed;
+        preview
+    }
+
+    pub fn selection(&self) -> Option<&Selection> {
+        self.selection.as_ref()
+    }
+
+    /// Shows `selection` (the app then asks for its files with [`Preview::load`]).
+    pub fn select(&mut self, selection: Selection) {
+        self.selection = Some(selection);
+    }
+
+    /// Shows a file opened by the user, read afresh (it may have changed on disk).
+    pub fn open_file(&mut self, path: PathBuf) {
+        self.forget_model(&path);
+        self.selection = Some(Selection::File(path));
+    }
+
+    /// Shows two parts side by side. Both views frame their parts afresh, and then alike
+    /// (see `ui::compare`); the second draws as fast as the first learnt this GL draws.
+    pub fn compare(&mut self, first: Selection, second: Selection) {
+        let mut view = ViewerState::default();
+        view.speed = self.viewer.speed.clone();
+        self.compare_viewer = view;
+        self.viewer.frame_again();
+        self.selection = Some(Selection::Compare(Box::new([first, second])));
+    }
+
+    /// Back to the first part alone.
+    pub fn end_compare(&mut self) {
+        if let Some(Selection::Compare(sides)) = self.selection.take() {
+            let [first, _] = *sides;
+            self.selection = Some(first);
+        }
+    }
+
+    /// Starts reading the `shown` files (each with whether it is a job's) not read yet.
+    /// Reads under way for other files are abandoned: the user moved on, and a large file
+    /// would hold memory and a core for nothing.
+    pub fn load(&mut self, shown: &[(PathBuf, bool)]) -> Vec<Effect> {
+        let wanted: Vec<&(PathBuf, bool)> = (shown.iter())
+            .filter(|(path, _)| {
+                crate::ui::result::previewable(path) && !self.models.contains_key(path)
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        self.models.retain(|file, state| match state {
+            ModelState::Loading(progress) if !shown.iter().any(|(f, _)| f == file) => {
+                progress.cancel();
+                false
+            }
+            _ => true,
+        });
+        let mut effects = Vec::new();
+        for (path, from_api) in wanted {
+            let progress = Arc::new(LoadProgress::default());
+            (self.models).insert(path.clone(), ModelState::Loading(progress.clone()));
+            effects.push(Effect::Run(Task::LoadModel {
+                path: path.clone(),
+                from_api: *from_api,
+                progress,
+            }));
+        }
+        effects
+    }
+
+    /// Applies the 3D view's background answers.
+    pub fn apply(&mut self, event: PreviewEvent) {
+        match event {
+            PreviewEvent::ModelLoaded { path, result } => {
+                // A read abandoned meanwhile (another file opened) is not wanted.
+                if !self.models.contains_key(&path) {
+                    return;
+                }
+                let state = match result {
+                    Ok((summary, model)) => ModelState::Loaded {
+                        summary,
+                        model,
+                        stand_in: StandIn::None,
+                    },
+                    Err(error) => ModelState::Failed(error),
+                };
+                // The view asks for a stand-in once the part shows whole, where this GL
+                // draws it too slowly to follow the mouse (ViewerAction::WantsStandIn).
+                self.models.insert(path, state);
+            }
+            PreviewEvent::StandIn { path, of, stand_in } => {
+                if let Some(ModelState::Loaded {
+                    model,
+                    stand_in: slot,
+                    ..
+                }) = self.models.get_mut(&path)
+                    && model.id == of.id
+                {
+                    *slot = StandIn::Ready(stand_in);
+                }
+            }
+            PreviewEvent::SurfacePoint { model, hit } => {
+                self.viewer.picked(model, hit);
+                self.compare_viewer.picked(model, hit);
+            }
+            PreviewEvent::Slicers(found) => self.slicers = found,
+        }
+    }
+
+    /// Asks for the lighter stand-in of `file`'s model, unless it has one or one is being
+    /// made.
+    pub fn make_stand_in(&mut self, file: PathBuf) -> Vec<Effect> {
+        match self.models.get_mut(&file) {
+            Some(ModelState::Loaded {
+                model, stand_in, ..
+            }) if matches!(stand_in, StandIn::None) => {
+                *stand_in = StandIn::Making;
+                let model = model.clone();
+                vec![Effect::Run(Task::MakeStandIn { path: file, model })]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The model read from `file`, once it is loaded.
+    pub fn loaded_model(&self, file: &Path) -> Option<Arc<Model>> {
+        match self.models.get(file) {
+            Some(ModelState::Loaded { model, .. }) => Some(model.clone()),
+            _ => None,
+        }
+    }
+
+    /// The installed slicer called `name`.
+    pub fn slicer(&self, name: &str) -> Option<crate::slicer::Slicer> {
+        self.slicers.iter().find(|s| s.name == name).cloned()
+    }
+
+    /// Nothing shown and no model kept (the history they came from is gone).
+    pub fn forget(&mut self) {
+        for state in self.models.values() {
+            if let ModelState::Loading(progress) = state {
+                progress.cancel();
+            }
+        }
+        self.models.clear();
+        self.selection = None;
+    }
+
+    fn forget_model(&mut self, path: &Path) {
+        if let Some(ModelState::Loading(progress)) = self.models.remove(path) {
+            progress.cancel();
+        }
+    }
+
+    pub fn thumbnails(&self) -> &HashMap<String, egui::TextureHandle> {
+        &self.thumbnails
+    }
+
+    pub fn has_thumbnail(&self, key: &str) -> bool {
+        self.thumbnails.contains_key(key)
+    }
+
+    pub fn add_thumbnail(&mut self, key: String, texture: egui::TextureHandle) {
+        self.thumbnails.insert(key, texture);
+    }
+
+    /// The first frame of a screen with the view, before any part is in view (reading one
+    /// takes longer): the time to have the GL compile the view's programs.
+    pub fn warm_up_once(&mut self, ui: &mut egui::Ui) {
+        self.viewer.warm_up_once(ui);
+    }
+
+    /// Deletes the views' GL objects (while the context is still current).
+    pub fn free_gl(&mut self) {
+        self.viewer.free_gl();
+        self.compare_viewer.free_gl();
+    }
+
+    /// The centre: what `centre` describes, with its models and views, `visible_height`
+    /// points tall without scrolling.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        centre: Centre<'_>,
+        visible_height: f32,
+        pace: Option<(std::time::Duration, std::time::Duration)>,
+    ) -> Vec<Intent> {
+        match centre {
+            Centre::One {
+                shown,
+                file,
+                compare_with,
+            } => {
+                let slicers: Vec<String> = self.slicers.iter().map(|s| s.name.clone()).collect();
+                let view = ResultView {
+                    model: file.as_ref().and_then(|f| self.models.get(f)),
+                    now: chrono::Utc::now(),
+                    instant: std::time::Instant::now(),
+                    visible_height,
+                    thumbnails: &self.thumbnails,
+                    compare_with: &compare_with,
+                    pace,
+                    slicers: &slicers,
+                };
+                crate::ui::result::result_ui(ui, shown, &view, &mut self.viewer)
+            }
+            Centre::Compare([(first_title, first_path), (second_title, second_path)]) => {
+                let sides = [
+                    side(&self.models, first_title, &first_path),
+                    side(&self.models, second_title, &second_path),
+                ];
+                let view_height = (visible_height * 0.55).max(crate::viewer::MIN_VIEW_HEIGHT);
+                compare_ui(
+                    ui,
+                    sides,
+                    [&mut self.viewer, &mut self.compare_viewer],
+                    view_height,
+                )
+            }
+        }
+    }
+}
+
+/// One side of a comparison, with its model as read so far.
+fn side<'a>(
+    models: &'a HashMap<PathBuf, ModelState>,
+    title: String,
+    path: &'a Option<PathBuf>,
+) -> Side<'a> {
+    Side {
+        title,
+        path: path.as_deref(),
+        state: path.as_ref().and_then(|p| models.get(p)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -22,6 +22,7 @@ mod step_file;
 pub mod step_prune;
 mod step_tessellated;
 mod stl;
+mod summary;
 mod three_mf;
 
 pub use progress::LoadProgress;
@@ -32,6 +33,7 @@ use std::sync::atomic::Ordering;
 
 pub use pick::{Hit, pick};
 pub use simplify::simplified;
+pub use summary::ModelSummary;
 
 /// One part: a mesh with one colour.
 #[derive(Debug, Clone, PartialEq)]

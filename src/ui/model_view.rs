@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::format;
 use super::{Intent, Message, message_ui};
-use crate::model::{Model, Units};
+pub use crate::model::ModelSummary;
+use crate::model::{LoadError, Model, Units};
 use crate::viewer::{StandIn, ViewerAction, ViewerState};
 
 /// What the result view knows of a file's model.
@@ -24,46 +25,8 @@ pub enum ModelState {
         /// A lighter copy of a large model, drawn while the view moves.
         stand_in: StandIn,
     },
-    /// Could not be read.
-    Failed(Message),
-}
-
-/// The facts of a loaded model the view shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelSummary {
-    /// Part names with their triangle counts and colours.
-    pub parts: Vec<(String, usize, [f32; 4])>,
-    /// Triangles in all parts.
-    pub triangles: usize,
-    /// Vertices in all parts.
-    pub vertices: usize,
-    /// Bounding-box size in the file's units.
-    pub size: [f32; 3],
-    /// Those units.
-    pub units: Units,
-    /// Faces the file has that could not be meshed (STEP), named.
-    pub unmeshed: Vec<String>,
-    /// Parts in other files that are not there (STEP assemblies), named.
-    pub missing_files: Vec<String>,
-}
-
-impl ModelSummary {
-    /// The summary of a loaded model.
-    pub fn of(model: &Model) -> Self {
-        Self {
-            parts: model
-                .parts
-                .iter()
-                .map(|p| (p.name.clone(), p.triangles(), p.color))
-                .collect(),
-            triangles: model.triangles(),
-            vertices: model.vertices(),
-            size: model.bounds.size(),
-            units: model.units,
-            unmeshed: model.unmeshed.clone(),
-            missing_files: model.missing_files.clone(),
-        }
-    }
+    /// Could not be read (the sentence is made where it shows: see [`load_error_message`]).
+    Failed(LoadError),
 }
 
 /// Room the hint and the facts line take under the view.
@@ -105,7 +68,7 @@ pub fn model_ui(
             ui.weak("No preview for this file type.");
         }
         Some(ModelState::Loading(progress)) => loading_ui(ui, progress),
-        Some(ModelState::Failed(message)) => message_ui(ui, message),
+        Some(ModelState::Failed(error)) => message_ui(ui, &load_error_message(error)),
         Some(ModelState::Loaded { model, .. }) if model.triangles() == 0 => {
             // An empty view would look like a failed draw: say what the file holds instead.
             egui::Frame::canvas(ui.style()).show(ui, |ui| {
@@ -277,5 +240,56 @@ pub fn parts_ui(ui: &mut egui::Ui, viewer: &mut ViewerState, model: &Model) {
                 viewer.look.highlighted = Some(index);
             }
         });
+    }
+}
+
+/// What the user reads when a file cannot be previewed: what happened, then what to do.
+pub fn load_error_message(error: &LoadError) -> Message {
+    let action = match error {
+        LoadError::NoStepKernel => {
+            "Reinstall Makistry Desktop; GLB, STL and 3MF files still preview."
+        }
+        LoadError::Unsupported(_) => "Open a STEP, GLB, STL or 3MF file.",
+        LoadError::TooLarge { .. } => "Open it in a CAD program, or export a lighter version.",
+        LoadError::NotYetReadable { .. } => {
+            "Open it in the program that made it and export it as STEP, GLB, STL or 3MF."
+        }
+        LoadError::ExternalFiles { .. } | LoadError::Cancelled => "",
+        LoadError::Io(_) | LoadError::Malformed { .. } | LoadError::NothingToShow { .. } => {
+            "Check the file is complete: download or export it again."
+        }
+    };
+    let said = error.to_string();
+    let mut letters = said.chars();
+    let sentence = match letters.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), letters.as_str()),
+        None => String::new(),
+    };
+    Message::error(sentence, action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MeshFormat;
+
+    #[test]
+    fn a_file_that_cannot_be_previewed_is_explained_with_what_to_do() {
+        let broken = load_error_message(&LoadError::Malformed {
+            format: MeshFormat::Stl,
+            reason: "it ends in the middle of a triangle".into(),
+        });
+        assert_eq!(
+            broken.sentence,
+            "This STL file is broken: it ends in the middle of a triangle."
+        );
+        assert!(broken.action.contains("download or export it again"));
+        let unsupported = load_error_message(&LoadError::Unsupported("OBJ".into()));
+        assert!(
+            unsupported
+                .sentence
+                .starts_with("OBJ files cannot be previewed")
+        );
+        assert_eq!(unsupported.action, "Open a STEP, GLB, STL or 3MF file.");
     }
 }

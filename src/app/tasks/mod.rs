@@ -26,8 +26,8 @@ pub use workshop::*;
 use crate::draft::Draft;
 use crate::jobs::{JobEvent, JobRecord};
 use crate::keychain::{KeySource, KeychainError, Secret};
+use crate::model::ModelSummary;
 use crate::ui::Message;
-use crate::ui::result::ModelSummary;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -36,6 +36,8 @@ use std::sync::mpsc::Sender;
 pub enum Event {
     /// The form's background work answered.
     Composer(ComposerEvent),
+    /// The 3D view's background work answered.
+    Preview(PreviewEvent),
     /// The key found at start-up (environment, then keychain).
     KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
     /// A pasted key was refused (by its format, the API or the keychain).
@@ -50,29 +52,6 @@ pub enum Event {
     Picked(Vec<PathBuf>),
     /// Thumbnails of the history's images, by SHA-256, for the job cards.
     Thumbnails(Vec<(String, egui::ColorImage)>),
-    /// The surface point under a click in the 3D view, if the click met the part.
-    SurfacePoint {
-        /// The model the click was on.
-        model: crate::model::ModelId,
-        /// Where the click met the part.
-        hit: Option<crate::model::Hit>,
-    },
-    /// A lighter copy of a large model was made, for the view to draw while it moves.
-    StandIn {
-        /// The model's file.
-        path: PathBuf,
-        /// The model it stands in for.
-        of: Arc<crate::model::Model>,
-        /// The copy.
-        stand_in: Arc<crate::model::Model>,
-    },
-    /// A model file was read (or not).
-    ModelLoaded {
-        /// The file.
-        path: PathBuf,
-        /// Its summary and the model.
-        result: Result<(ModelSummary, Arc<crate::model::Model>), Message>,
-    },
     /// A job could not be recorded; its prompt and images go back to the form.
     RecordFailed {
         /// The job.
@@ -80,8 +59,6 @@ pub enum Event {
         /// Why.
         message: Message,
     },
-    /// The slicers installed here.
-    Slicers(Vec<crate::slicer::Slicer>),
     /// A file picked to compare with a job.
     PickedToCompare {
         /// The job.
@@ -106,6 +83,35 @@ pub enum Event {
     Job(JobEvent),
     /// A background task panicked (what it said): it will send nothing else.
     TaskPanicked(String),
+}
+
+/// What the 3D view's background work reports (the preview slice applies it).
+pub enum PreviewEvent {
+    /// The surface point under a click in the 3D view, if the click met the part.
+    SurfacePoint {
+        /// The model the click was on.
+        model: crate::model::ModelId,
+        /// Where the click met the part.
+        hit: Option<crate::model::Hit>,
+    },
+    /// A lighter copy of a large model was made, for the view to draw while it moves.
+    StandIn {
+        /// The model's file.
+        path: PathBuf,
+        /// The model it stands in for.
+        of: Arc<crate::model::Model>,
+        /// The copy.
+        stand_in: Arc<crate::model::Model>,
+    },
+    /// A model file was read (or not).
+    ModelLoaded {
+        /// The file.
+        path: PathBuf,
+        /// Its summary and the model.
+        result: Result<(ModelSummary, Arc<crate::model::Model>), crate::model::LoadError>,
+    },
+    /// The slicers installed here.
+    Slicers(Vec<crate::slicer::Slicer>),
 }
 
 /// What the form's background work reports (the composer slice applies it).

@@ -2,8 +2,7 @@
 //! surface point under a click, a screenshot rendered off screen.
 
 use super::*;
-use crate::ui::Message;
-use crate::ui::result::ModelSummary;
+use crate::model::ModelSummary;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -34,13 +33,15 @@ pub async fn load_model(
     let result = match loaded {
         Some(Ok(loaded)) => Ok(loaded),
         Some(Err(crate::model::LoadError::Cancelled)) => return,
-        Some(Err(e)) => Err(Message::error(format!("{e}."), load_error_action(&e))),
-        None => Err(Message::error("The file could not be read.", "")),
+        Some(Err(e)) => Err(e),
+        None => Err(crate::model::LoadError::Io(
+            "reading it stopped before the end".into(),
+        )),
     };
     if progress.is_cancelled() {
         return;
     }
-    report.send(Event::ModelLoaded { path, result });
+    report.send(Event::Preview(PreviewEvent::ModelLoaded { path, result }));
 }
 
 /// Makes the lighter copy of a large model that the view draws while it moves (asked for
@@ -55,24 +56,11 @@ pub async fn make_stand_in(path: PathBuf, model: Arc<crate::model::Model>, repor
             stand_in.triangles(),
             started.elapsed().as_millis()
         );
-        report.send(Event::StandIn {
+        report.send(Event::Preview(PreviewEvent::StandIn {
             path,
             of,
             stand_in: Arc::new(stand_in),
-        });
-    }
-}
-
-/// What to do about a file that could not be previewed.
-pub(super) fn load_error_action(error: &crate::model::LoadError) -> &'static str {
-    use crate::model::LoadError;
-    match error {
-        LoadError::NoStepKernel => {
-            "Reinstall Makistry Desktop; GLB, STL and 3MF files still preview."
-        }
-        LoadError::Unsupported(_) => "Open a STEP, GLB, STL or 3MF file.",
-        LoadError::TooLarge { .. } => "Open it in a CAD program, or export a lighter version.",
-        _ => "Check the file is complete: download or export it again.",
+        }));
     }
 }
 
@@ -94,7 +82,10 @@ pub async fn pick_surface_point(
     })
     .await
     .flatten();
-    report.send(Event::SurfacePoint { model: id, hit });
+    report.send(Event::Preview(PreviewEvent::SurfacePoint {
+        model: id,
+        hit,
+    }));
 }
 
 /// Renders the view off screen (the viewport's scene code over EGL) and saves it as a PNG.

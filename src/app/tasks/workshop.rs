@@ -11,7 +11,7 @@ use crate::ui::Message;
 /// Looks for the installed slicers (desktop entries: file reads, off the UI thread).
 pub async fn find_slicers(report: Reporter) {
     if let Some(found) = blocking(crate::slicer::find).await {
-        report.send(Event::Slicers(found));
+        report.send(Event::Preview(PreviewEvent::Slicers(found)));
     }
 }
 

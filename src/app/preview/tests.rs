@@ -1,0 +1,163 @@
+//! The preview driven through its public API, without a window (as `Screen` and `JobList`).
+
+use super::*;
+use crate::model::{LoadError, MeshFormat, ModelSummary, Part};
+
+fn triangle() -> Arc<Model> {
+    let part = Part::new(
+        "plate".into(),
+        vec![[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        vec![[0.0, 0.0, 1.0]; 3],
+        vec![0, 1, 2],
+        [0.5; 4],
+    );
+    Arc::new(Model::new(vec![part]))
+}
+
+/// The reads `effects` ask for: (file, whether it is a job's, its progress).
+fn reads(effects: Vec<Effect>) -> Vec<(PathBuf, bool, Arc<LoadProgress>)> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            Effect::Run(Task::LoadModel {
+                path,
+                from_api,
+                progress,
+            }) => (path, from_api, progress),
+            other => panic!("expected a read, got {other:?}"),
+        })
+        .collect()
+}
+
+fn loaded(preview: &mut Preview, path: &str, model: Arc<Model>) {
+    preview.apply(PreviewEvent::ModelLoaded {
+        path: path.into(),
+        result: Ok((ModelSummary::of(&model), model)),
+    });
+}
+
+#[test]
+fn each_shown_file_is_read_once() {
+    let mut preview = Preview::default();
+    preview.select(Selection::Job("j1".into()));
+    let shown = [(PathBuf::from("/parts/a.step"), true)];
+    let asked = reads(preview.load(&shown));
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        (asked[0].0.as_path(), asked[0].1),
+        (Path::new("/parts/a.step"), true)
+    );
+    assert!(
+        preview.load(&shown).is_empty(),
+        "a read under way is not asked again"
+    );
+    loaded(&mut preview, "/parts/a.step", triangle());
+    assert!(preview.load(&shown).is_empty(), "nor one done");
+    assert!(preview.loaded_model(Path::new("/parts/a.step")).is_some());
+}
+
+#[test]
+fn moving_on_abandons_a_read_under_way_and_drops_its_late_answer() {
+    let mut preview = Preview::default();
+    preview.open_file("/big.stl".into());
+    let first = reads(preview.load(&[("/big.stl".into(), false)]));
+    preview.open_file("/small.glb".into());
+    let second = reads(preview.load(&[("/small.glb".into(), false)]));
+    assert!(first[0].2.is_cancelled(), "the user moved on");
+    assert!(!second[0].2.is_cancelled());
+    // An answer for the abandoned file (sent before it saw the cancel) is not kept.
+    loaded(&mut preview, "/big.stl", triangle());
+    assert!(preview.loaded_model(Path::new("/big.stl")).is_none());
+    assert_eq!(
+        preview.selection(),
+        Some(&Selection::File("/small.glb".into()))
+    );
+}
+
+#[test]
+fn a_comparison_reads_both_sides_and_closing_it_shows_the_first() {
+    let mut preview = Preview::default();
+    preview.compare(
+        Selection::Job("v1".into()),
+        Selection::File("/other.3mf".into()),
+    );
+    let asked = reads(preview.load(&[("/v1.step".into(), true), ("/other.3mf".into(), false)]));
+    assert_eq!(asked.len(), 2);
+    assert!(
+        asked
+            .iter()
+            .all(|(_, _, progress)| !progress.is_cancelled())
+    );
+    preview.end_compare();
+    assert_eq!(preview.selection(), Some(&Selection::Job("v1".into())));
+}
+
+#[test]
+fn a_file_that_cannot_be_read_keeps_its_reason_typed() {
+    let mut preview = Preview::default();
+    preview.open_file("/broken.glb".into());
+    let _ = preview.load(&[("/broken.glb".into(), false)]);
+    let error = LoadError::Malformed {
+        format: MeshFormat::Glb,
+        reason: "its JSON chunk is cut short".into(),
+    };
+    preview.apply(PreviewEvent::ModelLoaded {
+        path: "/broken.glb".into(),
+        result: Err(error.clone()),
+    });
+    assert!(preview.loaded_model(Path::new("/broken.glb")).is_none());
+    match preview.models.get(Path::new("/broken.glb")) {
+        Some(ModelState::Failed(kept)) => assert_eq!(*kept, error),
+        other => panic!("expected the failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_stand_in_is_asked_for_once_and_kept_only_for_its_model() {
+    let mut preview = Preview::default();
+    preview.open_file("/big.stl".into());
+    let _ = preview.load(&[("/big.stl".into(), false)]);
+    let model = triangle();
+    loaded(&mut preview, "/big.stl", model.clone());
+    let asked = preview.make_stand_in("/big.stl".into());
+    assert!(matches!(
+        &asked[..],
+        [Effect::Run(Task::MakeStandIn { .. })]
+    ));
+    assert!(
+        preview.make_stand_in("/big.stl".into()).is_empty(),
+        "one is being made"
+    );
+    // A copy made for a model read earlier from the same path is not this model's.
+    preview.apply(PreviewEvent::StandIn {
+        path: "/big.stl".into(),
+        of: triangle(),
+        stand_in: triangle(),
+    });
+    let stand_in_ready = |preview: &Preview| {
+        matches!(
+            preview.models.get(Path::new("/big.stl")),
+            Some(ModelState::Loaded {
+                stand_in: StandIn::Ready(_),
+                ..
+            })
+        )
+    };
+    assert!(!stand_in_ready(&preview));
+    preview.apply(PreviewEvent::StandIn {
+        path: "/big.stl".into(),
+        of: model,
+        stand_in: triangle(),
+    });
+    assert!(stand_in_ready(&preview));
+}
+
+#[test]
+fn forgetting_cancels_reads_and_shows_nothing() {
+    let mut preview = Preview::default();
+    preview.select(Selection::Job("j".into()));
+    let asked = reads(preview.load(&[("/j.step".into(), true)]));
+    preview.forget();
+    assert!(asked[0].2.is_cancelled());
+    assert_eq!(preview.selection(), None);
+}
