@@ -102,6 +102,36 @@ fn edges_draw_the_triangles_outlines_over_the_surface() {
     );
 }
 
+/// No axis sticks out of the part: the file's axes are shown in the view's corner (painted
+/// by the window), not drawn in the scene at the origin, where Makistry's parts sit and the
+/// up axis poked out of the lens cap's top. Nothing strongly red, green or blue is drawn.
+#[test]
+fn no_axis_pokes_out_of_the_part() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/parts/lens_cap.stl");
+    let model = makistry::model::load_path(&path).unwrap();
+    let camera = makistry::viewer::opening_view(&path, &model);
+    let look = makistry::viewer::Look::default();
+    assert!(!look.hide_grid, "the grid is on, as the view opens");
+    let image = makistry::viewer::headless::render_parts(
+        &model,
+        &camera,
+        &look,
+        320,
+        240,
+        [40, 40, 44, 255],
+    )
+    .expect("EGL renders");
+    let coloured = image
+        .pixels()
+        .filter(|p| {
+            let [r, g, b] = [p.0[0], p.0[1], p.0[2]].map(i32::from);
+            let (high, low) = (r.max(g).max(b), r.min(g).min(b));
+            high - low > 60
+        })
+        .count();
+    assert_eq!(coloured, 0, "{coloured} strongly coloured pixels (an axis)");
+}
+
 /// What users meet in every standard view, in both projections: the part framed at a
 /// sensible size (the orthographic view once drew it as a one-pixel dot), and about the same
 /// size in orthographic as in perspective. Pixels on screen, not the camera's arithmetic.

@@ -59,6 +59,33 @@ fn dismiss_buttons(harness: &Harness<'_, MakistryApp>) -> Vec<egui::Rect> {
         .collect()
 }
 
+/// At the default size a finished job shows its part at least half the window high, and the
+/// whole design summary under it without scrolling (its last heading included).
+#[test]
+fn at_the_default_size_the_design_summary_shows_whole_under_a_half_window_view() {
+    let machine = Machine::new();
+    let mut harness = open_at(&machine, 1180.0, 760.0);
+    sign_in(&machine, &mut harness);
+    run_job(
+        &mut harness,
+        "A 60 mm lens cap with a snap-fit lip, 2 mm walls",
+    );
+    // The summary's height is measured as it is drawn; the view makes room the frame after.
+    for _ in 0..3 {
+        harness.step();
+    }
+    let view = view_rect(&harness);
+    assert!(view.height() >= 380.0, "half the window: {view:?}");
+    for heading in ["Key features:", "Components:", "Geometry:", "Materials:"] {
+        let line = harness
+            .query_all_by_label_contains(heading)
+            .next()
+            .unwrap_or_else(|| panic!("no {heading} line"))
+            .rect();
+        assert!(line.bottom() <= 760.0, "{heading} below the fold: {line:?}");
+    }
+}
+
 #[test]
 fn at_800_by_500_the_part_keeps_its_view_and_refusals_do_not_move_the_layout() {
     let machine = Machine::new();

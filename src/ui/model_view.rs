@@ -29,8 +29,8 @@ pub enum ModelState {
     Failed(LoadError),
 }
 
-/// Room the hint and the facts line take under the view.
-const FACTS_HEIGHT: f32 = 56.0;
+/// Room the facts line takes under the view (the mouse hint is painted over the view).
+const FACTS_HEIGHT: f32 = 32.0;
 
 /// Room what `model_ui` shows under the view takes: the hint and facts, the faces that could
 /// not be meshed, and the parts list (up to 8 rows), so they show without scrolling too.

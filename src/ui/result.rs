@@ -419,7 +419,8 @@ fn job_body_ui(
         }
         (file, brainstorm) => {
             if let Some(file) = file {
-                let below = brainstorm.map_or(0.0, |b| least_height(b, ui.available_width()));
+                let width = ui.available_width();
+                let below = brainstorm.map_or(0.0, |b| least_height(ui, &job.id, b, width));
                 let height = view_height(ui, top, view, below);
                 model_ui(ui, &file, view.model, viewer, (title, height), intents);
             }

@@ -16,7 +16,7 @@ use glutin::config::{Api, ConfigSurfaceTypes, ConfigTemplateBuilder};
 use glutin::context::{ContextApi, ContextAttributesBuilder, Version};
 use glutin::display::GlDisplay;
 use three_d::{
-    Axes, ClearState, ColorMaterial, Context, DepthTexture2D, Gm, Mesh, RenderTarget, ScissorBox,
+    ClearState, ColorMaterial, Context, DepthTexture2D, Gm, Mesh, RenderTarget, ScissorBox,
     Texture2D, Viewport,
 };
 
@@ -144,7 +144,7 @@ pub struct OffscreenView {
     width: u32,
     height: u32,
     objects: super::scene::PartObjects,
-    grid: Option<(Gm<Mesh, ColorMaterial>, Axes)>,
+    grid: Option<Gm<Mesh, ColorMaterial>>,
     color: Texture2D,
     depth: DepthTexture2D,
     /// Declared last: GL objects above are dropped while the context is still current.
@@ -195,11 +195,7 @@ impl OffscreenView {
             self.depth.as_depth_target(),
         );
         target.clear(ClearState::color_and_depth(r, g, b, a, 1.0));
-        let grid = self
-            .grid
-            .as_ref()
-            .filter(|_| !look.hide_grid)
-            .map(|(grid, axes)| (grid, axes));
+        let grid = self.grid.as_ref().filter(|_| !look.hide_grid);
         let view = super::SceneView {
             camera: &three_d_camera,
             objects: &self.objects,

@@ -15,7 +15,7 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("Double-click, F", "fit the part in view"),
     ("1, 3, 7, 0", "front, right, top, isometric view"),
     ("5", "orthographic or perspective"),
-    ("G", "floor grid and axes"),
+    ("G", "floor grid"),
     ("E", "triangle edges (wireframe)"),
     ("M", "measure: click two points on the part"),
     ("Esc", "clear the measurement"),

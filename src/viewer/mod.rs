@@ -11,6 +11,7 @@ pub mod grid;
 #[cfg(target_os = "linux")]
 pub mod headless;
 mod input;
+mod overlay;
 mod part_mesh;
 mod render;
 mod scene;
@@ -356,22 +357,13 @@ impl ViewerState {
         if self.show_help {
             help_overlay(ui, rect);
         }
+        overlay::axes_triad(ui, rect, &self.camera);
         match self.measurement_text(model.units) {
             Some(text) => {
                 ui.add(egui::Label::new(egui::RichText::new(text).strong()).wrap());
             }
-            None => {
-                ui.add(
-                    egui::Label::new(
-                        egui::RichText::new(
-                            "Drag: turn · right-drag or Shift+drag: move · scroll: zoom · \
-                             H: all keys",
-                        )
-                        .weak(),
-                    )
-                    .wrap(),
-                );
-            }
+            None if !self.show_help => overlay::hint(ui, rect),
+            None => {}
         }
         action
     }
@@ -440,7 +432,7 @@ impl ViewerState {
                     format!("Grid {}", format_step(step, model.units)),
                 )
                 .on_hover_text(
-                    "Floor grid under the part, and the X (red), Y (green), Z (blue) axes (G)",
+                    "Floor grid under the part (G); the corner shows the X (red), Y (green) and Z (blue) axes",
                 )
                 .changed()
             {

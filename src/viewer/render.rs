@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use camera::OrbitCamera;
 use three_d::{
-    AmbientLight, Axes, Camera, ColorMaterial, Context, DirectionalLight, Gm, Mesh, RenderTarget,
+    AmbientLight, Camera, ColorMaterial, Context, DirectionalLight, Gm, Mesh, RenderTarget,
     ScissorBox, Srgba, Viewport,
 };
 
@@ -177,7 +177,7 @@ pub(super) fn warm_up(
             let view = SceneView {
                 camera: &camera,
                 objects: &objects,
-                grid: grid.as_ref().map(|(grid, axes)| (grid, axes)),
+                grid: grid.as_ref(),
                 look: &look,
                 lights: &lights,
             };
@@ -274,9 +274,7 @@ fn refine(
                 camera: &camera,
                 objects,
                 // The grid once, with the first slice: the kept depth holds it for the rest.
-                grid: grid
-                    .filter(|_| slice.first)
-                    .map(|(grid, axes)| (grid, axes)),
+                grid: grid.filter(|_| slice.first),
                 look,
                 lights: &lights,
             };
@@ -361,15 +359,15 @@ pub(crate) struct SceneView<'a> {
     pub camera: &'a Camera,
     /// The parts' GL objects, with each part's index.
     pub objects: &'a [(usize, PartObject)],
-    /// The floor grid and the axes, when shown.
-    pub grid: Option<(&'a Gm<Mesh, ColorMaterial>, &'a Axes)>,
+    /// The floor grid, when shown.
+    pub grid: Option<&'a Gm<Mesh, ColorMaterial>>,
     /// Hidden parts, edges.
     pub look: &'a Look,
     /// The headlight and ambient light.
     pub lights: &'a Lights,
 }
 
-/// Renders the shown parts and the floor grid with its axes into `target`; with
+/// Renders the shown parts and the floor grid into `target`; with
 /// `look.edges`, the triangles' edges go over the surface in a second pass (GL's line polygon
 /// mode, with the surface pushed back a little so the lines win the depth test). The grid's
 /// thin quads are drawn as outlines too, so its lines stay one pixel wide and unbroken
@@ -394,17 +392,14 @@ pub(crate) fn render_scene(
             .filter(|(index, _)| !look.hidden.contains(index))
             .map(|(_, object)| object)
     };
-    let mut visible: Vec<&dyn three_d::Object> = shown()
+    let visible: Vec<&dyn three_d::Object> = shown()
         .map(|object| object as &dyn three_d::Object)
         .collect();
-    if let Some((_, axes)) = grid {
-        visible.extend(axes.into_iter().map(|o| o as &dyn three_d::Object));
-    }
     if look.edges {
         set_edge_pass(context, EdgePass::PushSurfaceBack);
     }
     target.render_partially(scissor, camera, visible, &lights.as_slice());
-    if let Some((grid, _)) = grid {
+    if let Some(grid) = grid {
         set_edge_pass(context, EdgePass::Lines);
         target.render_partially(scissor, camera, [grid], &[]);
         set_edge_pass(context, EdgePass::Done);

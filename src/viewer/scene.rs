@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use camera::UpAxis;
 use three_d::{
-    Axes, ColorMaterial, Context, CpuMaterial, CpuMesh, Gm, Indices, Mesh, PhysicalMaterial,
-    Positions, Srgba,
+    ColorMaterial, Context, CpuMaterial, CpuMesh, Gm, Indices, Mesh, PhysicalMaterial, Positions,
+    Srgba,
 };
 
 use crate::model::{Model, linear_to_srgb8};
@@ -70,21 +70,18 @@ fn grid_object(context: &Context, model: &Model, up: UpAxis) -> Option<Gm<Mesh, 
     Some(Gm::new(Mesh::new(context, &mesh), material))
 }
 
-/// The floor grid and the file's axes for `model`.
+/// The floor grid for `model` (the axes' orientation is painted over the view instead: see
+/// `overlay::axes_triad`).
 pub(crate) fn scene_grid(context: &Context, model: &Model, up: UpAxis) -> Option<GridObjects> {
-    grid_object(context, model, up).map(|grid| {
-        let size = model.bounds.size();
-        let length = size.iter().copied().fold(0.0, f32::max) * 0.25;
-        (grid, Axes::new(context, length * 0.02, length))
-    })
+    grid_object(context, model, up)
 }
 
 /// Each part's index in its model, and its GL object.
 pub(crate) type PartObjects = Vec<(usize, PartObject)>;
 /// A part's GL object.
 pub(crate) type PartObject = Gm<PartMesh, PartMaterial>;
-/// The floor grid and the file's axes.
-pub(super) type GridObjects = (Gm<Mesh, ColorMaterial>, Axes);
+/// The floor grid.
+pub(super) type GridObjects = Gm<Mesh, ColorMaterial>;
 
 /// Time the paint callback spends uploading a model per frame, at most (one chunk at least):
 /// a big part appears over a few frames instead of stalling one.
