@@ -30,16 +30,19 @@ pub fn rough(d: Duration) -> String {
     }
 }
 
-/// "812 B", "14.2 KB", "3.4 MB" (powers of 1024, as file managers show).
+/// "812 B", "14.2 KiB", "3.4 MiB", "1.2 GiB": powers of 1024, named so, as the API's limits
+/// are ("10 MiB"), so a size and the limit it is held to read alike everywhere.
 pub fn bytes(n: u64) -> String {
     const K: f64 = 1024.0;
     let n = n as f64;
     if n < K {
         format!("{n} B")
     } else if n < K * K {
-        format!("{:.1} KB", n / K)
+        format!("{:.1} KiB", n / K)
+    } else if n < K * K * K {
+        format!("{:.1} MiB", n / (K * K))
     } else {
-        format!("{:.1} MB", n / (K * K))
+        format!("{:.1} GiB", n / (K * K * K))
     }
 }
 
@@ -113,8 +116,9 @@ mod tests {
         );
         assert_eq!(rough(Duration::from_secs(90)), "1.5 min");
         assert_eq!(bytes(812), "812 B");
-        assert_eq!(bytes(14_540), "14.2 KB");
-        assert_eq!(bytes(10 * 1024 * 1024), "10.0 MB");
+        assert_eq!(bytes(14_540), "14.2 KiB");
+        assert_eq!(bytes(10 * 1024 * 1024), "10.0 MiB");
+        assert_eq!(bytes(3 << 30), "3.0 GiB");
         assert_eq!(count(1_310_720), "1,310,720");
         assert_eq!(count(12), "12");
         assert_eq!(length_mm(25.4), "25.40 mm (1.000 in)");

@@ -289,6 +289,51 @@ fn a_key_that_cannot_be_checked_is_kept_only_when_the_user_says_so() {
     );
 }
 
+/// A key check that hangs (an address that takes the connection and never answers) can be
+/// stopped: the key is not kept, even when the answer comes after all.
+#[test]
+fn a_key_check_that_hangs_can_be_stopped_and_nothing_is_kept() {
+    let machine = Machine::new();
+    let mut config = machine.config();
+    // The kernel takes the connection into the backlog; nothing answers until we say.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.base_url = format!("http://{}", silent.local_addr().unwrap());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config));
+
+    wait_for_text(&mut harness, "Welcome to Makistry Desktop");
+    type_into(&mut harness, "API key", machine.emulator.api_key());
+    click(&mut harness, "Save key");
+    wait_for_text(&mut harness, "Checking the key with Makistry…");
+    click(&mut harness, "Stop checking");
+    wait_for_text(&mut harness, "Checking stopped: the key was not saved.");
+    assert!(
+        shows(&harness, "Save without checking"),
+        "offers the way on"
+    );
+
+    // The API answers now, as a key it knows (404 for the probe job): a check still running
+    // would keep the key and connect.
+    let (mut stream, _) = silent.accept().unwrap();
+    use std::io::{Read, Write};
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let _ = stream.read(&mut [0u8; 4096]);
+    let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+    drop(stream);
+    for _ in 0..20 {
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert_eq!(machine.keychain.load().unwrap(), None, "not kept");
+    assert!(
+        shows(&harness, "Welcome to Makistry Desktop"),
+        "not connected"
+    );
+}
+
 #[test]
 fn the_offline_demo_runs_a_job_without_a_key() {
     let machine = Machine::new();
@@ -308,6 +353,25 @@ fn the_offline_demo_runs_a_job_without_a_key() {
         machine.data.path().join("demo").join("jobs.db").exists(),
         "demo jobs have their own history"
     );
+    drop(harness);
+
+    // A restart without --demo goes back to the demo and its job, not to the welcome.
+    let mut harness = machine.open();
+    wait_for_text(&mut harness, "OFFLINE DEMO");
+    wait_for_text(&mut harness, "A box with a 5 mm hole");
+    assert!(!shows(&harness, "Welcome to Makistry Desktop"));
+
+    // Once the user's own key is saved, a start without a key asks again.
+    click(&mut harness, "Use an API key…");
+    wait_for_text(&mut harness, "Use your Makistry API key");
+    type_into(&mut harness, "API key", machine.emulator.api_key());
+    click(&mut harness, "Save key");
+    let preview = makistry::emulator::key_preview(machine.emulator.api_key());
+    wait_for_text(&mut harness, &format!("API key {preview}"));
+    drop(harness);
+    machine.keychain.clear().unwrap();
+    let mut harness = machine.open();
+    wait_for_text(&mut harness, "Welcome to Makistry Desktop");
 }
 
 #[test]

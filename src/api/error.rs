@@ -183,15 +183,6 @@ impl ApiError {
     }
 }
 
-/// A size for a sentence: "3.2 MB", "870 kB".
-fn size_words(bytes: u64) -> String {
-    if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
-    } else {
-        format!("{} kB", bytes.div_ceil(1000))
-    }
-}
-
 fn with_detail(sentence: &str, detail: Option<&str>) -> String {
     match detail {
         Some(detail) if !detail.is_empty() => format!("{sentence} ({detail})."),
@@ -269,7 +260,7 @@ impl ApiError {
                 format!(
                     "The disk is full, so the part's file{} could not be saved. The job is done and \
                  paid on Makistry's side; nothing more is charged to download it",
-                    needed.map_or_else(String::new, |n| format!(" ({})", size_words(n)))
+                    needed.map_or_else(String::new, |n| format!(" ({})", crate::format::bytes(n)))
                 ) + "."
             }
         }

@@ -32,6 +32,7 @@ impl MakistryApp {
                 ));
             }
             Event::KeyFound(Ok(None)) => self.screen = Screen::welcome(None),
+            Event::DemoInUseBefore => self.start_demo(),
             Event::KeyFound(Err(e)) => {
                 tracing::warn!("the keychain could not be read: {e}");
                 self.screen = Screen::welcome(Some(Message::error(

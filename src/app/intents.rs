@@ -109,6 +109,7 @@ impl MakistryApp {
             Intent::SaveKeyUnchecked(input) => self.save_key(&input, tasks::KeyCheck::Skipped),
             Intent::ShowKeyForm => self.screen.open_key_form(),
             Intent::CancelKeyForm => self.screen.close_key_form(),
+            Intent::StopKeyCheck => self.screen.stop_key_check(),
             Intent::RemoveKey => {
                 self.spawn(tasks::remove_key(
                     self.config.keychain.clone(),
@@ -271,14 +272,16 @@ impl MakistryApp {
     pub(super) fn save_key(&mut self, input: &str, check: tasks::KeyCheck) {
         match parse_api_key(input) {
             Ok(key) => {
+                let (stop, stopped) = tokio::sync::oneshot::channel();
                 if let Some(form) = self.screen.key_form_mut() {
                     form.busy = true;
                     form.problem = None;
                     form.offer_unchecked = false;
+                    form.stop_check = Some(stop);
                 }
                 self.spawn(tasks::save_key(
                     key,
-                    check,
+                    (check, stopped),
                     self.config.keychain.clone(),
                     self.connect_context(),
                 ));

@@ -213,15 +213,7 @@ impl MakistryApp {
                 if ui.button("Use an API key…").clicked() {
                     intents.push(Intent::ShowKeyForm);
                 }
-                ui.add(
-                    egui::Label::new(
-                        egui::RichText::new(
-                            "OFFLINE DEMO: a built-in copy of the API answers with sample parts",
-                        )
-                        .color(ui.visuals().warn_fg_color),
-                    )
-                    .truncate(),
-                );
+                demo_banner(ui);
             }
             Some(c) => {
                 let source = match c.source {
@@ -268,6 +260,27 @@ impl MakistryApp {
             egui::Color32::WHITE,
         );
     }
+}
+
+/// Says the offline demo is in use: whole where the bar has room, else its short form (whole
+/// on hover), never cut mid-word.
+fn demo_banner(ui: &mut egui::Ui) {
+    const WHOLE: &str = "OFFLINE DEMO: a built-in copy of the API answers with sample parts";
+    const SHORT: &str = "OFFLINE DEMO (sample parts)";
+    let color = ui.visuals().warn_fg_color;
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width = ui
+        .painter()
+        .layout_no_wrap(WHOLE.into(), font, color)
+        .size()
+        .x;
+    let text = if width <= ui.available_width() {
+        WHOLE
+    } else {
+        SHORT
+    };
+    ui.add(egui::Label::new(egui::RichText::new(text).color(color)).truncate())
+        .on_hover_text(WHOLE);
 }
 
 /// A grip in the middle of a panel's divider, so users see it can be dragged.

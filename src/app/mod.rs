@@ -169,7 +169,8 @@ impl MakistryApp {
             app.start_demo();
         } else {
             let keychain = app.config.keychain.clone();
-            app.spawn(tasks::find_key(keychain, app.report.clone()));
+            let data_dir = app.config.data_dir.clone();
+            app.spawn(tasks::find_key(keychain, data_dir, app.report.clone()));
         }
         if let Some(path) = app.config.open_file.clone() {
             app.open_paths(vec![path]);

@@ -89,6 +89,7 @@ impl<C> Screen<C> {
         match self.key_form_mut() {
             Some(form) => {
                 form.busy = false;
+                form.stop_check = None;
                 form.problem = Some(message);
                 None
             }
@@ -117,6 +118,23 @@ impl<C> Screen<C> {
         }
         if let Some(form) = self.key_form_mut() {
             form.busy = false;
+            form.stop_check = None;
+        }
+    }
+
+    /// The user stopped the key check (no network, say): the key is not kept, and the form
+    /// offers to check again or to keep it unchecked.
+    pub(super) fn stop_key_check(&mut self) {
+        if let Some(form) = self.key_form_mut()
+            && let Some(stop) = form.stop_check.take()
+        {
+            let _ = stop.send(());
+            form.busy = false;
+            form.offer_unchecked = true;
+            form.problem = Some(Message::info(
+                "Checking stopped: the key was not saved. Check again, or save it without \
+                 checking.",
+            ));
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum Intent {
     ShowKeyForm,
     /// Close the key form without changes.
     CancelKeyForm,
+    /// Stop checking the key with the API (it is not saved).
+    StopKeyCheck,
     /// Remove the stored key.
     RemoveKey,
     /// Start the offline demo (the built-in emulator).

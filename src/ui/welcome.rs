@@ -12,6 +12,8 @@ pub struct KeyForm {
     pub problem: Option<Message>,
     /// A key is being checked and stored.
     pub busy: bool,
+    /// Stops the check under way (sent, or dropped with the form): the key is then not kept.
+    pub stop_check: Option<tokio::sync::oneshot::Sender<()>>,
     /// The last key could not be checked (no network): offer to keep it unchecked.
     pub offer_unchecked: bool,
 }
@@ -63,6 +65,13 @@ pub fn welcome_ui(ui: &mut egui::Ui, form: &mut KeyForm, can_cancel: bool) -> Ve
                     }
                     if form.busy {
                         ui.label("Checking the key with Makistry…");
+                        if ui
+                            .button("Stop checking")
+                            .on_hover_text("Stop waiting for Makistry; the key is not saved")
+                            .clicked()
+                        {
+                            intents.push(Intent::StopKeyCheck);
+                        }
                     }
                     if can_cancel && ui.button("Cancel").clicked() {
                         intents.push(Intent::CancelKeyForm);

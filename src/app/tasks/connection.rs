@@ -59,18 +59,37 @@ impl KeychainChoice {
     }
 }
 
-/// Finds the key: the environment first, then the keychain.
-pub async fn find_key(keychain: KeychainChoice, report: Reporter) {
-    let found = blocking(move || crate::keychain::resolve(keychain.open().as_ref())).await;
-    if let Some(found) = found {
-        report.send(Event::KeyFound(found));
+/// The file in the demo's folder that says the demo was the last thing used without a key,
+/// so a restart (no `--demo`) goes back to it rather than to the welcome screen.
+const DEMO_IN_USE: &str = "in-use";
+
+/// Finds the key: the environment first, then the keychain. Without one, the offline demo
+/// where it was in use when the app last ran.
+pub async fn find_key(keychain: KeychainChoice, data_dir: PathBuf, report: Reporter) {
+    let found = blocking(move || {
+        let found = crate::keychain::resolve(keychain.open().as_ref());
+        let demo_before = data_dir.join("demo").join(DEMO_IN_USE).exists();
+        (found, demo_before)
+    })
+    .await;
+    match found {
+        Some((Ok(None), true)) => report.send(Event::DemoInUseBefore),
+        Some((found, _)) => report.send(Event::KeyFound(found)),
+        None => {}
     }
 }
 
 /// Checks a pasted key with the API, stores it and connects. A key the API refuses is not
 /// stored; one that cannot be checked (no network) or stored (no keychain) is still used for
 /// this session, with a note saying so.
-pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to: ConnectContext) {
+/// `stopped` ends the check (the user pressed Stop, or closed the form): nothing is kept, and
+/// nothing is reported, as the form already says so.
+pub async fn save_key(
+    key: Secret,
+    (check, stopped): (KeyCheck, tokio::sync::oneshot::Receiver<()>),
+    keychain: KeychainChoice,
+    to: ConnectContext,
+) {
     let ConnectContext {
         base_url,
         data_dir,
@@ -85,7 +104,14 @@ pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to
             return;
         }
     };
-    match client.check_key().await {
+    let checked = tokio::select! {
+        checked = client.check_key() => checked,
+        _ = stopped => {
+            tracing::info!("the key check was stopped by the user");
+            return;
+        }
+    };
+    match checked {
         Ok(()) => {}
         Err(e @ ApiError::InvalidApiKey { .. }) => {
             report.send(Event::KeyRefused(Message::error(
@@ -116,6 +142,9 @@ pub async fn save_key(key: Secret, check: KeyCheck, keychain: KeychainChoice, to
         Some(Err(e)) => Some(unstored_note(&e)),
         _ => None,
     };
+    // A key of the user's own from now on: a later start without one asks again, not the demo.
+    let demo_mark = data_dir.join("demo").join(DEMO_IN_USE);
+    blocking(move || std::fs::remove_file(demo_mark)).await;
     connect(
         ConnectTo::Key {
             key,
@@ -259,6 +288,9 @@ pub(super) async fn connect_inner(
         let (store, notice) = JobStore::open(&store_dir)?;
         if let Some(base) = demo_base {
             adopt_demo_jobs(&store, &base)?;
+            if let Err(e) = std::fs::write(store_dir.join(DEMO_IN_USE), b"") {
+                tracing::warn!("the demo could not be remembered for the next start: {e}");
+            }
         }
         let all = store.all()?;
         Ok::<_, crate::jobs::StoreError>((store, notice, all))

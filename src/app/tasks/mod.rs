@@ -40,6 +40,8 @@ pub enum Event {
     Preview(PreviewEvent),
     /// The key found at start-up (environment, then keychain).
     KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
+    /// No key, and the offline demo was in use when the app last ran: back to it.
+    DemoInUseBefore,
     /// A pasted key was refused (by its format, the API or the keychain).
     KeyRefused(Message),
     /// A pasted key could not be checked (no network): kept only if the user says so.
