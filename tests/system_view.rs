@@ -132,6 +132,68 @@ fn no_axis_pokes_out_of_the_part() {
     assert_eq!(coloured, 0, "{coloured} strongly coloured pixels (an axis)");
 }
 
+/// A comparison's overlay on screen: the first part solid orange, the second blended blue
+/// over it. Seen from above, a small plate over a large one: where the small one lies over
+/// the large one, the orange shows through (it is hidden when the small one is solid).
+#[test]
+fn an_overlay_shows_the_first_part_through_the_second() {
+    use makistry::model::overlay::{Placed, Up, overlay};
+    use makistry::model::{Model, Part};
+    let square = |half: f32, z: f32| {
+        let corners = vec![
+            [-half, -half, z],
+            [half, -half, z],
+            [half, half, z],
+            [-half, half, z],
+        ];
+        Model::new(vec![Part::new(
+            "plate".into(),
+            corners,
+            vec![[0.0, 0.0, 1.0]; 4],
+            vec![0, 1, 2, 0, 2, 3],
+            [0.7, 0.7, 0.7, 1.0],
+        )])
+    };
+    let (large, small) = (square(20.0, 0.0), square(8.0, 5.0));
+    let placed = |model| Placed { model, up: Up::Z };
+    let both = overlay(placed(&large), placed(&small));
+    let mut camera =
+        makistry::viewer::camera::OrbitCamera::new(makistry::viewer::camera::UpAxis::Z);
+    camera.set_view(makistry::viewer::camera::StandardView::Top);
+    camera.fit(both.bounds.min, both.bounds.max);
+    let look = makistry::viewer::Look {
+        hide_grid: true,
+        ..Default::default()
+    };
+    let render = |model: &Model| {
+        makistry::viewer::headless::render_parts(model, &camera, &look, 200, 200, [255; 4])
+            .expect("EGL renders")
+    };
+    let count = |image: &image::RgbaImage, test: fn(i32, i32, i32) -> bool| {
+        image
+            .pixels()
+            .filter(|p| test(i32::from(p.0[0]), i32::from(p.0[1]), i32::from(p.0[2])))
+            .count()
+    };
+    // Lit from above: the orange is about (230, 184, 94), the solid blue (183, 221, 235), and
+    // the orange through the blue (206, 202, 164): told apart by red less blue.
+    let warm = |r: i32, _: i32, b: i32| r - b > 100;
+    let blue = |r: i32, _: i32, b: i32| b - r > 30;
+    let mixed = |r: i32, _: i32, b: i32| (20..70).contains(&(r - b));
+    let seen = render(&both);
+    let mut solid = both.clone();
+    solid.parts[1].color[3] = 1.0;
+    let hidden = render(&solid);
+    assert!(count(&seen, warm) > 2000, "the large plate is orange");
+    assert!(count(&hidden, blue) > 500, "the small plate is blue");
+    let (mixed_seen, mixed_hidden) = (count(&seen, mixed), count(&hidden, mixed));
+    assert!(
+        mixed_seen > 500 && mixed_hidden < 50,
+        "the large plate shows through the small one: {mixed_seen} mixed pixels, \
+         {mixed_hidden} with the small one solid"
+    );
+}
+
 /// What users meet in every standard view, in both projections: the part framed at a
 /// sensible size (the orthographic view once drew it as a one-pixel dot), and about the same
 /// size in orthographic as in perspective. Pixels on screen, not the camera's arithmetic.

@@ -132,6 +132,19 @@ fn two_jobs_compare_side_by_side_with_their_differences() {
         "the title names both files"
     );
 
+    // Both in one view, the cap see-through over the bracket; then side by side again.
+    click(&mut harness, "Overlay");
+    step_until(&mut harness, "one view of both", |h| {
+        h.query_all_by_label_contains("3D view of").count() == 1
+            && shows(h, "(see-through)")
+            && shows(h, "2 parts")
+    });
+    assert!(shows(&harness, "(solid)"), "the legend names both");
+    click(&mut harness, "Side by side");
+    step_until(&mut harness, "two views again", |h| {
+        h.query_all_by_label_contains("3D view of").count() == 2
+    });
+
     click(&mut harness, "Close");
     step_until(&mut harness, "the bracket alone", |h| {
         h.query_all_by_label_contains("3D view of").count() == 1 && shows(h, "Compare with…")

@@ -49,4 +49,9 @@ pub(super) enum Task {
     },
     /// Make the lighter copy of a large model that the view draws while it moves.
     MakeStandIn { path: PathBuf, model: Arc<Model> },
+    /// Make the overlay of two compared models (see [`crate::model::overlay`]).
+    MakeOverlay {
+        models: [Arc<Model>; 2],
+        ups: [crate::model::overlay::Up; 2],
+    },
 }

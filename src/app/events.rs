@@ -19,7 +19,10 @@ impl MakistryApp {
                 let effects = self.composer.apply(event);
                 self.run_effects(effects);
             }
-            Event::Preview(event) => self.preview.apply(event),
+            Event::Preview(event) => {
+                let effects = self.preview.apply(event);
+                self.run_effects(effects);
+            }
             Event::KeyFound(Ok(Some((key, source)))) => {
                 self.screen.start_connecting();
                 self.spawn(tasks::connect(

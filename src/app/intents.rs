@@ -100,6 +100,9 @@ impl MakistryApp {
             Task::MakeStandIn { path, model } => {
                 self.spawn(tasks::make_stand_in(path, model, report))
             }
+            Task::MakeOverlay { models, ups } => {
+                self.spawn(tasks::make_overlay(models, ups, report))
+            }
         }
     }
 
@@ -156,6 +159,10 @@ impl MakistryApp {
             | Intent::DismissMessage(_) => {}
             Intent::Compare { job, with } => self.compare(job, with),
             Intent::EndCompare => self.end_compare(),
+            Intent::CompareOverlay(on) => {
+                let effects = self.preview.show_overlay(on);
+                self.run_effects(effects);
+            }
             Intent::Export {
                 file,
                 stem,

@@ -12,7 +12,7 @@ use super::effect::{Effect, Task};
 use super::tasks::PreviewEvent;
 use crate::model::{LoadProgress, Model};
 use crate::ui::Intent;
-use crate::ui::compare::{Side, compare_ui};
+use crate::ui::compare::{CompareLayout, Side, compare_ui};
 use crate::ui::result::{ModelState, ResultView, Shown};
 use crate::viewer::{DrawSpeed, StandIn, ViewerState};
 
@@ -74,6 +74,14 @@ pub(super) struct Preview {
     slicers: Vec<crate::slicer::Slicer>,
     /// Pictures by key: attached images by SHA-256, jobs' parts by `job_thumbnail_key`.
     thumbnails: HashMap<String, egui::TextureHandle>,
+    /// The files the centre shows, as last asked to [`Preview::load`] (a comparison's two
+    /// in order), each with whether it is a job's.
+    shown: Vec<(PathBuf, bool)>,
+    /// A comparison shows both parts in one view (the user's choice, kept between
+    /// comparisons).
+    overlay_on: bool,
+    /// The overlay of the compared models, by their ids, as made so far.
+    overlay: Option<([crate::model::ModelId; 2], ModelState)>,
 }
 
 impl Preview {
@@ -102,6 +110,7 @@ impl Preview {
     /// Shows two parts side by side. Both views frame their parts afresh, and then alike
     /// (see `ui::compare`); the second draws as fast as the first learnt this GL draws.
     pub fn compare(&mut self, first: Selection, second: Selection) {
+        self.overlay = None;
         let mut view = ViewerState::default();
         view.speed = self.viewer.speed.clone();
         self.compare_viewer = view;
@@ -111,23 +120,27 @@ impl Preview {
 
     /// Back to the first part alone.
     pub fn end_compare(&mut self) {
+        self.overlay = None;
         if let Some(Selection::Compare(sides)) = self.selection.take() {
             let [first, _] = *sides;
             self.selection = Some(first);
         }
     }
 
-    /// Starts reading the `shown` files (each with whether it is a job's) not read yet.
+    /// Starts reading the `shown` files (each with whether it is a job's) not read yet, and
+    /// the overlay of a comparison where it is shown and both are read.
     /// Reads under way for other files are abandoned: the user moved on, and a large file
     /// would hold memory and a core for nothing.
     pub fn load(&mut self, shown: &[(PathBuf, bool)]) -> Vec<Effect> {
+        self.shown = shown.to_vec();
         let wanted: Vec<&(PathBuf, bool)> = (shown.iter())
             .filter(|(path, _)| {
                 crate::ui::result::previewable(path) && !self.models.contains_key(path)
             })
             .collect();
         if wanted.is_empty() {
-            return Vec::new();
+            // A new comparison of parts read before: its overlay, where that is shown.
+            return self.overlay_wanted();
         }
         self.models.retain(|file, state| match state {
             ModelState::Loading(progress) if !shown.iter().any(|(f, _)| f == file) => {
@@ -150,12 +163,12 @@ impl Preview {
     }
 
     /// Applies the 3D view's background answers.
-    pub fn apply(&mut self, event: PreviewEvent) {
+    pub fn apply(&mut self, event: PreviewEvent) -> Vec<Effect> {
         match event {
             PreviewEvent::ModelLoaded { path, result } => {
                 // A read abandoned meanwhile (another file opened) is not wanted.
                 if !self.models.contains_key(&path) {
-                    return;
+                    return Vec::new();
                 }
                 let state = match result {
                     Ok((summary, model)) => ModelState::Loaded {
@@ -168,6 +181,19 @@ impl Preview {
                 // The view asks for a stand-in once the part shows whole, where this GL
                 // draws it too slowly to follow the mouse (ViewerAction::WantsStandIn).
                 self.models.insert(path, state);
+                return self.overlay_wanted();
+            }
+            PreviewEvent::Overlay { of, made } => {
+                if let Some((ids, state)) = &mut self.overlay
+                    && *ids == of
+                {
+                    let (summary, model) = made;
+                    *state = ModelState::Loaded {
+                        summary,
+                        model,
+                        stand_in: StandIn::None,
+                    };
+                }
             }
             PreviewEvent::StandIn { path, of, stand_in } => {
                 if let Some(ModelState::Loaded {
@@ -186,6 +212,44 @@ impl Preview {
             }
             PreviewEvent::Slicers(found) => self.slicers = found,
         }
+        Vec::new()
+    }
+
+    /// Shows a comparison's parts in one view, or side by side.
+    pub fn show_overlay(&mut self, on: bool) -> Vec<Effect> {
+        self.overlay_on = on;
+        if on {
+            // One view frames both parts afresh.
+            self.viewer.frame_again();
+        }
+        self.overlay_wanted()
+    }
+
+    /// Asks for the overlay of the two compared models where it is shown and not made (or
+    /// being made) for them.
+    fn overlay_wanted(&mut self) -> Vec<Effect> {
+        let comparing = matches!(self.selection, Some(Selection::Compare(_)));
+        let [first, second] = match self.shown.as_slice() {
+            [(first, _), (second, _)] if comparing && self.overlay_on => [first, second],
+            _ => return Vec::new(),
+        };
+        let (Some(a), Some(b)) = (self.loaded_model(first), self.loaded_model(second)) else {
+            return Vec::new();
+        };
+        let ids = [a.id, b.id];
+        if self.overlay.as_ref().is_some_and(|(of, _)| *of == ids) {
+            return Vec::new();
+        }
+        let progress = Arc::new(LoadProgress::default());
+        self.overlay = Some((ids, ModelState::Loading(progress)));
+        let up = |path: &Path| match crate::viewer::up_axis_of(path) {
+            crate::viewer::camera::UpAxis::Y => crate::model::overlay::Up::Y,
+            crate::viewer::camera::UpAxis::Z => crate::model::overlay::Up::Z,
+        };
+        vec![Effect::Run(Task::MakeOverlay {
+            models: [a, b],
+            ups: [up(first), up(second)],
+        })]
     }
 
     /// Asks for the lighter stand-in of `file`'s model, unless it has one or one is being
@@ -224,6 +288,7 @@ impl Preview {
             }
         }
         self.models.clear();
+        self.overlay = None;
         self.selection = None;
     }
 
@@ -291,11 +356,15 @@ impl Preview {
                     side(&self.models, second_title, &second_path),
                 ];
                 let view_height = (visible_height * 0.55).max(crate::viewer::MIN_VIEW_HEIGHT);
+                let layout = match (self.overlay_on, &self.overlay) {
+                    (false, _) => CompareLayout::SideBySide,
+                    (true, overlay) => CompareLayout::Overlay(overlay.as_ref().map(|(_, s)| s)),
+                };
                 compare_ui(
                     ui,
                     sides,
                     [&mut self.viewer, &mut self.compare_viewer],
-                    view_height,
+                    (view_height, layout),
                 )
             }
         }

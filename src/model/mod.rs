@@ -14,6 +14,7 @@ mod gltf_draco;
 mod gltf_meshopt;
 mod gltf_prepare;
 mod normals;
+pub mod overlay;
 mod pick;
 mod progress;
 mod simplify;

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::format;
 use super::model_view::{ModelState, ModelSummary, model_ui};
 use super::{Intent, Message, message_ui};
+use crate::model::overlay::{FIRST_COLOUR, SECOND_COLOUR};
 use crate::model::{ModelId, Units};
 use crate::viewer::ViewerState;
 use crate::viewer::camera::OrbitCamera;
@@ -22,16 +23,40 @@ pub struct Side<'a> {
     pub state: Option<&'a ModelState>,
 }
 
-/// The comparison: a heading with Close, the two views, then the differences.
+/// How the two parts are shown.
+pub enum CompareLayout<'a> {
+    /// Each in its own view, the cameras linked.
+    SideBySide,
+    /// Both in one view, the second see-through: their overlay as made so far (`None` before
+    /// both parts are read).
+    Overlay(Option<&'a ModelState>),
+}
+
+/// The comparison: a heading with the layout and Close, the views, then the differences.
 pub fn compare_ui(
     ui: &mut egui::Ui,
     sides: [Side<'_>; 2],
     viewers: [&mut ViewerState; 2],
-    view_height: f32,
+    (view_height, layout): (f32, CompareLayout<'_>),
 ) -> Vec<Intent> {
     let mut intents = Vec::new();
+    let overlay = matches!(layout, CompareLayout::Overlay(_));
     ui.horizontal(|ui| {
         ui.heading("Compare");
+        if ui
+            .selectable_label(!overlay, "Side by side")
+            .on_hover_text("Each part in its own view, turned alike")
+            .clicked()
+        {
+            intents.push(Intent::CompareOverlay(false));
+        }
+        if ui
+            .selectable_label(overlay, "Overlay")
+            .on_hover_text("Both parts in one view, the second see-through")
+            .clicked()
+        {
+            intents.push(Intent::CompareOverlay(true));
+        }
         if ui
             .button("Close")
             .on_hover_text("Back to the first part alone")
@@ -40,8 +65,14 @@ pub fn compare_ui(
             intents.push(Intent::EndCompare);
         }
     });
-    ui.weak("The views are linked: turn, move or zoom either one.");
     let [left_viewer, right_viewer] = viewers;
+    if let CompareLayout::Overlay(state) = layout {
+        overlay_ui(ui, &sides, state, left_viewer, view_height, &mut intents);
+        ui.add_space(8.0);
+        differences_ui(ui, &sides);
+        return intents;
+    }
+    ui.weak("The views are linked: turn, move or zoom either one.");
     let before = [
         (left_viewer.camera, left_viewer.framed_for()),
         (right_viewer.camera, right_viewer.framed_for()),
@@ -79,6 +110,43 @@ pub fn compare_ui(
     ui.add_space(8.0);
     differences_ui(ui, &sides);
     intents
+}
+
+/// Both parts in one view, under a legend of their colours.
+fn overlay_ui(
+    ui: &mut egui::Ui,
+    sides: &[Side<'_>; 2],
+    state: Option<&ModelState>,
+    viewer: &mut ViewerState,
+    view_height: f32,
+    intents: &mut Vec<Intent>,
+) {
+    let (Some(path), Some(_)) = (sides[0].path, sides[1].path) else {
+        message_ui(
+            ui,
+            &Message::error(
+                "One of these jobs has no file to show.",
+                "Pick another job to compare with.",
+            ),
+        );
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        for (side, colour, how) in [
+            (&sides[0], FIRST_COLOUR, "solid"),
+            (&sides[1], SECOND_COLOUR, "see-through"),
+        ] {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            let [r, g, b, _] = colour;
+            ui.painter()
+                .rect_filled(rect, 2.0, egui::Rgba::from_rgb(r, g, b));
+            ui.label(format!("{} ({how})", side.title));
+            ui.add_space(8.0);
+        }
+    });
+    // Until both parts are read, the first one's progress.
+    let state = state.or(sides[0].state);
+    model_ui(ui, path, state, viewer, ("overlay", view_height), intents);
 }
 
 /// A view that framed its part this frame (it was just read) takes the farther of the two

@@ -111,6 +111,8 @@ pub enum Intent {
     },
     /// Leave the comparison, back to its first part.
     EndCompare,
+    /// Show the compared parts in one view (`true`) or side by side.
+    CompareOverlay(bool),
     /// Write a shown file's part as STL or 3MF where the user chooses.
     Export {
         /// The shown file.

@@ -8,8 +8,9 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use three_d::{
-    Blend, ClearState, ColorTexture, Context, CopyEffect, DepthTexture2D, Interpolation,
-    RenderTarget, ScissorBox, Texture2D, Viewport, Wrapping, WriteMask,
+    Blend, BlendEquationType, BlendMultiplierType, ClearState, ColorTexture, Context, CopyEffect,
+    DepthTexture2D, Interpolation, RenderTarget, ScissorBox, Texture2D, Viewport, Wrapping,
+    WriteMask,
 };
 
 use super::Look;
@@ -161,7 +162,8 @@ impl FrameCache {
     }
 
     /// Copies `picture` over what egui drew (the backdrop) in the view's `viewport`, only
-    /// where it shows (`scissor`).
+    /// where it shows (`scissor`). The picture's colours are premultiplied by its alpha (see
+    /// [`SEE_THROUGH`]; solid parts have alpha 1, the cleared rest 0).
     pub(super) fn show(
         picture: &Texture2D,
         screen: &RenderTarget<'_>,
@@ -170,7 +172,7 @@ impl FrameCache {
     ) {
         let copy = CopyEffect {
             write_mask: WriteMask::COLOR,
-            blend: Blend::STANDARD_TRANSPARENCY,
+            blend: PREMULTIPLIED_OVER,
         };
         let camera = three_d::Camera::new_2d(viewport);
         screen.apply_screen_effect_partially(
@@ -183,3 +185,26 @@ impl FrameCache {
         );
     }
 }
+
+/// How a see-through part is blended into the picture: "over" for the colour, and its
+/// coverage added to the alpha too, so where it lies over nothing (the picture is cleared
+/// to transparent, for the backdrop egui drew to show) the picture keeps it, premultiplied.
+/// three-d's own transparency keeps the target's alpha, which left such pixels invisible.
+pub(super) const SEE_THROUGH: Blend = Blend::Enabled {
+    source_rgb_multiplier: BlendMultiplierType::SrcAlpha,
+    source_alpha_multiplier: BlendMultiplierType::One,
+    destination_rgb_multiplier: BlendMultiplierType::OneMinusSrcAlpha,
+    destination_alpha_multiplier: BlendMultiplierType::OneMinusSrcAlpha,
+    rgb_equation: BlendEquationType::Add,
+    alpha_equation: BlendEquationType::Add,
+};
+
+/// A premultiplied picture over the screen.
+const PREMULTIPLIED_OVER: Blend = Blend::Enabled {
+    source_rgb_multiplier: BlendMultiplierType::One,
+    source_alpha_multiplier: BlendMultiplierType::One,
+    destination_rgb_multiplier: BlendMultiplierType::OneMinusSrcAlpha,
+    destination_alpha_multiplier: BlendMultiplierType::OneMinusSrcAlpha,
+    rgb_equation: BlendEquationType::Add,
+    alpha_equation: BlendEquationType::Add,
+};

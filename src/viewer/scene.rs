@@ -263,17 +263,24 @@ fn begin_upload(context: &Context, model: &Model) -> PartObjects {
         .filter(|(_, part)| !part.indices.is_empty())
         .map(|(index, part)| {
             let mesh = PartMesh::begin(context, part);
+            let cpu = CpuMaterial {
+                albedo: srgba(super::part_mesh::tint(part, false)),
+                roughness: 0.55,
+                metallic: 0.05,
+                ..Default::default()
+            };
+            // A see-through part (the second of an overlay, a file's glass) is blended over
+            // what is behind it, drawn after the solid ones.
+            let physical = if part.color[3] < 0.99 {
+                let mut material = PhysicalMaterial::new_transparent(context, &cpu);
+                material.render_states.blend = super::frame_cache::SEE_THROUGH;
+                material
+            } else {
+                PhysicalMaterial::new_opaque(context, &cpu)
+            };
             let material = PartMaterial {
                 flat: mesh.is_flat(),
-                physical: PhysicalMaterial::new_opaque(
-                    context,
-                    &CpuMaterial {
-                        albedo: srgba(super::part_mesh::tint(part, false)),
-                        roughness: 0.55,
-                        metallic: 0.05,
-                        ..Default::default()
-                    },
-                ),
+                physical,
             };
             (index, Gm::new(mesh, material))
         })

@@ -30,7 +30,7 @@ fn reads(effects: Vec<Effect>) -> Vec<(PathBuf, bool, Arc<LoadProgress>)> {
 }
 
 fn loaded(preview: &mut Preview, path: &str, model: Arc<Model>) {
-    preview.apply(PreviewEvent::ModelLoaded {
+    let _ = preview.apply(PreviewEvent::ModelLoaded {
         path: path.into(),
         result: Ok((ModelSummary::of(&model), model)),
     });
@@ -101,7 +101,7 @@ fn a_file_that_cannot_be_read_keeps_its_reason_typed() {
         format: MeshFormat::Glb,
         reason: "its JSON chunk is cut short".into(),
     };
-    preview.apply(PreviewEvent::ModelLoaded {
+    let _ = preview.apply(PreviewEvent::ModelLoaded {
         path: "/broken.glb".into(),
         result: Err(error.clone()),
     });
@@ -129,7 +129,7 @@ fn a_stand_in_is_asked_for_once_and_kept_only_for_its_model() {
         "one is being made"
     );
     // A copy made for a model read earlier from the same path is not this model's.
-    preview.apply(PreviewEvent::StandIn {
+    let _ = preview.apply(PreviewEvent::StandIn {
         path: "/big.stl".into(),
         of: triangle(),
         stand_in: triangle(),
@@ -144,7 +144,7 @@ fn a_stand_in_is_asked_for_once_and_kept_only_for_its_model() {
         )
     };
     assert!(!stand_in_ready(&preview));
-    preview.apply(PreviewEvent::StandIn {
+    let _ = preview.apply(PreviewEvent::StandIn {
         path: "/big.stl".into(),
         of: model,
         stand_in: triangle(),
@@ -160,4 +160,39 @@ fn forgetting_cancels_reads_and_shows_nothing() {
     preview.forget();
     assert!(asked[0].2.is_cancelled());
     assert_eq!(preview.selection(), None);
+}
+
+#[test]
+fn the_overlay_is_made_once_both_compared_parts_are_read() {
+    let mut preview = Preview::default();
+    preview.compare(Selection::Job("v1".into()), Selection::Job("v2".into()));
+    let shown = [("/v1.step".into(), true), ("/v2.glb".into(), true)];
+    let _ = preview.load(&shown);
+    assert!(preview.show_overlay(true).is_empty(), "nothing read yet");
+    loaded(&mut preview, "/v1.step", triangle());
+    let second = triangle();
+    let asked = preview.apply(PreviewEvent::ModelLoaded {
+        path: "/v2.glb".into(),
+        result: Ok((ModelSummary::of(&second), second.clone())),
+    });
+    let ups = match &asked[..] {
+        [Effect::Run(Task::MakeOverlay { models, ups })] => {
+            assert_eq!(models[1].id, second.id);
+            *ups
+        }
+        other => panic!("expected the overlay to be made, got {other:?}"),
+    };
+    use crate::model::overlay::Up;
+    assert_eq!(ups, [Up::Z, Up::Y], "a glTF file is Y-up");
+    assert!(preview.show_overlay(true).is_empty(), "made once");
+    // Side by side and back: the overlay made is kept.
+    assert!(preview.show_overlay(false).is_empty());
+    assert!(preview.show_overlay(true).is_empty());
+    // Another comparison makes its own.
+    preview.compare(Selection::Job("v2".into()), Selection::Job("v1".into()));
+    let again = preview.load(&[("/v2.glb".into(), true), ("/v1.step".into(), true)]);
+    match &again[..] {
+        [Effect::Run(Task::MakeOverlay { ups, .. })] => assert_eq!(*ups, [Up::Y, Up::Z]),
+        other => panic!("both are read already: only the overlay, got {other:?}"),
+    }
 }

@@ -114,6 +114,13 @@ pub enum PreviewEvent {
     },
     /// The slicers installed here.
     Slicers(Vec<crate::slicer::Slicer>),
+    /// The overlay of two compared models was made.
+    Overlay {
+        /// The models it is made of.
+        of: [crate::model::ModelId; 2],
+        /// Its summary and the overlay.
+        made: (ModelSummary, Arc<crate::model::Model>),
+    },
 }
 
 /// What the form's background work reports (the composer slice applies it).

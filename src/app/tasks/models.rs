@@ -64,6 +64,25 @@ pub async fn make_stand_in(path: PathBuf, model: Arc<crate::model::Model>, repor
     }
 }
 
+/// Makes the overlay of two compared models (a copy of both: off the UI thread).
+pub async fn make_overlay(
+    models: [Arc<crate::model::Model>; 2],
+    ups: [crate::model::overlay::Up; 2],
+    report: Reporter,
+) {
+    let of = [models[0].id, models[1].id];
+    let made = blocking(move || {
+        let [first, second] = &models;
+        let placed = |model, up| crate::model::overlay::Placed { model, up };
+        let model = crate::model::overlay::overlay(placed(first, ups[0]), placed(second, ups[1]));
+        (ModelSummary::of(&model), Arc::new(model))
+    })
+    .await;
+    if let Some(made) = made {
+        report.send(Event::Preview(PreviewEvent::Overlay { of, made }));
+    }
+}
+
 /// About how many triangles the stand-in has.
 pub(super) const STAND_IN_TRIANGLES: usize = 150_000;
 
