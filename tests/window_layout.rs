@@ -281,3 +281,21 @@ fn typing_with_the_pointer_over_the_view_does_not_work_the_view() {
     harness.key_press(egui::Key::H);
     wait_for_text(&mut harness, "Mouse and keys in the 3D view");
 }
+
+/// The offline demo's banner says it whole where the top bar has room, and its short form on
+/// a narrow window (not cut mid-word).
+#[test]
+fn the_demo_banner_shortens_on_a_narrow_window_instead_of_being_cut() {
+    const WHOLE: &str = "OFFLINE DEMO: a built-in copy of the API answers with sample parts";
+    for (width, expected) in [(1180.0, WHOLE), (800.0, "OFFLINE DEMO (sample parts)")] {
+        let machine = Machine::new();
+        let mut harness = open_at(&machine, width, 600.0);
+        wait_for_text(&mut harness, "Welcome to Makistry Desktop");
+        click(&mut harness, "Try the offline demo");
+        step_until(&mut harness, "the banner", |h| {
+            h.query_all_by_label(expected).next().is_some()
+        });
+        let banner = harness.get_by_label(expected).rect();
+        assert!(banner.right() <= width, "{expected:?} runs off: {banner:?}");
+    }
+}
