@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::effect::{Effect, Task};
-use super::tasks::ComposerEvent;
+use super::tasks::{AttachProblem, ComposerEvent};
 use crate::api::MAX_IMAGES;
 use crate::attachments::ImageRef;
 use crate::draft::Draft;
@@ -152,8 +152,8 @@ impl Composer {
                         _ => Vec::new(),
                     }
                 }
-                Err(message) => {
-                    self.messages.push(message);
+                Err(problem) => {
+                    self.messages.push(attach_problem_message(&problem));
                     Vec::new()
                 }
             },
@@ -349,6 +349,30 @@ impl Composer {
 
     fn has(&self, image: &ImageRef) -> bool {
         self.draft.images.iter().any(|i| i.sha256 == image.sha256)
+    }
+}
+
+/// Why an image was not attached, in the form's words: what happened, then what to do.
+fn attach_problem_message(problem: &AttachProblem) -> Message {
+    match problem {
+        AttachProblem::Refused(e) => Message::error(format!("{e}."), e.action()),
+        AttachProblem::NotKept { name, reason } => Message::error(
+            format!("{name} could not be copied into the app's folder: {reason}."),
+            "Check the disk has space.",
+        ),
+        AttachProblem::Changed(path) => Message::error(
+            format!("{} changed since the job was made.", path.display()),
+            "Attach the image again.",
+        ),
+        AttachProblem::NothingToPaste => Message::error(
+            "There is no image or file on the clipboard.",
+            "Copy an image (in an image viewer or browser) or an image file (in the file \
+             manager) first, then press Paste.",
+        ),
+        AttachProblem::ClipboardUnavailable => Message::error(
+            "The clipboard could not be read.",
+            "Save the image to a file and drop it on the window.",
+        ),
     }
 }
 

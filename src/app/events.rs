@@ -43,19 +43,24 @@ impl MakistryApp {
                     e.action(),
                 )));
             }
-            Event::KeyRefused(message) => self.connecting_failed(message),
-            Event::KeyUnchecked(message) => {
-                self.connecting_failed(message);
-                if let Some(form) = self.screen.key_form_mut() {
+            Event::KeyRemoved(result) => match result {
+                Ok(()) => self.forget_connection(),
+                Err(e) => self.messages.push(Message::error(
+                    format!(
+                        "The key could not be removed from the keychain: {}.",
+                        e.sentence()
+                    ),
+                    e.action(),
+                )),
+            },
+            Event::Connected(Ok(connected)) => self.connected(*connected),
+            Event::Connected(Err(problem)) => {
+                let offer_unchecked = matches!(problem, tasks::ConnectProblem::KeyUnchecked(_));
+                self.connecting_failed(super::screen::connect_problem_message(&problem));
+                if offer_unchecked && let Some(form) = self.screen.key_form_mut() {
                     form.offer_unchecked = true;
                 }
             }
-            Event::KeyRemoved(result) => match result {
-                Ok(()) => self.forget_connection(),
-                Err(message) => self.messages.push(message),
-            },
-            Event::Connected(Ok(connected)) => self.connected(*connected),
-            Event::Connected(Err(message)) => self.connecting_failed(message),
             Event::Picked(paths) => self.open_paths(paths),
             Event::Thumbnails(thumbnails) => {
                 for (sha, image) in thumbnails {

@@ -4,7 +4,7 @@
 //!
 //! Generic over the connection so the transitions are tested without a network or a window.
 
-use super::tasks::Connection;
+use super::tasks::{ConnectProblem, Connection};
 use crate::ui::Message;
 use crate::ui::welcome::KeyForm;
 
@@ -136,6 +136,34 @@ impl<C> Screen<C> {
                  checking.",
             ));
         }
+    }
+}
+
+/// Why a key or the demo could not be used, in the window's words: what happened, then what
+/// to do.
+pub(super) fn connect_problem_message(problem: &ConnectProblem) -> Message {
+    match problem {
+        ConnectProblem::KeyRefused(e) => Message::error(
+            e.sentence(),
+            "Check you copied the whole key, or make a new one in your Makistry dashboard.",
+        ),
+        ConnectProblem::KeyUnchecked(e) => Message::error(
+            format!("The key could not be checked. {}", e.sentence()),
+            "Check the connection and press Check again, or save the key without checking it \
+             (a wrong key then shows when the first job is sent).",
+        ),
+        ConnectProblem::Client(e) => Message::error(e.sentence(), e.action()),
+        ConnectProblem::DemoNotStarted(reason) => Message::error(
+            format!("The offline demo could not start: {reason}."),
+            "Close other copies of the app and try again.",
+        ),
+        ConnectProblem::HistoryUnopened(reason) => Message::error(
+            match reason {
+                Some(reason) => format!("The job history could not be opened: {reason}."),
+                None => "The job history could not be opened.".into(),
+            },
+            "Check the disk has space and the folder can be written.",
+        ),
     }
 }
 

@@ -226,3 +226,25 @@ fn an_unsent_job_comes_back_before_what_was_typed_since() {
         "newer choices kept"
     );
 }
+
+#[test]
+fn an_image_not_attached_is_said_in_the_form_s_words_with_what_to_do() {
+    let mut composer = loaded();
+    let batch = batch_of(&composer.attach_paths(vec!["/p/bracket.png".into()]));
+    let effects = composer.apply(ComposerEvent::Attached {
+        batch,
+        result: Err(AttachProblem::NotKept {
+            name: "bracket.png".into(),
+            reason: "No space left on device".into(),
+        }),
+    });
+    assert!(effects.is_empty());
+    let said: Vec<&Message> = composer.messages().iter().map(|(m, _)| m).collect();
+    assert_eq!(said.len(), 1);
+    assert_eq!(
+        said[0].sentence,
+        "bracket.png could not be copied into the app's folder: No space left on device."
+    );
+    assert_eq!(said[0].action, "Check the disk has space.");
+    assert_eq!(composer.room_for_images(), 3, "nothing attached");
+}

@@ -100,7 +100,7 @@ pub async fn save_key(
     let client = match Client::new(&base_url, key.clone(), budget) {
         Ok(client) => client,
         Err(e) => {
-            report.send(Event::KeyRefused(Message::error(e.sentence(), e.action())));
+            report.send(Event::Connected(Err(ConnectProblem::Client(e))));
             return;
         }
     };
@@ -114,19 +114,12 @@ pub async fn save_key(
     match checked {
         Ok(()) => {}
         Err(e @ ApiError::InvalidApiKey { .. }) => {
-            report.send(Event::KeyRefused(Message::error(
-                e.sentence(),
-                "Check you copied the whole key, or make a new one in your Makistry dashboard.",
-            )));
+            report.send(Event::Connected(Err(ConnectProblem::KeyRefused(e))));
             return;
         }
         // Kept without a check only when the user says so.
         Err(e) if check == KeyCheck::Required => {
-            report.send(Event::KeyUnchecked(Message::error(
-                format!("The key could not be checked. {}", e.sentence()),
-                "Check the connection and press Check again, or save the key without checking \
-                 it (a wrong key then shows when the first job is sent).",
-            )));
+            report.send(Event::Connected(Err(ConnectProblem::KeyUnchecked(e))));
             return;
         }
         Err(e) => {
@@ -201,17 +194,26 @@ pub struct ConnectContext {
 /// Removes the stored key.
 pub async fn remove_key(keychain: KeychainChoice, report: Reporter) {
     let removed = blocking(move || keychain.open().and_then(|k| k.clear())).await;
-    report.send(Event::KeyRemoved(match removed {
-        Some(Ok(_)) => Ok(()),
-        Some(Err(e)) => Err(Message::error(
-            format!("The key could not be removed from the keychain: {e}."),
-            e.action(),
-        )),
-        None => Err(Message::error(
-            "The key could not be removed.",
-            "Try again.",
-        )),
-    }));
+    // `None` only as the runtime shuts down: nothing is left to tell.
+    if let Some(removed) = removed {
+        report.send(Event::KeyRemoved(removed.map(|_| ())));
+    }
+}
+
+/// Why a key or the demo could not be used (the window says it in its words where it shows
+/// it: `app::screen::connect_problem_message`).
+#[derive(Debug)]
+pub enum ConnectProblem {
+    /// The API refused the key.
+    KeyRefused(ApiError),
+    /// The key could not be checked: the API did not answer as it should.
+    KeyUnchecked(ApiError),
+    /// The HTTP client could not be set up for the API's address.
+    Client(ApiError),
+    /// The offline demo's built-in server did not start (its reason).
+    DemoNotStarted(String),
+    /// The job history could not be opened (its reason, if known).
+    HistoryUnopened(Option<String>),
 }
 
 /// How jobs run: the real schedule in the app; scaled down in tests.
@@ -259,7 +261,7 @@ pub(super) async fn connect_inner(
     data_dir: PathBuf,
     settings: TrackerSettings,
     report: &Reporter,
-) -> Result<Box<Connected>, Message> {
+) -> Result<Box<Connected>, ConnectProblem> {
     let (key, source, note, demo, base_url, store_dir) = match to {
         ConnectTo::Key { key, source, note } => {
             (key, Some(source), note, None, base_url, data_dir.clone())
@@ -272,12 +274,7 @@ pub(super) async fn connect_inner(
                 ..EmulatorConfig::default()
             })
             .await
-            .map_err(|e| {
-                Message::error(
-                    format!("The offline demo could not start: {e}."),
-                    "Close other copies of the app and try again.",
-                )
-            })?;
+            .map_err(|e| ConnectProblem::DemoNotStarted(e.to_string()))?;
             let key = Secret::new(emulator.api_key());
             let base = emulator.base_url();
             (key, None, None, Some(emulator), base, data_dir.join("demo"))
@@ -298,20 +295,14 @@ pub(super) async fn connect_inner(
     .await;
     let (store, notice, all) = match opened {
         Some(Ok(opened)) => opened,
-        Some(Err(e)) => {
-            return Err(Message::error(
-                format!("The job history could not be opened: {e}."),
-                "Check the disk has space and the folder can be written.",
-            ));
-        }
-        None => return Err(Message::error("The job history could not be opened.", "")),
+        Some(Err(e)) => return Err(ConnectProblem::HistoryUnopened(Some(e.to_string()))),
+        None => return Err(ConnectProblem::HistoryUnopened(None)),
     };
     let store = Arc::new(store);
     // One budget for the key across every process on this history (the API counts per key).
     let ledger = Arc::new(StoreLedger::new(store.clone(), key.expose()));
     let budget = Arc::new(RequestBudget::contract().shared_through(ledger));
-    let client = Client::new(&base_url, key.clone(), budget)
-        .map_err(|e| Message::error(e.sentence(), e.action()))?;
+    let client = Client::new(&base_url, key.clone(), budget).map_err(ConnectProblem::Client)?;
     super::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
     let jobs = all.jobs;
     let tracker = Tracker::new(client, store, settings.job_events, report.waker())

@@ -28,8 +28,24 @@ pub(super) fn thumbnail_of(attachment: &Attachment) -> Option<egui::ColorImage> 
     ))
 }
 
-pub(super) fn attachment_message(e: &attachments::AttachmentError) -> Message {
-    Message::error(format!("{e}."), e.action())
+/// Why an image was not attached (the form says it in words: `Composer`'s messages).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttachProblem {
+    /// The file itself was refused: not an image, too large, unreadable.
+    Refused(attachments::AttachmentError),
+    /// The image could not be copied into the app's folder (the disk).
+    NotKept {
+        /// The image's name.
+        name: String,
+        /// The OS's words.
+        reason: String,
+    },
+    /// A job's image is not the one the job was made with any more.
+    Changed(PathBuf),
+    /// Paste found neither an image nor files.
+    NothingToPaste,
+    /// The clipboard could not be read at all.
+    ClipboardUnavailable,
 }
 
 /// Reads the draft, and checks its images again (they are the app's kept copies).
@@ -91,7 +107,7 @@ pub async fn attach_files(paths: Vec<PathBuf>, images_dir: PathBuf, batch: u64, 
     for path in paths {
         let dir = images_dir.clone();
         let checked = blocking(move || {
-            let attachment = attachments::load(&path).map_err(|e| attachment_message(&e))?;
+            let attachment = attachments::load(&path).map_err(AttachProblem::Refused)?;
             keep(&attachment, &dir)
         })
         .await;
@@ -113,23 +129,14 @@ pub async fn attach_clipboard(images_dir: PathBuf, batch: u64, report: Reporter)
             }
             Ok(Pasted::Pixels { png }) => ("pasted.png".to_string(), png),
             Ok(Pasted::Files(files)) => return Ok(Err(files)),
-            Err(ClipboardError::NoImage) => {
-                return Err(Message::error(
-                    "There is no image or file on the clipboard.",
-                    "Copy an image (in an image viewer or browser) or an image file (in the \
-                     file manager) first, then press Paste.",
-                ));
-            }
+            Err(ClipboardError::NoImage) => return Err(AttachProblem::NothingToPaste),
             Err(e @ ClipboardError::Unavailable(_)) => {
                 tracing::warn!("{e}");
-                return Err(Message::error(
-                    "The clipboard could not be read.",
-                    "Save the image to a file and drop it on the window.",
-                ));
+                return Err(AttachProblem::ClipboardUnavailable);
             }
         };
         let attachment =
-            attachments::check(PathBuf::new(), name, bytes).map_err(|e| attachment_message(&e))?;
+            attachments::check(PathBuf::new(), name, bytes).map_err(AttachProblem::Refused)?;
         keep(&attachment, &images_dir).map(Ok)
     })
     .await;
@@ -141,24 +148,21 @@ pub async fn attach_clipboard(images_dir: PathBuf, batch: u64, report: Reporter)
             batch,
             result: Ok(image),
         })),
-        Some(Err(message)) => report.send(Event::Composer(ComposerEvent::Attached {
+        Some(Err(problem)) => report.send(Event::Composer(ComposerEvent::Attached {
             batch,
-            result: Err(message),
+            result: Err(problem),
         })),
         None => {}
     }
 }
 
-pub(super) fn keep(attachment: &Attachment, dir: &Path) -> Result<AttachedImage, Message> {
-    let kept = attachment.keep_in(dir).map_err(|e| {
-        Message::error(
-            format!(
-                "{} could not be copied into the app's folder: {e}.",
-                attachment.file_name
-            ),
-            "Check the disk has space.",
-        )
-    })?;
+pub(super) fn keep(attachment: &Attachment, dir: &Path) -> Result<AttachedImage, AttachProblem> {
+    let kept = attachment
+        .keep_in(dir)
+        .map_err(|e| AttachProblem::NotKept {
+            name: attachment.file_name.clone(),
+            reason: e.to_string(),
+        })?;
     Ok(AttachedImage {
         image: kept.image_ref(),
         thumbnail: thumbnail_of(&kept),
@@ -187,12 +191,9 @@ pub async fn load_thumbnails(images: Vec<ImageRef>, report: Reporter) {
 pub async fn reload_images(images: Vec<ImageRef>, batch: u64, report: Reporter) {
     for image in images {
         let checked = blocking(move || {
-            let attachment = attachments::load(&image.path).map_err(|e| attachment_message(&e))?;
+            let attachment = attachments::load(&image.path).map_err(AttachProblem::Refused)?;
             if attachment.sha256 != image.sha256 {
-                return Err(Message::error(
-                    format!("{} changed since the job was made.", image.path.display()),
-                    "Attach the image again.",
-                ));
+                return Err(AttachProblem::Changed(image.path.clone()));
             }
             Ok(AttachedImage {
                 thumbnail: thumbnail_of(&attachment),

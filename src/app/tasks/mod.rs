@@ -42,14 +42,11 @@ pub enum Event {
     KeyFound(Result<Option<(Secret, KeySource)>, KeychainError>),
     /// No key, and the offline demo was in use when the app last ran: back to it.
     DemoInUseBefore,
-    /// A pasted key was refused (by its format, the API or the keychain).
-    KeyRefused(Message),
-    /// A pasted key could not be checked (no network): kept only if the user says so.
-    KeyUnchecked(Message),
-    /// The stored key was removed.
-    KeyRemoved(Result<(), Message>),
-    /// Connected (or not) to an API, with its job history.
-    Connected(Result<Box<Connected>, Message>),
+    /// The stored key was removed (or the keychain said why not).
+    KeyRemoved(Result<(), KeychainError>),
+    /// Connected (or not) to an API, with its job history; a pasted key refused or not
+    /// checked is one of the reasons why not.
+    Connected(Result<Box<Connected>, ConnectProblem>),
     /// Images to check, chosen in the file picker.
     Picked(Vec<PathBuf>),
     /// Thumbnails of the history's images, by SHA-256, for the job cards.
@@ -138,8 +135,8 @@ pub enum ComposerEvent {
     Attached {
         /// The form's check batch it belongs to.
         batch: u64,
-        /// The image, or why it was refused.
-        result: Result<AttachedImage, Message>,
+        /// The image, or why it was not attached.
+        result: Result<AttachedImage, AttachProblem>,
     },
     /// Paste found files (copied in a file manager): they go where dropped files go.
     PastedFiles {
