@@ -148,6 +148,14 @@ fn at_800_by_500_the_part_keeps_its_view_and_refusals_do_not_move_the_layout() {
             "Dismiss {dismiss:?} inside the form {form:?}"
         );
     }
+    // Generate stays in reach under the messages (it is pinned under the form).
+    let generate = harness
+        .get_by_role_and_label(accesskit::Role::Button, "Generate")
+        .rect();
+    assert!(
+        generate.bottom() <= 500.0,
+        "Generate below the fold: {generate:?}"
+    );
 }
 
 #[test]

@@ -51,23 +51,21 @@ pub(super) struct ComposerView<'a> {
 }
 
 impl Composer {
-    /// The form's panel: the prompt, choices, images and Generate.
+    /// The form: the prompt, choices and images (Generate is drawn by [`Self::generate_ui`]).
     pub fn ui(&mut self, ui: &mut egui::Ui, view: &ComposerView<'_>) -> Vec<Effect> {
-        let blocked = if !self.loaded {
-            Some("Restoring your draft…")
-        } else if !view.can_submit {
-            Some("Connect to the API (or start the demo) to generate.")
-        } else {
-            None
-        };
-        let prompt_view = PromptView {
-            thumbnails: view.thumbnails,
-            checking: self.checking_images,
-            attachment_messages: &self.messages,
-            blocked,
-            follow_up_of: view.follow_up_title.clone(),
-        };
+        let prompt_view = prompt_view(self.loaded, self.checking_images, &self.messages, view);
         let out = crate::ui::prompt::prompt_ui(ui, &mut self.draft, &prompt_view);
+        self.applied(out)
+    }
+
+    /// Generate and why it cannot be pressed, pinned under the form.
+    pub fn generate_ui(&mut self, ui: &mut egui::Ui, view: &ComposerView<'_>) -> Vec<Effect> {
+        let prompt_view = prompt_view(self.loaded, self.checking_images, &self.messages, view);
+        let out = crate::ui::prompt::generate_ui(ui, &self.draft, &prompt_view);
+        self.applied(out)
+    }
+
+    fn applied(&mut self, out: crate::ui::prompt::PromptOutput) -> Vec<Effect> {
         if out.changed {
             self.changed();
         }
@@ -349,6 +347,29 @@ impl Composer {
 
     fn has(&self, image: &ImageRef) -> bool {
         self.draft.images.iter().any(|i| i.sha256 == image.sha256)
+    }
+}
+
+/// What the form's drawing needs: the composer's state it shows, and the window's.
+fn prompt_view<'a>(
+    loaded: bool,
+    checking: usize,
+    messages: &'a MessageList,
+    view: &'a ComposerView<'_>,
+) -> PromptView<'a> {
+    let blocked = if !loaded {
+        Some("Restoring your draft…")
+    } else if !view.can_submit {
+        Some("Connect to the API (or start the demo) to generate.")
+    } else {
+        None
+    };
+    PromptView {
+        thumbnails: view.thumbnails,
+        checking,
+        attachment_messages: messages,
+        blocked,
+        follow_up_of: view.follow_up_title.clone(),
     }
 }
 

@@ -99,21 +99,51 @@ impl MakistryApp {
         intents
     }
 
+    /// The form, Generate at its end; pinned under it instead where the form is taller than
+    /// the window (a small window, messages), so it is never scrolled out of reach.
     fn form_ui(&mut self, ui: &mut egui::Ui) {
-        let effects = egui::ScrollArea::vertical()
-            .show(ui, |ui| {
-                let view = ComposerView {
-                    thumbnails: self.preview.thumbnails(),
-                    follow_up_title: self.composer.follow_up_of().map(|id| {
-                        self.jobs
-                            .get(id)
-                            .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
-                    }),
-                    can_submit: self.connection().is_some(),
-                };
-                self.composer.ui(ui, &view)
-            })
-            .inner;
+        let pinned_id = egui::Id::unique("form-generate-pinned");
+        let pinned = ui.data(|d| d.get_temp::<bool>(pinned_id)).unwrap_or(false);
+        let room = ui.available_height();
+        let view = ComposerView {
+            thumbnails: self.preview.thumbnails(),
+            follow_up_title: self.composer.follow_up_of().map(|id| {
+                self.jobs
+                    .get(id)
+                    .map_or_else(|| "an earlier job".into(), ui::jobs::job_title)
+            }),
+            can_submit: self.screen.connection().is_some(),
+        };
+        let (mut effects, bar_height) = if pinned {
+            let bar = egui::Panel::bottom("form-generate").show(ui, |ui| {
+                ui.add_space(6.0);
+                self.composer.generate_ui(ui, &view)
+            });
+            (bar.inner, bar.response.rect.height())
+        } else {
+            (Vec::new(), 0.0)
+        };
+        let form = egui::ScrollArea::vertical().show(ui, |ui| {
+            let mut effects = self.composer.ui(ui, &view);
+            if !pinned {
+                ui.add_space(8.0);
+                effects.extend(self.composer.generate_ui(ui, &view));
+            }
+            effects
+        });
+        effects.extend(form.inner);
+        // Next frame's choice: pinned only while the form with Generate would not fit (and
+        // unpinned only with room to spare, so a form at the edge does not flip every frame).
+        let needed = form.content_size.y + bar_height;
+        let overflows = if pinned {
+            needed > room - 16.0
+        } else {
+            needed > room + 0.5
+        };
+        if overflows != pinned {
+            ui.data_mut(|d| d.insert_temp(pinned_id, overflows));
+            ui.ctx().request_repaint();
+        }
         self.run_effects(effects);
     }
 

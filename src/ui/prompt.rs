@@ -112,9 +112,6 @@ pub fn prompt_ui(ui: &mut egui::Ui, draft: &mut Draft, view: &PromptView<'_>) ->
 
     choices_ui(ui, draft, &mut out);
     images_ui(ui, draft, view, &mut out);
-    ui.add_space(8.0);
-
-    generate_ui(ui, draft, view, &mut out);
     out
 }
 
@@ -177,7 +174,20 @@ fn choices_ui(ui: &mut egui::Ui, draft: &mut Draft, out: &mut PromptOutput) {
 }
 
 /// Generate (Ctrl+Enter), enabled only when the draft can be sent, with the reason when not.
-fn generate_ui(ui: &mut egui::Ui, draft: &Draft, view: &PromptView<'_>, out: &mut PromptOutput) {
+/// Drawn apart from the rest of the form (pinned under it), so it never scrolls out of
+/// reach on a small window.
+pub fn generate_ui(ui: &mut egui::Ui, draft: &Draft, view: &PromptView<'_>) -> PromptOutput {
+    let mut out = PromptOutput::default();
+    generate_button_ui(ui, draft, view, &mut out);
+    out
+}
+
+fn generate_button_ui(
+    ui: &mut egui::Ui,
+    draft: &Draft,
+    view: &PromptView<'_>,
+    out: &mut PromptOutput,
+) {
     // Generate.
     let problem = view.blocked.map(str::to_string).or_else(|| draft.problem());
     let shortcut = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
