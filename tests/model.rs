@@ -241,3 +241,42 @@ fn a_load_reports_its_progress_and_stops_when_cancelled() {
     assert_eq!(load_path_with(&path, &abandoned), Err(LoadError::Cancelled));
     assert_eq!(abandoned.bytes().0, 0, "nothing read after the cancel");
 }
+
+/// Comparing a job's STL with the same part as CadQuery's GLB (Y up): the overlay turns the
+/// GLB into the STL's Z-up frame, so the two coincide (CadQuery's files, not ours).
+#[test]
+fn an_overlay_of_one_part_from_two_formats_coincides() {
+    use makistry::model::overlay::{Placed, Up, overlay};
+    for part in ["enclosure_assembly", "lens_cap", "l_bracket"] {
+        let stl = load_path(&part_file(&format!("{part}.stl"))).unwrap();
+        let glb = load_path(&part_file(&format!("{part}.glb"))).unwrap();
+        let both = overlay(
+            Placed {
+                model: &stl,
+                up: Up::Z,
+            },
+            Placed {
+                model: &glb,
+                up: Up::Y,
+            },
+        );
+        let bounds_of = |parts: &[makistry::model::Part]| {
+            let mut min = [f32::MAX; 3];
+            let mut max = [f32::MIN; 3];
+            for p in parts.iter().flat_map(|part| &part.positions) {
+                for axis in 0..3 {
+                    min[axis] = min[axis].min(p[axis]);
+                    max[axis] = max[axis].max(p[axis]);
+                }
+            }
+            (min, max)
+        };
+        let (solid, see_through) = both.parts.split_at(stl.parts.len());
+        let (a, b) = (bounds_of(solid), bounds_of(see_through));
+        assert!(
+            close(a.0, b.0) && close(a.1, b.1),
+            "{part}: the STL spans {a:?}, the turned GLB {b:?}"
+        );
+        assert!(close(both.bounds.min, stl.bounds.min) && close(both.bounds.max, stl.bounds.max));
+    }
+}
