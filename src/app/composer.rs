@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::effect::{Effect, Task};
-use super::tasks::{AttachProblem, ComposerEvent};
+use super::tasks::{AttachProblem, ComposerEvent, DraftProblem};
 use crate::api::MAX_IMAGES;
 use crate::attachments::ImageRef;
 use crate::draft::Draft;
@@ -309,7 +309,7 @@ impl Composer {
 
     /// The stored draft arrived. Anything typed before it wins over the stored text; its
     /// images join the form's (up to the limit).
-    fn restore(&mut self, stored: Draft, problems: Vec<Message>) {
+    fn restore(&mut self, stored: Draft, problems: Vec<DraftProblem>) {
         if self.changed_at.is_none() {
             self.draft = stored;
         } else {
@@ -320,7 +320,19 @@ impl Composer {
             }
         }
         for problem in problems {
-            self.messages.push(problem);
+            self.messages.push(match problem {
+                DraftProblem::Unreadable(e) => Message::error(
+                    format!("{e}."),
+                    "The form starts empty; the old draft was kept beside it.",
+                ),
+                DraftProblem::ImageGone(path) => Message::error(
+                    format!(
+                        "An image of your draft ({}) is no longer readable.",
+                        path.display()
+                    ),
+                    "Attach it again.",
+                ),
+            });
         }
         self.loaded = true;
     }

@@ -68,10 +68,13 @@ impl MakistryApp {
                 }
             }
             Event::PickedToCompare { job, file } => self.compare_with_file(job, file),
-            Event::RecordFailed { job, message } => {
+            Event::RecordFailed { job, error } => {
                 self.jobs.driver_stopped(&job.id);
                 self.composer.restore_unsent(job.spec);
-                self.messages.push(message);
+                self.messages.push(Message::error(
+                    format!("The job could not be recorded, so it was not sent: {error}."),
+                    "Your prompt is back in the form; check the disk has space and try again.",
+                ));
             }
             Event::Orphans(ids) => self.resume_orphans(&ids),
             Event::Job(event) => self.apply_job_event(event),

@@ -248,3 +248,31 @@ fn an_image_not_attached_is_said_in_the_form_s_words_with_what_to_do() {
     assert_eq!(said[0].action, "Check the disk has space.");
     assert_eq!(composer.room_for_images(), 3, "nothing attached");
 }
+
+#[test]
+fn what_of_the_draft_could_not_be_restored_is_said_and_the_rest_is_kept() {
+    let mut composer = Composer::default();
+    let draft = Draft {
+        prompt: "A hinge, 40 mm".into(),
+        ..Draft::default()
+    };
+    let _ = composer.apply(ComposerEvent::DraftLoaded {
+        draft,
+        thumbnails: Vec::new(),
+        problems: vec![DraftProblem::ImageGone("/kept/gone.png".into())],
+    });
+    let said: Vec<&Message> = composer.messages().iter().map(|(m, _)| m).collect();
+    assert_eq!(said.len(), 1);
+    assert!(
+        said[0].sentence.contains("/kept/gone.png"),
+        "{}",
+        said[0].sentence
+    );
+    assert_eq!(said[0].action, "Attach it again.");
+    assert!(
+        composer
+            .submit()
+            .iter()
+            .any(|e| matches!(e, Effect::Submit(spec) if spec.prompt == "A hinge, 40 mm"))
+    );
+}

@@ -48,15 +48,21 @@ pub enum AttachProblem {
     ClipboardUnavailable,
 }
 
+/// What of the stored draft could not be restored (the form says it: `Composer`).
+#[derive(Debug)]
+pub enum DraftProblem {
+    /// The draft file could not be read; it was kept beside a fresh one.
+    Unreadable(draft::DraftError),
+    /// An image of the draft can no longer be read (or is not the one attached).
+    ImageGone(PathBuf),
+}
+
 /// Reads the draft, and checks its images again (they are the app's kept copies).
 pub async fn load_draft(dir: PathBuf, report: Reporter) {
     let loaded = blocking(move || {
         let mut problems = Vec::new();
         let mut draft = draft::load(&dir).unwrap_or_else(|e| {
-            problems.push(Message::error(
-                format!("{e}."),
-                "The form starts empty; the old draft was kept beside it.",
-            ));
+            problems.push(DraftProblem::Unreadable(e));
             Draft::default()
         });
         let mut thumbnails = Vec::new();
@@ -70,13 +76,7 @@ pub async fn load_draft(dir: PathBuf, report: Reporter) {
                     true
                 }
                 Ok(_) | Err(_) => {
-                    problems.push(Message::error(
-                        format!(
-                            "An image of your draft ({}) is no longer readable.",
-                            image.path.display()
-                        ),
-                        "Attach it again.",
-                    ));
+                    problems.push(DraftProblem::ImageGone(image.path.clone()));
                     false
                 }
             });

@@ -12,12 +12,9 @@ pub async fn record_and_run(tracker: Tracker, job: JobRecord, report: Reporter) 
     let id = job.id.clone();
     match tracker.record(job.clone()).await {
         Ok(_) => run(tracker, id, report).await,
-        Err(e) => report.send(Event::RecordFailed {
+        Err(error) => report.send(Event::RecordFailed {
             job: Box::new(job),
-            message: Message::error(
-                format!("The job could not be recorded, so it was not sent: {e}."),
-                "Your prompt is back in the form; check the disk has space and try again.",
-            ),
+            error,
         }),
     }
 }

@@ -55,8 +55,8 @@ pub enum Event {
     RecordFailed {
         /// The job.
         job: Box<JobRecord>,
-        /// Why.
-        message: Message,
+        /// Why (the history's own error).
+        error: crate::jobs::StoreError,
     },
     /// A file picked to compare with a job.
     PickedToCompare {
@@ -129,7 +129,7 @@ pub enum ComposerEvent {
         /// Thumbnails by SHA-256.
         thumbnails: Vec<(String, egui::ColorImage)>,
         /// What could not be restored.
-        problems: Vec<Message>,
+        problems: Vec<DraftProblem>,
     },
     /// An image was checked.
     Attached {
