@@ -196,14 +196,18 @@ impl Preview {
                 }
             }
             PreviewEvent::StandIn { path, of, stand_in } => {
-                if let Some(ModelState::Loaded {
-                    model,
-                    stand_in: slot,
-                    ..
-                }) = self.models.get_mut(&path)
-                    && model.id == of.id
-                {
-                    *slot = StandIn::Ready(stand_in);
+                let overlay = self.overlay.as_mut().map(|(_, state)| state);
+                let states = [overlay, self.models.get_mut(&path)];
+                for state in states.into_iter().flatten() {
+                    if let ModelState::Loaded {
+                        model,
+                        stand_in: slot,
+                        ..
+                    } = state
+                        && model.id == of.id
+                    {
+                        *slot = StandIn::Ready(stand_in.clone());
+                    }
                 }
             }
             PreviewEvent::SurfacePoint { model, hit } => {
@@ -255,7 +259,18 @@ impl Preview {
     /// Asks for the lighter stand-in of `file`'s model, unless it has one or one is being
     /// made.
     pub fn make_stand_in(&mut self, file: PathBuf) -> Vec<Effect> {
-        match self.models.get_mut(&file) {
+        // The overlay's view asks under its first file's name: the copy is the overlay's.
+        let overlay_shown =
+            self.overlay_on && matches!(self.selection, Some(Selection::Compare(_)));
+        let state = match &mut self.overlay {
+            Some((_, state))
+                if overlay_shown && self.shown.first().is_some_and(|(f, _)| *f == file) =>
+            {
+                Some(state)
+            }
+            _ => self.models.get_mut(&file),
+        };
+        match state {
             Some(ModelState::Loaded {
                 model, stand_in, ..
             }) if matches!(stand_in, StandIn::None) => {

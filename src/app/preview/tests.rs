@@ -196,3 +196,50 @@ fn the_overlay_is_made_once_both_compared_parts_are_read() {
         other => panic!("both are read already: only the overlay, got {other:?}"),
     }
 }
+
+#[test]
+fn an_overlay_shown_gets_its_own_stand_in() {
+    let mut preview = Preview::default();
+    preview.compare(Selection::Job("a".into()), Selection::Job("b".into()));
+    let _ = preview.load(&[("/a.stl".into(), true), ("/b.stl".into(), true)]);
+    let _ = preview.show_overlay(true);
+    loaded(&mut preview, "/a.stl", triangle());
+    let asked = preview.apply(PreviewEvent::ModelLoaded {
+        path: "/b.stl".into(),
+        result: Ok((ModelSummary::of(&triangle()), triangle())),
+    });
+    let [Effect::Run(Task::MakeOverlay { models, .. })] = &asked[..] else {
+        panic!("expected the overlay to be made, got {asked:?}");
+    };
+    let of = [models[0].id, models[1].id];
+    let overlay = triangle();
+    let _ = preview.apply(PreviewEvent::Overlay {
+        of,
+        made: (ModelSummary::of(&overlay), overlay.clone()),
+    });
+    // The view asks under the first file's name; the copy asked for is the overlay's.
+    let asked = preview.make_stand_in("/a.stl".into());
+    match &asked[..] {
+        [Effect::Run(Task::MakeStandIn { model, .. })] => assert_eq!(model.id, overlay.id),
+        other => panic!("expected the overlay's stand-in, got {other:?}"),
+    }
+    let _ = preview.apply(PreviewEvent::StandIn {
+        path: "/a.stl".into(),
+        of: overlay,
+        stand_in: triangle(),
+    });
+    assert!(matches!(
+        &preview.overlay,
+        Some((
+            _,
+            ModelState::Loaded {
+                stand_in: StandIn::Ready(_),
+                ..
+            }
+        ))
+    ));
+    assert!(
+        preview.make_stand_in("/a.stl".into()).is_empty(),
+        "one is there"
+    );
+}
