@@ -154,7 +154,8 @@ fn a_failing_job_says_why_and_retry_makes_a_new_job() {
             .is_some()
     });
 
-    click(&mut harness, "Retry");
+    // The same action under the reason, where the user reads it.
+    click(&mut harness, "Retry this job");
     wait_for_text(&mut harness, "Design summary");
     assert_eq!(
         machine.emulator.jobs().len(),
@@ -180,14 +181,16 @@ fn an_error_that_needs_a_new_prompt_offers_edit_not_retry() {
     for _ in 0..5 {
         harness.step();
     }
-    assert!(
-        harness
-            .query_all_by_role_and_label(accesskit::Role::Button, "Retry")
-            .next()
-            .is_none(),
-        "the same prompt would fail the same way"
-    );
-    click(&mut harness, "Edit and re-run");
+    for retry in ["Retry", "Retry this job"] {
+        assert!(
+            harness
+                .query_all_by_role_and_label(accesskit::Role::Button, retry)
+                .next()
+                .is_none(),
+            "the same prompt would fail the same way"
+        );
+    }
+    click(&mut harness, "Edit the prompt and re-run");
     harness.step();
     assert!(
         field(&harness, "Prompt")
@@ -293,11 +296,19 @@ fn a_key_that_cannot_be_checked_is_kept_only_when_the_user_says_so() {
 /// stopped: the key is not kept, even when the answer comes after all.
 #[test]
 fn a_key_check_that_hangs_can_be_stopped_and_nothing_is_kept() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
     let machine = Machine::new();
     let mut config = machine.config();
-    // The kernel takes the connection into the backlog; nothing answers until we say.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     config.base_url = format!("http://{}", silent.local_addr().unwrap());
+    // The check's connection is taken, and held unanswered until the test says.
+    let (connected, connection) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok((stream, _)) = silent.accept() {
+            let _ = connected.send(stream);
+        }
+    });
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 1000.0))
         .build_eframe(move |cc| MakistryApp::new(cc, config));
@@ -306,6 +317,10 @@ fn a_key_check_that_hangs_can_be_stopped_and_nothing_is_kept() {
     type_into(&mut harness, "API key", machine.emulator.api_key());
     click(&mut harness, "Save key");
     wait_for_text(&mut harness, "Checking the key with Makistry…");
+    // Stopped only once the check is waiting for its answer.
+    let mut stream = connection
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the key check connects");
     click(&mut harness, "Stop checking");
     wait_for_text(&mut harness, "Checking stopped: the key was not saved.");
     assert!(
@@ -313,19 +328,17 @@ fn a_key_check_that_hangs_can_be_stopped_and_nothing_is_kept() {
         "offers the way on"
     );
 
-    // The API answers now, as a key it knows (404 for the probe job): a check still running
-    // would keep the key and connect.
-    let (mut stream, _) = silent.accept().unwrap();
-    use std::io::{Read, Write};
+    // The API answers now, as for a key it knows (404 for the probe job): a check still
+    // running would keep the key and connect.
     stream
-        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
     let _ = stream.read(&mut [0u8; 4096]);
     let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
     drop(stream);
     for _ in 0..20 {
         harness.step();
-        std::thread::sleep(std::time::Duration::from_millis(25));
+        std::thread::sleep(Duration::from_millis(25));
     }
     assert_eq!(machine.keychain.load().unwrap(), None, "not kept");
     assert!(

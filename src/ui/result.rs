@@ -355,9 +355,39 @@ fn job_header_ui(
         && job.phase != Phase::Done
     {
         message_ui(ui, &Message::error(&error.sentence, &error.action));
+        if matches!(job.phase, Phase::Failed | Phase::Expired) {
+            ended_actions_ui(ui, job, error.retry_helps(), intents);
+        }
     }
     ui.add_space(4.0);
     progress_ui(ui, job, live, view);
+}
+
+/// What can be done about a job that ended without a part, under its reason: the card's
+/// actions, where the user reads why (Retry only where the same job could end differently).
+fn ended_actions_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    retry_helps: bool,
+    intents: &mut Vec<Intent>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        if retry_helps
+            && ui
+                .button("Retry this job")
+                .on_hover_text("Submit it again (a new job on the server)")
+                .clicked()
+        {
+            intents.push(Intent::Retry(job.id.clone()));
+        }
+        if ui
+            .button("Edit the prompt and re-run")
+            .on_hover_text("Load this prompt and its images into the form")
+            .clicked()
+        {
+            intents.push(Intent::EditAndRerun(job.id.clone()));
+        }
+    });
 }
 
 /// The prompt in italics; a long one shows its start, and the whole on request.
