@@ -11,37 +11,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
-use makistry::api::{Brainstorm, DesignMode, OutputFormat};
-use makistry::jobs::{JobRecord, JobStore, Phase};
+use makistry::api::{DesignMode, OutputFormat};
+use makistry::jobs::{JobRecord, JobStore};
+
+#[path = "support/jobs.rs"]
+mod jobs;
+use jobs::finished_job;
 
 const JOBS: usize = 10_000;
-
-/// A finished job as the API leaves it: prompt, brainstorm, credits, file.
-fn finished_job(n: usize) -> JobRecord {
-    let mut job = JobRecord::new(
-        format!("A {n} mm spacer with a 5 mm through hole and 1 mm chamfers on both ends"),
-        vec![],
-        DesignMode::Standard,
-        OutputFormat::Step,
-        Utc::now(),
-    );
-    job.remote_id = Some(format!("pub_{n:012x}"));
-    job.phase = Phase::Done;
-    job.tokens_used = Some(900);
-    job.latency_ms = Some(41_000);
-    job.file = Some(PathBuf::from(format!(
-        "/home/user/.local/share/makistry/files/{n}.step"
-    )));
-    job.brainstorm = Some(Brainstorm {
-        project_name: format!("Spacer {n}"),
-        key_features: vec!["through hole".into(), "chamfers".into()],
-        design_components: vec!["spacer body".into()],
-        optimal_geometry: "A cylinder with a coaxial hole".into(),
-        material_recommendations: "PETG or aluminium".into(),
-        suggestions: vec!["Add a counterbore".into(), "Knurl the outside".into()],
-    });
-    job
-}
 
 fn history_of(jobs: usize) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,37 +7,16 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
-use makistry::api::{Brainstorm, DesignMode, OutputFormat};
-use makistry::jobs::{JobRecord, Phase};
+use makistry::jobs::JobRecord;
 use makistry::ui::jobs::{CardHeights, JobsView, jobs_ui};
 
-/// A finished job as the API leaves it.
-fn finished_job(n: usize) -> JobRecord {
-    let mut job = JobRecord::new(
-        format!("A {n} mm spacer with a 5 mm through hole and 1 mm chamfers on both ends"),
-        vec![],
-        DesignMode::Standard,
-        OutputFormat::Step,
-        Utc::now(),
-    );
-    job.phase = Phase::Done;
-    job.tokens_used = Some(900);
-    job.file = Some(PathBuf::from(format!("/data/files/{n}.step")));
-    job.brainstorm = Some(Brainstorm {
-        project_name: format!("Spacer {n}"),
-        key_features: vec!["through hole".into()],
-        design_components: vec!["spacer body".into()],
-        optimal_geometry: String::new(),
-        material_recommendations: String::new(),
-        suggestions: vec![],
-    });
-    job
-}
+#[path = "support/jobs.rs"]
+mod jobs;
+use jobs::finished_job;
 
 /// The jobs panel at the window's default size, one frame drawn and tessellated.
 fn frame_of(jobs: usize) -> impl FnMut() {

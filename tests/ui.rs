@@ -254,6 +254,13 @@ fn a_restart_restores_the_draft_and_the_jobs() {
     );
 }
 
+/// The window started with `config` (another API address, say), tall enough for the welcome.
+fn open_with(config: makistry::app::AppConfig) -> Harness<'static, MakistryApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(move |cc| MakistryApp::new(cc, config))
+}
+
 /// A key that cannot be checked (nothing answers at the API's address) is not kept until the
 /// user says so, and the reason reads as a sentence.
 #[test]
@@ -264,9 +271,7 @@ fn a_key_that_cannot_be_checked_is_kept_only_when_the_user_says_so() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     config.base_url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1000.0))
-        .build_eframe(move |cc| MakistryApp::new(cc, config));
+    let mut harness = open_with(config);
 
     wait_for_text(&mut harness, "Welcome to Makistry Desktop");
     type_into(&mut harness, "API key", machine.emulator.api_key());
@@ -309,9 +314,7 @@ fn a_key_check_that_hangs_can_be_stopped_and_nothing_is_kept() {
             let _ = connected.send(stream);
         }
     });
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1000.0))
-        .build_eframe(move |cc| MakistryApp::new(cc, config));
+    let mut harness = open_with(config);
 
     wait_for_text(&mut harness, "Welcome to Makistry Desktop");
     type_into(&mut harness, "API key", machine.emulator.api_key());

@@ -366,8 +366,18 @@ fn actions_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>, intents: 
     if idle && job.phase == Phase::Downloading && ui.button("Download again").clicked() {
         intents.push(Intent::CheckAgain(job.id.clone()));
     }
+    edit_and_rerun_button(ui, "Edit and re-run", job, intents);
+}
+
+/// The button that loads a job's prompt, choices and images back into the form.
+pub fn edit_and_rerun_button(
+    ui: &mut egui::Ui,
+    label: &str,
+    job: &JobRecord,
+    intents: &mut Vec<Intent>,
+) {
     if ui
-        .button("Edit and re-run")
+        .button(label)
         .on_hover_text("Load this prompt and its images into the form")
         .clicked()
     {

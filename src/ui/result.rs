@@ -380,13 +380,7 @@ fn ended_actions_ui(
         {
             intents.push(Intent::Retry(job.id.clone()));
         }
-        if ui
-            .button("Edit the prompt and re-run")
-            .on_hover_text("Load this prompt and its images into the form")
-            .clicked()
-        {
-            intents.push(Intent::EditAndRerun(job.id.clone()));
-        }
+        super::jobs::edit_and_rerun_button(ui, "Edit the prompt and re-run", job, intents);
     });
 }
 
