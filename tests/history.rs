@@ -140,7 +140,7 @@ fn one_store_drives_a_job_until_its_owner_is_gone() {
     // Writes by a store that does not hold the lease are refused.
     assert!(
         second
-            .update_as_driver(&job.id, |j| j.tokens_used = Some(1))
+            .update_as_driver(&job.id, |j| j.resubmissions = 1)
             .is_err()
     );
     drop(first); // its process "dies": its owner lock goes with it
@@ -149,7 +149,7 @@ fn one_store_drives_a_job_until_its_owner_is_gone() {
     assert!(second.try_lease(&job.id, Duration::from_secs(30)).unwrap());
     assert!(
         second
-            .update_as_driver(&job.id, |j| j.tokens_used = Some(1))
+            .update_as_driver(&job.id, |j| j.resubmissions = 1)
             .is_ok()
     );
 

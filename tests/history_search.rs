@@ -7,7 +7,7 @@ use std::process::Command;
 
 use chrono::TimeZone;
 use makistry::api::{Brainstorm, OutputFormat};
-use makistry::jobs::{JobRecord, JobStore, Phase};
+use makistry::jobs::{JobRecord, JobStore, ServiceReport};
 
 use crate::support::new_job;
 
@@ -17,12 +17,16 @@ fn prompts(jobs: &[JobRecord]) -> Vec<&str> {
 
 fn finished(prompt: &str, format: OutputFormat, project: &str, features: &[&str]) -> JobRecord {
     let mut job = new_job(prompt, format);
-    job.phase = Phase::Done;
-    job.brainstorm = Some(Brainstorm {
+    let brainstorm = Brainstorm {
         project_name: project.into(),
         key_features: features.iter().map(|f| (*f).into()).collect(),
         ..Brainstorm::default()
-    });
+    };
+    let report = ServiceReport {
+        brainstorm: Some(brainstorm),
+        ..ServiceReport::default()
+    };
+    job.phase = crate::support::done("part.step", report);
     job
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use makistry::api::{DesignMode, OutputFormat};
 use makistry::emulator::EmulatorConfig;
-use makistry::jobs::{JobRecord, JobStore, Phase};
+use makistry::jobs::{JobRecord, JobStore, Phase, ServiceReport};
 use rand::{Rng, SeedableRng};
 
 use crate::support::cli::{listed_jobs, makistry, run, text};
@@ -81,7 +81,10 @@ fn history_of(dir: &Path, count: usize) {
                 OutputFormat::Step,
                 Utc::now(),
             );
-            job.phase = Phase::Failed;
+            job.phase = Phase::Failed {
+                report: ServiceReport::default(),
+                finished_at: Utc::now(),
+            };
             job
         })
         .collect();

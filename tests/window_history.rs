@@ -3,7 +3,7 @@
 
 use egui_kittest::kittest::Queryable;
 use makistry::api::OutputFormat;
-use makistry::jobs::{JobRecord, JobStore, Phase};
+use makistry::jobs::{JobRecord, JobStore};
 
 use crate::window::{Machine, click, shows, sign_in, step_until, type_into};
 
@@ -16,7 +16,7 @@ fn fill_history(machine: &Machine, count: usize) {
             let mut job =
                 crate::support::new_job(&format!("A spacer, variant {n}"), OutputFormat::Stl);
             job.created_at = start + chrono::Duration::milliseconds(n as i64);
-            job.phase = Phase::Done;
+            job.phase = crate::support::done("part.stl", Default::default());
             job
         })
         .collect();

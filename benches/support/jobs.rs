@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use makistry::api::{Brainstorm, DesignMode, OutputFormat};
-use makistry::jobs::{JobRecord, Phase};
+use makistry::jobs::{JobRecord, Phase, ServiceReport};
 
 /// A finished job as the API leaves it: prompt, brainstorm, credits, file.
 pub fn finished_job(n: usize) -> JobRecord {
@@ -19,19 +19,22 @@ pub fn finished_job(n: usize) -> JobRecord {
         Utc::now(),
     );
     job.remote_id = Some(format!("pub_{n:012x}"));
-    job.phase = Phase::Done;
-    job.tokens_used = Some(900);
-    job.latency_ms = Some(41_000);
-    job.file = Some(PathBuf::from(format!(
-        "/home/user/.local/share/makistry/files/{n}.step"
-    )));
-    job.brainstorm = Some(Brainstorm {
+    let brainstorm = Brainstorm {
         project_name: format!("Spacer {n}"),
         key_features: vec!["through hole".into(), "chamfers".into()],
         design_components: vec!["spacer body".into()],
         optimal_geometry: "A cylinder with a coaxial hole".into(),
         material_recommendations: "PETG or aluminium".into(),
         suggestions: vec!["Add a counterbore".into(), "Knurl the outside".into()],
-    });
+    };
+    job.phase = Phase::Done {
+        report: ServiceReport {
+            brainstorm: Some(brainstorm),
+            tokens_used: Some(900),
+            latency_ms: Some(41_000),
+        },
+        file: PathBuf::from(format!("/home/user/.local/share/makistry/files/{n}.step")),
+        finished_at: Utc::now(),
+    };
     job
 }

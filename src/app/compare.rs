@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::tasks;
 use super::{MakistryApp, Selection};
-use crate::jobs::{JobRecord, Phase};
+use crate::jobs::JobRecord;
 use crate::ui::{self, CompareWith};
 
 /// Recent finished jobs the "Compare with…" menu offers besides the versions.
@@ -40,19 +40,19 @@ impl MakistryApp {
     /// What the menu offers to compare `job` with: its other versions (oldest first), then
     /// the most recent other finished jobs.
     pub(super) fn compare_candidates(&self, job: &JobRecord) -> Vec<(String, String)> {
-        if job.phase != Phase::Done {
+        if !job.phase.is_done() {
             return Vec::new();
         }
         let versions = self.jobs.versions(&job.id);
         let mut offered: Vec<(String, String)> = (versions.iter())
-            .filter(|v| v.job.id != job.id && v.job.phase == Phase::Done)
+            .filter(|v| v.job.id != job.id && v.job.phase.is_done())
             .map(|v| {
                 let title = ui::jobs::job_title(v.job);
                 (v.job.id.clone(), format!("v{}: {title}", v.number))
             })
             .collect();
         let recent = (self.jobs.records().iter())
-            .filter(|j| j.phase == Phase::Done && j.id != job.id)
+            .filter(|j| j.phase.is_done() && j.id != job.id)
             .filter(|j| !offered.iter().any(|(id, _)| *id == j.id))
             .take(RECENT_TO_COMPARE)
             .map(|j| {

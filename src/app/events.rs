@@ -102,7 +102,7 @@ impl MakistryApp {
         self.jobs.show_history(jobs);
         self.screen.connected(connection);
         if self.preview.selection().is_none()
-            && let Some(newest) = (self.jobs.records().iter()).find(|j| j.phase == Phase::Done)
+            && let Some(newest) = (self.jobs.records().iter()).find(|j| j.phase.is_done())
         {
             self.preview.select(Selection::Job(newest.id.clone()));
         }
@@ -111,7 +111,7 @@ impl MakistryApp {
             .jobs
             .records()
             .iter()
-            .filter(|job| job.phase == Phase::Done)
+            .filter(|job| job.phase.is_done())
             .take(JOB_PICTURES_AT_START)
             .cloned()
             .collect();
@@ -175,10 +175,10 @@ impl MakistryApp {
         }
         let shows_something_else = match self.preview.selection() {
             None => false,
-            Some(Selection::Job(id)) => *id != job.id && job.phase != Phase::Done,
+            Some(Selection::Job(id)) => *id != job.id && !job.phase.is_done(),
             Some(Selection::File(_) | Selection::Compare(_)) => true,
         };
-        if job.phase == Phase::Done {
+        if job.phase.is_done() {
             self.load_job_pictures(std::slice::from_ref(job));
         }
         if !shows_something_else {
@@ -187,20 +187,20 @@ impl MakistryApp {
         }
         if self.config.notifications && !self.chrome.focused {
             let title = match job.phase {
-                Phase::Done => "Your part is ready",
-                Phase::StillRunning => "A job is taking longer than usual",
-                Phase::Expired => "A job's file has expired",
-                Phase::Failed
+                Phase::Done { .. } => "Your part is ready",
+                Phase::StillRunning { .. } => "A job is taking longer than usual",
+                Phase::Expired { .. } => "A job's file has expired",
+                Phase::Failed { .. }
                 | Phase::Submitting
                 | Phase::Queued
                 | Phase::Processing
-                | Phase::Downloading
+                | Phase::Downloading { .. }
                 | Phase::Retrying { .. } => "A job failed",
             };
             let body = job
                 .error
                 .as_ref()
-                .filter(|_| job.phase != Phase::Done)
+                .filter(|_| !job.phase.is_done())
                 .map_or_else(
                     || job.spec.prompt.chars().take(120).collect(),
                     |e| e.sentence.clone(),
@@ -222,7 +222,7 @@ impl MakistryApp {
                 let key = ui::jobs::job_thumbnail_key(&job.id);
                 !self.preview.has_thumbnail(&key)
             })
-            .filter_map(|job| Some((job.id.clone(), job.file.clone()?)))
+            .filter_map(|job| Some((job.id.clone(), job.file()?.to_path_buf())))
             .collect();
         if !wanted.is_empty() {
             self.spawn(tasks::job_thumbnails(data_dir, wanted, self.report.clone()));

@@ -212,7 +212,7 @@ impl JobList {
     pub(super) fn update(&mut self, job: JobRecord, ours: bool) -> Option<&JobRecord> {
         let live = self.live.entry(job.id.clone()).or_default();
         live.waiting = None;
-        if job.phase != Phase::Downloading {
+        if !matches!(job.phase, Phase::Downloading { .. }) {
             live.download = None;
         }
         match self.places.get(&job.id).copied() {
@@ -269,6 +269,14 @@ mod tests {
 
     const API: &str = "https://api.makistry.example";
 
+    fn done() -> Phase {
+        Phase::Done {
+            report: crate::jobs::ServiceReport::default(),
+            file: "part.step".into(),
+            finished_at: Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap(),
+        }
+    }
+
     fn job(prompt: &str, minute: u32, phase: Phase) -> JobRecord {
         let created = Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap();
         let mut job = JobRecord::new(
@@ -305,7 +313,7 @@ mod tests {
         let mut list = JobList::default();
         let queued = job("queued", 1, Phase::Queued);
         let unsent = job("unsent", 2, Phase::Submitting);
-        let done = job("done", 3, Phase::Done);
+        let done = job("done", 3, done());
         let mut elsewhere = job("elsewhere", 4, Phase::Processing);
         elsewhere.api_base = Some("http://127.0.0.1:4000".into());
         let mut old = job("before api_base was recorded", 5, Phase::Processing);
@@ -336,16 +344,16 @@ mod tests {
 
     #[test]
     fn versions_are_numbered_by_their_depth_oldest_first() {
-        let cap = job("a lens cap", 0, Phase::Done);
+        let cap = job("a lens cap", 0, done());
         let follow_up = |prompt: &str, minute, parent: &JobRecord| {
-            let mut job = job(prompt, minute, Phase::Done);
+            let mut job = job(prompt, minute, done());
             job.spec.follow_up_of = Some(parent.id.clone());
             job
         };
         let tab = follow_up("a lanyard tab", 1, &cap);
         let logo = follow_up("a logo", 2, &cap);
         let tighter = follow_up("a tighter lip", 3, &tab);
-        let other = job("a bracket", 4, Phase::Done);
+        let other = job("a bracket", 4, done());
         let mut list = JobList::default();
         list.show_history(vec![cap.clone(), tab, logo, tighter.clone(), other.clone()]);
         let numbered = |id: &str| -> Vec<(String, usize)> {
@@ -366,8 +374,8 @@ mod tests {
 
     #[test]
     fn a_loop_of_follow_ups_in_a_damaged_history_ends() {
-        let mut a = job("a", 0, Phase::Done);
-        let mut b = job("b", 1, Phase::Done);
+        let mut a = job("a", 0, done());
+        let mut b = job("b", 1, done());
         a.spec.follow_up_of = Some(b.id.clone());
         b.spec.follow_up_of = Some(a.id.clone());
         let mut list = JobList::default();
@@ -383,7 +391,7 @@ mod tests {
         assert_eq!(list.records().len(), 1);
         list.waiting(a.id.clone(), Duration::from_secs(5), "rate".into(), true);
         assert!(list.shows_a_clock());
-        a.phase = Phase::Done;
+        a.phase = done();
         let settled = list.update(a.clone(), true).map(|j| j.id.clone());
         assert_eq!(settled, Some(a.id.clone()));
         assert!(
@@ -393,7 +401,7 @@ mod tests {
         assert!(list.update(a.clone(), true).is_none(), "settled already");
         assert!(!list.shows_a_clock());
 
-        let other = job("the demo's", 2, Phase::Done);
+        let other = job("the demo's", 2, done());
         assert!(list.update(other.clone(), false).is_none());
         assert!(list.get(&other.id).is_none() && !list.live().contains_key(&other.id));
         let newer = job("newer", 3, Phase::Queued);

@@ -2,71 +2,18 @@
 //! its own: every transition takes `now`). The worker performs what [`JobRecord::next_step`]
 //! says and feeds the outcome back through [`JobRecord::apply`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{JobSpec, RecordedError};
+use super::{JobSpec, Phase, RecordedError, ServiceReport};
 use crate::api::{
     ApiError, Brainstorm, DesignMode, JobErrorCode, JobOut, JobStatus, OutputFormat, ResubmitRule,
     clean_prompt,
 };
 use crate::attachments::ImageRef;
-
-/// Where a job is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "phase", rename_all = "snake_case")]
-pub enum Phase {
-    /// Recorded with its Idempotency-Key; not yet known to be accepted. Resuming re-sends the
-    /// same submission with the same key, so the server creates at most one job.
-    Submitting,
-    /// Accepted, waiting for a worker.
-    Queued,
-    /// The server is building the part.
-    Processing,
-    /// Succeeded on the server; the file is not stored locally yet.
-    Downloading,
-    /// The file is stored locally.
-    Done,
-    /// A job-level failure is re-submitted (new Idempotency-Key) at `at`.
-    Retrying {
-        /// When the new submission goes out.
-        at: DateTime<Utc>,
-    },
-    /// The client stopped waiting; the job may still finish on the server.
-    StillRunning,
-    /// Ended without a file.
-    Failed,
-    /// The output is past the server's 30 days.
-    Expired,
-}
-
-impl Phase {
-    /// No more work unless the user asks (Retry, resume).
-    pub fn is_settled(&self) -> bool {
-        matches!(
-            self,
-            Self::Done | Self::Failed | Self::Expired | Self::StillRunning
-        )
-    }
-
-    /// A short label for lists.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Submitting => "submitting",
-            Self::Queued => "queued",
-            Self::Processing => "processing",
-            Self::Downloading => "downloading",
-            Self::Done => "done",
-            Self::Retrying { .. } => "retrying",
-            Self::StillRunning => "still running on the server",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-        }
-    }
-}
 
 /// One job in the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,17 +33,9 @@ pub struct JobRecord {
     /// How many job-level re-submissions were made.
     #[serde(default)]
     pub resubmissions: u32,
-    /// Where the job is.
+    /// Where the job is, with what only that phase knows (the service's report, the file).
     #[serde(flatten)]
     pub phase: Phase,
-    /// The design summary, on success.
-    pub brainstorm: Option<Brainstorm>,
-    /// Credits consumed, once completed.
-    pub tokens_used: Option<u64>,
-    /// Server pipeline time, once completed.
-    pub latency_ms: Option<u64>,
-    /// The downloaded file in the app's data directory.
-    pub file: Option<PathBuf>,
     /// Where the user asked the file to be written (`generate --out`).
     pub out_path: Option<PathBuf>,
     /// The API base URL the job was submitted to: resuming talks to the same API (a job id
@@ -109,8 +48,6 @@ pub struct JobRecord {
     pub created_at: DateTime<Utc>,
     /// When the current submission was accepted; poll schedule and time-out count from here.
     pub submitted_at: Option<DateTime<Utc>>,
-    /// When it settled.
-    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// What the worker does next.
@@ -191,22 +128,32 @@ impl JobRecord {
             earlier_remote_ids: Vec::new(),
             resubmissions: 0,
             phase: Phase::Submitting,
-            brainstorm: None,
-            tokens_used: None,
-            latency_ms: None,
-            file: None,
             out_path: None,
             api_base: None,
             error: None,
             created_at: now,
             submitted_at: None,
-            finished_at: None,
         }
     }
 
     /// The prompt as sent (see [`JobSpec::prompt_to_send`]).
     pub fn prompt_to_send(&self) -> String {
         self.spec.prompt_to_send()
+    }
+
+    /// The design summary, once the service sent one.
+    pub fn brainstorm(&self) -> Option<&Brainstorm> {
+        self.phase.report()?.brainstorm.as_ref()
+    }
+
+    /// Credits the last submission consumed, once it ended.
+    pub fn tokens_used(&self) -> Option<u64> {
+        self.phase.report()?.tokens_used
+    }
+
+    /// The downloaded file in the app's data directory, once done.
+    pub fn file(&self) -> Option<&Path> {
+        self.phase.file()
     }
 
     /// What the worker should do now.
@@ -218,15 +165,33 @@ impl JobRecord {
                     .submitted_at
                     .map_or(Duration::ZERO, |t| (now - t).to_std().unwrap_or_default()),
             },
-            Phase::Downloading => Step::Download,
+            Phase::Downloading { .. } => Step::Download,
             Phase::Retrying { at } => Step::WaitToResubmit { at: *at },
-            Phase::Done | Phase::Failed | Phase::Expired | Phase::StillRunning => Step::Stop,
+            Phase::Done { .. }
+            | Phase::Failed { .. }
+            | Phase::Expired { .. }
+            | Phase::StillRunning { .. } => Step::Stop,
         }
     }
 
-    fn settle(&mut self, phase: Phase, now: DateTime<Utc>) {
-        self.phase = phase;
-        self.finished_at = Some(now);
+    /// Ends the job without a part, keeping what the service said of it.
+    fn fail(&mut self, now: DateTime<Utc>) {
+        let report = self.taken_report();
+        self.phase = Phase::Failed {
+            report,
+            finished_at: now,
+        };
+    }
+
+    /// The service's report, moved out of the phase (empty where it sent none).
+    fn taken_report(&mut self) -> ServiceReport {
+        match &mut self.phase {
+            Phase::Downloading { report }
+            | Phase::Done { report, .. }
+            | Phase::Failed { report, .. }
+            | Phase::Expired { report, .. } => std::mem::take(report),
+            _ => ServiceReport::default(),
+        }
     }
 
     /// Applies an outcome. `scale` shortens the contract's re-submission delays (1.0 in the
@@ -245,13 +210,17 @@ impl JobRecord {
                 };
             }
             Outcome::Polled(job) => self.apply_poll(job, now, scale),
-            Outcome::Downloaded(path) => {
-                self.file = Some(path);
+            Outcome::Downloaded(file) => {
                 self.error = None;
-                self.settle(Phase::Done, now);
+                let report = self.taken_report();
+                self.phase = Phase::Done {
+                    report,
+                    file,
+                    finished_at: now,
+                };
             }
             Outcome::RequestFailed(error) => self.apply_request_error(&error, now),
-            Outcome::TimedOut => self.settle(Phase::StillRunning, now),
+            Outcome::TimedOut => self.phase = Phase::StillRunning { finished_at: now },
             Outcome::ResubmitDue => {
                 if let Some(old) = self.remote_id.take() {
                     self.earlier_remote_ids.push(old);
@@ -270,17 +239,18 @@ impl JobRecord {
             // logs it); keep polling.
             JobStatus::Processing | JobStatus::Other => self.phase = Phase::Processing,
             JobStatus::Success => {
-                self.brainstorm = job.brainstorm;
-                self.tokens_used = job.tokens_used;
-                self.latency_ms = job.latency_ms;
                 self.error = None;
-                self.phase = Phase::Downloading;
+                self.phase = Phase::Downloading {
+                    report: ServiceReport {
+                        brainstorm: job.brainstorm,
+                        tokens_used: job.tokens_used,
+                        latency_ms: job.latency_ms,
+                    },
+                };
             }
             JobStatus::Failed => {
                 let code =
                     JobErrorCode::parse(job.error_code.as_deref().unwrap_or("unknown_error"));
-                self.tokens_used = job.tokens_used;
-                self.latency_ms = job.latency_ms;
                 self.error = Some(RecordedError::from_job(&code, job.error_message.as_deref()));
                 let delay = match code.resubmit_rule() {
                     ResubmitRule::Never => None,
@@ -289,15 +259,22 @@ impl JobRecord {
                         delays.get(self.resubmissions as usize).copied()
                     }
                 };
-                match delay {
+                self.phase = match delay {
                     Some(delay) => {
                         self.resubmissions += 1;
                         let at =
                             now + TimeDelta::from_std(delay.mul_f64(scale)).unwrap_or_default();
-                        self.phase = Phase::Retrying { at };
+                        Phase::Retrying { at }
                     }
-                    None => self.settle(Phase::Failed, now),
-                }
+                    None => Phase::Failed {
+                        report: ServiceReport {
+                            brainstorm: None,
+                            tokens_used: job.tokens_used,
+                            latency_ms: job.latency_ms,
+                        },
+                        finished_at: now,
+                    },
+                };
             }
         }
     }
@@ -305,24 +282,31 @@ impl JobRecord {
     fn apply_request_error(&mut self, error: &ApiError, now: DateTime<Utc>) {
         self.error = Some(RecordedError::from_api(error));
         match (&self.phase, error) {
-            (_, ApiError::OutputExpired { .. }) => self.settle(Phase::Expired, now),
+            (_, ApiError::OutputExpired { .. }) => {
+                let report = self.taken_report();
+                self.phase = Phase::Expired {
+                    report,
+                    finished_at: now,
+                };
+            }
             // Network trouble after the client's retries: the work is not lost. A submission
             // keeps its Idempotency-Key, a poll or download resumes where it was.
             (_, e) if e.is_transient() || matches!(e, ApiError::QuotaExceeded { .. }) => {}
             // A refused link or a file cut short: the next download asks for a fresh link.
             (
-                Phase::Downloading,
+                Phase::Downloading { .. },
                 ApiError::DownloadRefused { .. } | ApiError::IncompleteDownload { .. },
             ) => {}
             // The part is done and paid on the server; only this computer could not keep it
             // (a full disk, a folder gone): the download is tried again, never the job.
-            (Phase::Downloading, e) if e.is_local_file_error() => {}
-            _ => self.settle(Phase::Failed, now),
+            (Phase::Downloading { .. }, e) if e.is_local_file_error() => {}
+            _ => self.fail(now),
         }
     }
 
     /// Sets the job up to be submitted again from scratch (the user's Retry): a new
-    /// Idempotency-Key, so a new job, whatever happened to the last one.
+    /// Idempotency-Key, so a new job, whatever happened to the last one. The last
+    /// submission's file, summary, credits and time belong to it and go with its phase.
     pub fn restart(&mut self) {
         if let Some(old) = self.remote_id.take() {
             self.earlier_remote_ids.push(old);
@@ -331,12 +315,6 @@ impl JobRecord {
         self.phase = Phase::Submitting;
         self.error = None;
         self.submitted_at = None;
-        self.finished_at = None;
-        self.file = None;
-        self.brainstorm = None;
-        // The last submission's credits and time belong to it, not to the new one.
-        self.tokens_used = None;
-        self.latency_ms = None;
     }
 
     /// Still to be submitted, never accepted, and the last attempt proved nothing reached
@@ -350,10 +328,9 @@ impl JobRecord {
 
     /// Picks up a job the client stopped waiting for: poll it again with a fresh time-out.
     pub fn check_again(&mut self, now: DateTime<Utc>) {
-        if self.phase == Phase::StillRunning {
+        if matches!(self.phase, Phase::StillRunning { .. }) {
             self.phase = Phase::Processing;
             self.submitted_at = Some(now);
-            self.finished_at = None;
         }
     }
 }
@@ -410,7 +387,7 @@ mod tests {
         job.apply(polled(JobStatus::Success, None), t(40), 1.0);
         assert_eq!(job.next_step(t(40)), Step::Download);
         job.apply(Outcome::Downloaded("/x.glb".into()), t(41), 1.0);
-        assert_eq!(job.phase, Phase::Done);
+        assert!(job.phase.is_done(), "{:?}", job.phase);
         assert_eq!(job.next_step(t(41)), Step::Stop);
     }
 
@@ -424,7 +401,7 @@ mod tests {
             let mut job = job();
             job.apply(accepted("pub_1"), t(1), 1.0);
             job.apply(polled(JobStatus::Failed, Some(code)), t(30), 1.0);
-            assert_eq!(job.phase, Phase::Failed, "{code}");
+            assert!(matches!(job.phase, Phase::Failed { .. }), "{code}");
             let error = job.error.as_ref().unwrap();
             assert_eq!(error.code, code);
             assert!(error.sentence.ends_with("Makistry says: server says"));
@@ -452,7 +429,7 @@ mod tests {
             t(60),
             1.0,
         );
-        assert_eq!(job.phase, Phase::Failed, "only once");
+        assert!(matches!(job.phase, Phase::Failed { .. }), "only once");
     }
 
     #[test]
@@ -480,7 +457,7 @@ mod tests {
             t(360),
             1.0,
         );
-        assert_eq!(job.phase, Phase::Failed);
+        assert!(matches!(job.phase, Phase::Failed { .. }), "{:?}", job.phase);
     }
 
     #[test]
@@ -502,7 +479,7 @@ mod tests {
             t(2),
             1.0,
         );
-        assert_eq!(job.phase, Phase::Failed);
+        assert!(matches!(job.phase, Phase::Failed { .. }), "{:?}", job.phase);
     }
 
     #[test]
@@ -510,7 +487,12 @@ mod tests {
         let mut job = job();
         job.apply(accepted("pub_1"), t(0), 1.0);
         job.apply(Outcome::TimedOut, t(300), 1.0);
-        assert_eq!(job.phase, Phase::StillRunning);
+        assert_eq!(
+            job.phase,
+            Phase::StillRunning {
+                finished_at: t(300)
+            }
+        );
         job.check_again(t(400));
         assert_eq!(
             job.next_step(t(400)),
@@ -523,7 +505,7 @@ mod tests {
             t(500),
             1.0,
         );
-        assert_eq!(job.phase, Phase::Expired);
+        assert!(matches!(job.phase, Phase::Expired { .. }));
     }
 
     #[test]
@@ -534,11 +516,11 @@ mod tests {
         job.apply(Outcome::ResubmitDue, t(30), 1.0);
         job.apply(accepted("pub_2"), t(31), 1.0);
         job.apply(polled(JobStatus::Failed, Some("export_failed")), t(60), 1.0);
-        assert_eq!((job.tokens_used, job.latency_ms), (Some(0), Some(1000)));
+        assert_eq!(job.tokens_used(), Some(0));
         job.restart();
         assert_eq!(job.phase, Phase::Submitting);
-        assert_eq!((job.tokens_used, job.latency_ms), (None, None));
-        assert_eq!((job.file.as_ref(), job.error.as_ref()), (None, None));
+        assert_eq!(job.tokens_used(), None);
+        assert_eq!((job.file(), job.error.as_ref()), (None, None));
         assert_eq!(job.earlier_remote_ids, ["pub_1", "pub_2"]);
     }
 

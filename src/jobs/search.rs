@@ -163,7 +163,7 @@ fn match_expression(text: &str) -> Option<String> {
 /// features or format (whole words but the last); a date is the start of the job's date.
 pub(super) fn matches(job: &super::JobRecord, text: &str) -> bool {
     let mut haystack = job.spec.prompt.clone();
-    if let Some(brainstorm) = &job.brainstorm {
+    if let Some(brainstorm) = job.brainstorm() {
         haystack = format!("{haystack} {}", brainstorm.project_name);
         for feature in &brainstorm.key_features {
             haystack = format!("{haystack} {feature}");

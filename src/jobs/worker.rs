@@ -11,9 +11,10 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::Phase;
 use super::errors::StoreError;
 use super::lease::{Driving, on_store};
-use super::record::{JobRecord, Outcome, Phase, Step};
+use super::record::{JobRecord, Outcome, Step};
 use super::store::JobStore;
 use crate::api::{ApiError, Client, JobRequest, JobStatus, Waiting};
 use crate::attachments;
@@ -212,7 +213,7 @@ impl Tracker {
             };
             let submission_failed = matches!(job.phase, Phase::Submitting)
                 && matches!(outcome, Outcome::RequestFailed(_));
-            let download_failed = matches!(job.phase, Phase::Downloading)
+            let download_failed = matches!(job.phase, Phase::Downloading { .. })
                 && matches!(outcome, Outcome::RequestFailed(_));
             let file_error = download_failed
                 && matches!(&outcome, Outcome::RequestFailed(e) if e.is_local_file_error());
@@ -224,7 +225,7 @@ impl Tracker {
                 return Some(job);
             }
             self.emit(JobEvent::Updated(Box::new(job.clone())));
-            if let (Phase::Done, Some(out)) = (&job.phase, job.out_path.clone())
+            if let (Phase::Done { .. }, Some(out)) = (&job.phase, job.out_path.clone())
                 && let Err(error) = self.copy_to_out_path(&job, &out).await
             {
                 job.error = Some(super::RecordedError::file(&error));
@@ -238,7 +239,7 @@ impl Tracker {
             }
             // The server's part is safe; only space (or a folder) is missing here: retried
             // while the window runs, else left for `jobs resume`. Never re-submitted.
-            if file_error && job.phase == Phase::Downloading {
+            if file_error && matches!(job.phase, Phase::Downloading { .. }) {
                 match self.file_error_wait {
                     Some(wait) => {
                         tokio::time::sleep(self.scaled(wait)).await;
@@ -247,7 +248,7 @@ impl Tracker {
                     None => return Some(job),
                 }
             }
-            if download_failed && job.phase == Phase::Downloading {
+            if download_failed && matches!(job.phase, Phase::Downloading { .. }) {
                 download_failures += 1;
                 if download_failures >= DOWNLOAD_ATTEMPTS {
                     return Some(job);
@@ -392,7 +393,7 @@ impl Tracker {
 
     /// Writes a finished job's file where `generate --out` asked (atomically, like downloads).
     async fn copy_to_out_path(&self, job: &JobRecord, out: &Path) -> Result<(), ApiError> {
-        let Some(file) = job.file.clone() else {
+        let Some(file) = job.file().map(Path::to_path_buf) else {
             return Ok(());
         };
         let out = out.to_path_buf();

@@ -68,7 +68,7 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
             format::clock(elapsed),
             format::duration_range((lo, hi))
         ),
-        Phase::Downloading => match live.and_then(|l| l.download) {
+        Phase::Downloading { .. } => match live.and_then(|l| l.download) {
             Some((received, Some(total))) if total > 0 => format!(
                 "downloading · {} of {}",
                 format::bytes(received),
@@ -84,7 +84,7 @@ pub fn status_line(job: &JobRecord, live: Option<&LiveJob>, view: &JobsView<'_>)
         Phase::Submitting if !(view.running)(&job.id) => {
             "not sent: the network failed (Send tries again, safely)".into()
         }
-        Phase::Done => match job.tokens_used {
+        Phase::Done { .. } => match job.tokens_used() {
             Some(tokens) => format!("done · {} credits", format::count(tokens as usize)),
             None => "done".into(),
         },
@@ -101,7 +101,7 @@ fn excerpt(job: &JobRecord, parent: Option<&JobRecord>, max: usize) -> Option<St
         .filter(|rest| !rest.is_empty());
     let text = match added {
         Some(rest) => rest,
-        None if job.brainstorm.is_some() => job.spec.prompt.trim(),
+        None if job.brainstorm().is_some() => job.spec.prompt.trim(),
         None => return None,
     };
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -242,14 +242,14 @@ fn job_card_ui(
             ));
             let status = status_line(job, live, view);
             let color = match job.phase {
-                Phase::Failed | Phase::Expired => ui.visuals().error_fg_color,
-                Phase::Done => ui.visuals().text_color(),
+                Phase::Failed { .. } | Phase::Expired { .. } => ui.visuals().error_fg_color,
+                Phase::Done { .. } => ui.visuals().text_color(),
                 Phase::Submitting
                 | Phase::Queued
                 | Phase::Processing
-                | Phase::Downloading
+                | Phase::Downloading { .. }
                 | Phase::Retrying { .. }
-                | Phase::StillRunning => ui.visuals().warn_fg_color,
+                | Phase::StillRunning { .. } => ui.visuals().warn_fg_color,
             };
             ui.add(egui::Label::new(egui::RichText::new(status).color(color)).wrap());
             if job.resubmissions > 0 {
@@ -257,7 +257,7 @@ fn job_card_ui(
             }
             // The card says what happened; the next step is in the job's own view, beside it.
             if let Some(error) = &job.error
-                && !matches!(job.phase, Phase::Done)
+                && !matches!(job.phase, Phase::Done { .. })
             {
                 message_ui(ui, &Message::error(&error.sentence, ""));
             }
@@ -345,7 +345,7 @@ fn actions_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>, intents: 
     let retry_helps = job.error.as_ref().is_none_or(|e| e.retry_helps());
     let retryable = matches!(
         job.phase,
-        Phase::Failed | Phase::Expired | Phase::Submitting
+        Phase::Failed { .. } | Phase::Expired { .. } | Phase::Submitting
     );
     if idle && retryable && retry_helps {
         let (label, hover) = if job.phase == Phase::Submitting {
@@ -360,10 +360,14 @@ fn actions_ui(ui: &mut egui::Ui, job: &JobRecord, view: &JobsView<'_>, intents: 
             intents.push(Intent::Retry(job.id.clone()));
         }
     }
-    if idle && job.phase == Phase::StillRunning && ui.button("Check again").clicked() {
+    if idle && matches!(job.phase, Phase::StillRunning { .. }) && ui.button("Check again").clicked()
+    {
         intents.push(Intent::CheckAgain(job.id.clone()));
     }
-    if idle && job.phase == Phase::Downloading && ui.button("Download again").clicked() {
+    if idle
+        && matches!(job.phase, Phase::Downloading { .. })
+        && ui.button("Download again").clicked()
+    {
         intents.push(Intent::CheckAgain(job.id.clone()));
     }
     edit_and_rerun_button(ui, "Edit and re-run", job, intents);

@@ -11,8 +11,7 @@ pub fn job_thumbnail_key(job_id: &str) -> String {
 /// What a job is called in lists: its project name once the API named it, else the start of
 /// its prompt.
 pub fn job_title(job: &JobRecord) -> String {
-    job.brainstorm
-        .as_ref()
+    job.brainstorm()
         .map(|b| b.project_name.trim())
         .filter(|name| !name.is_empty())
         .map_or_else(|| first_line(&job.spec.prompt, 48), str::to_string)

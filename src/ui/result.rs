@@ -68,8 +68,7 @@ pub struct ResultView<'a> {
 /// A file name for saving a job's part: its project name, made safe for every file system.
 pub fn suggested_name(job: &JobRecord) -> String {
     let title = job
-        .brainstorm
-        .as_ref()
+        .brainstorm()
         .map(|b| b.project_name.as_str())
         .filter(|n| !n.trim().is_empty())
         .unwrap_or("Makistry part");
@@ -319,7 +318,7 @@ fn job_header_ui(
     view: &ResultView<'_>,
     intents: &mut Vec<Intent>,
 ) {
-    let title = match &job.brainstorm {
+    let title = match job.brainstorm() {
         Some(b) if !b.project_name.trim().is_empty() => b.project_name.clone(),
         _ if job.phase.is_settled() => "Job".into(),
         _ => "New part".into(),
@@ -344,7 +343,7 @@ fn job_header_ui(
         job.spec.format.as_str(),
         job.phase.label()
     );
-    if let Some(tokens) = job.tokens_used {
+    if let Some(tokens) = job.tokens_used() {
         meta.push_str(&format!(" · {} credits", format::count(tokens as usize)));
     }
     ui.weak(meta);
@@ -352,10 +351,10 @@ fn job_header_ui(
         ui.weak(resubmitted(job.resubmissions));
     }
     if let Some(error) = &job.error
-        && job.phase != Phase::Done
+        && !job.phase.is_done()
     {
         message_ui(ui, &Message::error(&error.sentence, &error.action));
-        if matches!(job.phase, Phase::Failed | Phase::Expired) {
+        if job.phase.ended_without_part() {
             ended_actions_ui(ui, job, error.retry_helps(), intents);
         }
     }
@@ -424,7 +423,7 @@ fn job_body_ui(
     let title = name
         .rsplit_once('.')
         .map_or(name.as_str(), |(stem, _)| stem);
-    let brainstorm = job.brainstorm.as_ref();
+    let brainstorm = job.brainstorm();
     match (file, brainstorm) {
         (Some(file), Some(brainstorm)) if ui.available_width() >= SIDE_BY_SIDE_FROM => {
             let height = view_height(ui, top, view, 0.0);
@@ -459,7 +458,7 @@ fn job_body_ui(
 /// A job under way: where it is, time against the mode's typical duration, what happens next;
 /// a job waiting (rate limit, a retry, a re-submission) says what for and until when.
 fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view: &ResultView<'_>) {
-    if job.phase.is_settled() || job.phase == Phase::Done {
+    if job.phase.is_settled() || job.phase.is_done() {
         return;
     }
     let waiting = live
@@ -503,13 +502,13 @@ fn progress_ui(ui: &mut egui::Ui, job: &JobRecord, live: Option<&LiveJob>, view:
             // Never full: the typical time is not a promise.
             (elapsed.as_secs_f32() / typical_max.as_secs_f32()).min(0.95),
         ),
-        Phase::Downloading => ("Downloading the file…", 0.97),
+        Phase::Downloading { .. } => ("Downloading the file…", 0.97),
         // Drawn above: a settled job has no progress, a re-submission says when it goes.
         Phase::Retrying { .. }
-        | Phase::Done
-        | Phase::Failed
-        | Phase::Expired
-        | Phase::StillRunning => return,
+        | Phase::Done { .. }
+        | Phase::Failed { .. }
+        | Phase::Expired { .. }
+        | Phase::StillRunning { .. } => return,
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -545,9 +544,7 @@ pub fn previewable(path: &Path) -> bool {
 
 /// The file a job shows, if it has one.
 pub fn job_file(job: &JobRecord) -> Option<PathBuf> {
-    (job.phase == Phase::Done)
-        .then(|| job.file.clone())
-        .flatten()
+    job.file().map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -564,10 +561,17 @@ mod tests {
             chrono::Utc::now(),
         );
         assert_eq!(suggested_name(&job), "Makistry part.glb");
-        job.brainstorm = Some(crate::api::Brainstorm {
-            project_name: "Lens Cap — 60mm OD / v2".into(),
-            ..Default::default()
-        });
+        job.phase = crate::jobs::Phase::Done {
+            report: crate::jobs::ServiceReport {
+                brainstorm: Some(crate::api::Brainstorm {
+                    project_name: "Lens Cap — 60mm OD / v2".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            file: "part.glb".into(),
+            finished_at: chrono::Utc::now(),
+        };
         assert_eq!(suggested_name(&job), "Lens Cap - 60mm OD - v2.glb");
     }
 }

@@ -151,6 +151,15 @@ pub fn new_job(prompt: &str, format: OutputFormat) -> JobRecord {
     )
 }
 
+/// The phase of a job whose part was stored at `file`, with the service's `report`.
+pub fn done(file: &str, report: makistry::jobs::ServiceReport) -> makistry::jobs::Phase {
+    makistry::jobs::Phase::Done {
+        report,
+        file: file.into(),
+        finished_at: chrono::Utc::now(),
+    }
+}
+
 /// A plain HTTP client (the emulator is examined with reqwest directly, not the app's client).
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()

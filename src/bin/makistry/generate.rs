@@ -184,7 +184,7 @@ pub async fn run(args: GenerateArgs, base_url: &str) -> ExitCode {
 /// The finished job's thumbnail for the history (the window's cards, `jobs --json`). A
 /// failure (no off-screen GL here) costs the user nothing but the picture: it is logged.
 async fn make_thumbnail(data_dir: &std::path::Path, job: &JobRecord) {
-    let (Phase::Done, Some(file)) = (&job.phase, job.file.clone()) else {
+    let Some(file) = job.file().map(std::path::Path::to_path_buf) else {
         return;
     };
     let out = makistry::viewer::thumbnail::thumbnail_path(data_dir, &job.id);
@@ -222,15 +222,14 @@ async fn forget_unsent(
 pub fn report(job: &JobRecord) -> ExitCode {
     let resume = "Run `makistry jobs resume` to continue; it will not create a second job.";
     match &job.phase {
-        Phase::Done => {
-            let path = job.out_path.as_ref().or(job.file.as_ref());
+        Phase::Done { .. } => {
+            let path = job.out_path.as_deref().or(job.file());
             let name = job
-                .brainstorm
-                .as_ref()
+                .brainstorm()
                 .map(|b| b.project_name.as_str())
                 .unwrap_or("part");
             let credits = job
-                .tokens_used
+                .tokens_used()
                 .map(|t| format!(", {t} credits"))
                 .unwrap_or_default();
             out!(
@@ -243,7 +242,7 @@ pub fn report(job: &JobRecord) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Phase::StillRunning => fail(
+        Phase::StillRunning { .. } => fail(
             &format!(
                 "the job is still running on the server after the {} time-out",
                 job.spec.mode.as_str()
@@ -251,14 +250,14 @@ pub fn report(job: &JobRecord) -> ExitCode {
             "Run `makistry jobs resume` later to check again and download it.",
             exit::STILL_RUNNING,
         ),
-        Phase::Submitting | Phase::Downloading => {
+        Phase::Submitting | Phase::Downloading { .. } => {
             let (sentence, code) = job.error.as_ref().map_or(
                 ("the job did not finish".to_string(), exit::TRANSPORT),
                 |e| (e.sentence.clone(), common::exit_code_of_kind(e.kind())),
             );
             fail(&sentence, resume, code)
         }
-        Phase::Failed | Phase::Expired => {
+        Phase::Failed { .. } | Phase::Expired { .. } => {
             let Some(error) = &job.error else {
                 return fail("the job failed", "", exit::API);
             };

@@ -76,12 +76,27 @@ pub async fn run(args: JobsArgs, base_url: &str) -> ExitCode {
     }
 }
 
+/// Keys a job's phase writes only where it has them, printed as `null` elsewhere so a
+/// script can read every job the same way (as `jobs --json` always printed them).
+const PHASE_KEYS: [&str; 5] = [
+    "brainstorm",
+    "tokens_used",
+    "latency_ms",
+    "file",
+    "finished_at",
+];
+
 /// The jobs as JSON, each with `"thumbnail"`: the absolute path of its picture where one was
 /// made (a finished job's, see `viewer::thumbnail`).
 fn with_thumbnails(data_dir: &std::path::Path, jobs: &[JobRecord]) -> Vec<serde_json::Value> {
     jobs.iter()
         .map(|job| {
             let mut value = serde_json::to_value(job).unwrap_or_default();
+            if let Some(fields) = value.as_object_mut() {
+                for key in PHASE_KEYS {
+                    fields.entry(key).or_insert(serde_json::Value::Null);
+                }
+            }
             let thumbnail = makistry::viewer::thumbnail::thumbnail_path(data_dir, &job.id);
             if let (Some(fields), true) = (value.as_object_mut(), thumbnail.is_file()) {
                 let absolute = std::path::absolute(&thumbnail).unwrap_or(thumbnail);
@@ -116,10 +131,10 @@ fn list(out: &mut impl Write, jobs: &[JobRecord]) -> std::io::Result<()> {
             job.phase.label().split(' ').next().unwrap_or_default(),
             job.spec.mode.as_str(),
             job.spec.format.as_str(),
-            job.tokens_used.map(|t| t.to_string()).unwrap_or_default(),
+            job.tokens_used().map(|t| t.to_string()).unwrap_or_default(),
             prompt
         )?;
-        if let Some(error) = job.error.as_ref().filter(|_| job.phase != Phase::Done) {
+        if let Some(error) = job.error.as_ref().filter(|_| !job.phase.is_done()) {
             let sentence = one_line(&format!("{} {}", error.sentence, error.action), 400);
             writeln!(out, "{:<8}  {sentence}", "")?;
         }
@@ -148,8 +163,8 @@ fn one_line(text: &str, max: usize) -> String {
 /// Whether `resume` has something to do for a job.
 fn needs_resume(job: &JobRecord) -> bool {
     match &job.phase {
-        Phase::Done => job.out_path.as_ref().is_some_and(|out| !out.exists()),
-        phase => !matches!(phase, Phase::Failed | Phase::Expired),
+        Phase::Done { .. } => job.out_path.as_ref().is_some_and(|out| !out.exists()),
+        phase => !phase.ended_without_part(),
     }
 }
 
@@ -203,8 +218,8 @@ async fn resume(
                 s.update(&id, |j| j.check_again(Utc::now()))
             })
             .await;
-            if let (Phase::Done, Some(file), Some(out)) = (&job.phase, &job.file, &job.out_path) {
-                let (file, out) = (file.clone(), out.clone());
+            if let (Some(file), Some(out)) = (job.file(), &job.out_path) {
+                let (file, out) = (file.to_path_buf(), out.clone());
                 let _ = tokio::task::spawn_blocking(move || copy_atomically(&file, &out)).await;
                 let id = job.id.clone();
                 return on_store(&store, move |s| s.get(&id)).await.ok().flatten();

@@ -114,21 +114,24 @@ async fn file_of(part: &str) -> Result<(PathBuf, String), ExitCode> {
         .map_err(|e| fail(&e.to_string(), "", exit::OTHER))?;
     let matching: Vec<_> = jobs.iter().filter(|j| j.id.starts_with(part)).collect();
     match matching.as_slice() {
-        [job] => (job.file.clone().filter(|f| f.exists()))
-            .map(|file| {
-                let name = makistry::ui::result::suggested_name(job);
-                let stem = name
-                    .rsplit_once('.')
-                    .map_or(name.as_str(), |(stem, _)| stem);
-                (file, stem.to_string())
-            })
-            .ok_or_else(|| {
-                fail(
-                    &format!("job {} has no downloaded file", common::short_id(job)),
-                    "Run `makistry jobs resume` to download it.",
-                    exit::USER,
-                )
-            }),
+        [job] => (job
+            .file()
+            .map(std::path::Path::to_path_buf)
+            .filter(|f| f.exists()))
+        .map(|file| {
+            let name = makistry::ui::result::suggested_name(job);
+            let stem = name
+                .rsplit_once('.')
+                .map_or(name.as_str(), |(stem, _)| stem);
+            (file, stem.to_string())
+        })
+        .ok_or_else(|| {
+            fail(
+                &format!("job {} has no downloaded file", common::short_id(job)),
+                "Run `makistry jobs resume` to download it.",
+                exit::USER,
+            )
+        }),
         [] => Err(fail(
             &format!("{part} is neither a file nor a job of the history"),
             "Give a file's path, or a job id from `makistry jobs`.",
