@@ -29,7 +29,7 @@ impl MakistryApp {
                     ConnectTo::Key {
                         key,
                         source,
-                        note: None,
+                        unstored: None,
                     },
                     self.connect_context(),
                 ));
@@ -81,7 +81,7 @@ impl MakistryApp {
             Event::TaskPanicked(what) => self.recover_from_panic(&what),
             Event::WorkerStopped(id) => self.jobs.driver_stopped(&id),
             Event::Found { generation, ids } => self.jobs.found(generation, ids),
-            Event::Notice(message) => self.messages.push(message),
+            Event::Notice(notice) => self.messages.push(super::notices::notice_message(&notice)),
         }
     }
 
@@ -96,8 +96,8 @@ impl MakistryApp {
             self.messages
                 .push(Message::error(notice.sentence(), notice.action()));
         }
-        if let Some(note) = &connection.note {
-            self.messages.push(note.clone());
+        if let Some(e) = &connection.unstored {
+            self.messages.push(super::notices::unstored_key_message(e));
         }
         self.jobs.show_history(jobs);
         self.screen.connected(connection);

@@ -15,6 +15,7 @@ mod history_search;
 mod intents;
 mod job_list;
 mod layout;
+mod notices;
 mod preview;
 mod screen;
 pub mod tasks;

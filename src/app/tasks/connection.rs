@@ -6,7 +6,6 @@ use crate::api::{ApiError, Client, RequestBudget};
 use crate::emulator::{Emulator, EmulatorConfig, Timing};
 use crate::jobs::{JobEvent, JobRecord, JobStore, StoreLedger, StoreNotice, Tracker};
 use crate::keychain::{KeySource, Keychain, KeychainError, Secret};
-use crate::ui::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,8 +25,9 @@ pub struct Connection {
     pub source: Option<KeySource>,
     /// The demo's emulator, kept alive as long as the connection.
     pub demo: Option<Emulator>,
-    /// A note for the user (e.g. the key works but could not be stored).
-    pub note: Option<Message>,
+    /// Why the key, which works, could not be kept in the keychain (it is used until the
+    /// app closes).
+    pub unstored: Option<KeychainError>,
 }
 
 /// A new connection with its job history.
@@ -131,8 +131,12 @@ pub async fn save_key(
         move || keychain.open().and_then(|k| k.save(&key))
     })
     .await;
-    let note = match stored {
-        Some(Err(e)) => Some(unstored_note(&e)),
+    let unstored = match stored {
+        Some(Err(e)) => {
+            // The store's own message is for the log; the user reads it in words.
+            tracing::warn!("the key could not be stored: {e}");
+            Some(e)
+        }
         _ => None,
     };
     // A key of the user's own from now on: a later start without one asks again, not the demo.
@@ -142,7 +146,7 @@ pub async fn save_key(
         ConnectTo::Key {
             key,
             source: KeySource::Keychain,
-            note,
+            unstored,
         },
         ConnectContext {
             base_url,
@@ -152,20 +156,6 @@ pub async fn save_key(
         },
     )
     .await;
-}
-
-/// What the user reads when a working key could not be stored: in words, with a next step
-/// (the keychain's own message is logged).
-fn unstored_note(e: &KeychainError) -> Message {
-    tracing::warn!("the key could not be stored: {e}");
-    Message::error(
-        format!(
-            "The key works, but it could not be kept: {}. It is used until the app closes, \
-             and asked for again next time.",
-            e.sentence()
-        ),
-        e.action(),
-    )
 }
 
 /// Whether a key must be checked with the API before it is kept.
@@ -235,8 +225,8 @@ pub enum ConnectTo {
         key: Secret,
         /// Where it came from.
         source: KeySource,
-        /// A note to show.
-        note: Option<Message>,
+        /// Why it could not be kept in the keychain, if so.
+        unstored: Option<KeychainError>,
     },
     /// The offline demo.
     Demo,
@@ -262,10 +252,19 @@ pub(super) async fn connect_inner(
     settings: TrackerSettings,
     report: &Reporter,
 ) -> Result<Box<Connected>, ConnectProblem> {
-    let (key, source, note, demo, base_url, store_dir) = match to {
-        ConnectTo::Key { key, source, note } => {
-            (key, Some(source), note, None, base_url, data_dir.clone())
-        }
+    let (key, source, unstored, demo, base_url, store_dir) = match to {
+        ConnectTo::Key {
+            key,
+            source,
+            unstored,
+        } => (
+            key,
+            Some(source),
+            unstored,
+            None,
+            base_url,
+            data_dir.clone(),
+        ),
         ConnectTo::Demo => {
             // The demo's server keeps its jobs across restarts, beside the demo's history.
             let emulator = Emulator::start_with(EmulatorConfig {
@@ -315,7 +314,7 @@ pub(super) async fn connect_inner(
             key_preview: key.preview(),
             source,
             demo,
-            note,
+            unstored,
         },
         jobs,
         notice,
@@ -332,29 +331,4 @@ pub(super) fn adopt_demo_jobs(store: &JobStore, base: &str) -> Result<(), crate:
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// With no Secret Service (the D-Bus text a Linux machine gives then), the user reads what
-    /// happened in words and what to do, never the library's message.
-    #[test]
-    fn a_key_that_cannot_be_kept_is_explained_in_words() {
-        let dbus = "zbus error: Failed to connect to address unix:path=/run/user/0/bus";
-        for e in [
-            KeychainError::Unavailable(dbus.into()),
-            KeychainError::Failed(dbus.into()),
-        ] {
-            let note = unstored_note(&e);
-            assert!(!note.sentence.contains("zbus") && !note.action.contains("zbus"));
-            assert!(
-                note.sentence.contains("could not be kept"),
-                "{}",
-                note.sentence
-            );
-            assert!(!note.action.is_empty());
-        }
-    }
 }

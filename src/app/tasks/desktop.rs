@@ -2,7 +2,6 @@
 //! files and folders with the system's apps, notifications.
 
 use super::*;
-use crate::ui::Message;
 use std::path::{Path, PathBuf};
 
 /// Whether the system can show a file dialog. On Linux rfd goes through the desktop's file
@@ -34,19 +33,11 @@ pub(super) async fn file_dialogs_available() -> bool {
     }
 }
 
-pub(super) fn no_file_dialog(instead: &str) -> Message {
-    Message::error(
-        "This system has no file dialog (the desktop's file portal, xdg-desktop-portal, is \
-         not running).",
-        instead.to_string(),
-    )
-}
-
 /// Opens the system's picker for images.
 pub async fn pick_images(report: Reporter) {
     if !file_dialogs_available().await {
-        report.send(Event::Notice(no_file_dialog(
-            "Drop the images on the window, or copy one and press Paste.",
+        report.send(Event::Notice(Notice::NoFileDialog(
+            WithoutDialog::PickImages,
         )));
         return;
     }
@@ -66,8 +57,8 @@ pub async fn pick_images(report: Reporter) {
 /// is to be shown beside.
 pub async fn pick_model(report: Reporter, to_compare_with: Option<String>) {
     if !file_dialogs_available().await {
-        report.send(Event::Notice(no_file_dialog(
-            "Drop the file on the window, or pass its path: makistry-desktop FILE.",
+        report.send(Event::Notice(Notice::NoFileDialog(
+            WithoutDialog::PickModel,
         )));
         return;
     }
@@ -90,7 +81,7 @@ pub async fn pick_model(report: Reporter, to_compare_with: Option<String>) {
 /// it (then said, with `fallback`).
 pub(super) async fn ask_where(
     name: &str,
-    fallback: &str,
+    fallback: WithoutDialog,
     report: &Reporter,
 ) -> Option<(PathBuf, bool)> {
     if file_dialogs_available().await {
@@ -105,39 +96,36 @@ pub(super) async fn ask_where(
         .and_then(|dirs| dirs.download_dir().map(Path::to_path_buf))
         .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
     else {
-        report.send(Event::Notice(no_file_dialog(fallback)));
+        report.send(Event::Notice(Notice::NoFileDialog(fallback)));
         return None;
     };
     Some((free_name(&folder, name), false))
 }
 
-/// What saving to `to` came to, in words.
-pub(super) fn saved_message(to: &Path, asked: bool, result: Option<Result<(), String>>) -> Message {
+/// What saving to `to` came to (`chosen`: where the user chose).
+pub(super) fn saved_notice(
+    to: PathBuf,
+    chosen: bool,
+    result: Option<Result<(), String>>,
+) -> Notice {
     match result {
-        Some(Ok(())) if asked => Message::info(format!("Saved {}.", to.display())),
-        Some(Ok(())) => Message::info(format!(
-            "There is no file dialog on this system (xdg-desktop-portal is not running), so \
-             it was saved as {}.",
-            to.display()
-        )),
-        Some(Err(e)) => Message::error(
-            format!("{} could not be saved: {e}.", to.display()),
-            "Choose another folder, or check the disk has space.",
-        ),
-        None => Message::error("The file could not be saved.", "Try again."),
+        Some(Ok(())) => Notice::Saved { to, chosen },
+        Some(Err(reason)) => Notice::NotSaved { to, reason },
+        None => Notice::SaveCut,
     }
 }
 
 /// Asks where to save a file and copies it there (atomically).
 pub async fn save_as(file: PathBuf, name: String, report: Reporter) {
-    let fallback = format!("The file is at {}.", file.display());
-    let Some((to, asked)) = ask_where(&name, &fallback, &report).await else {
+    let fallback = WithoutDialog::SaveCopyOf(file.clone());
+    let Some((to, asked)) = ask_where(&name, fallback, &report).await else {
         return;
     };
-    let shown = to.clone();
+    let target = to.clone();
     let copied =
-        blocking(move || crate::jobs::copy_atomically(&file, &to).map_err(|e| e.to_string())).await;
-    report.send(Event::Notice(saved_message(&shown, asked, copied)));
+        blocking(move || crate::jobs::copy_atomically(&file, &target).map_err(|e| e.to_string()))
+            .await;
+    report.send(Event::Notice(saved_notice(to, asked, copied)));
 }
 
 /// `folder/name`, or `folder/stem (2).ext` and so on if taken.
@@ -156,21 +144,14 @@ pub(super) fn free_name(folder: &Path, name: &str) -> PathBuf {
 /// Opens a file with the system's default app, or shows it in the file manager; says what
 /// failed and where the file is when that did not work.
 pub async fn open_externally(path: PathBuf, reveal: bool, report: Reporter) {
-    let shown = std::path::absolute(&path)
-        .unwrap_or_else(|_| path.clone())
-        .display()
-        .to_string();
-    let opened = blocking(move || open_with_desktop(&path, reveal)).await;
-    if let Some(Err(why)) = opened {
-        let what = if reveal {
-            "The file manager could not be opened"
-        } else {
-            "No app could open the file"
-        };
-        report.send(Event::Notice(Message::error(
-            format!("{what}: {why}."),
-            format!("The file is at {shown} (select the path to copy it)."),
-        )));
+    let opening = path.clone();
+    let opened = blocking(move || open_with_desktop(&opening, reveal)).await;
+    if let Some(Err(reason)) = opened {
+        report.send(Event::Notice(Notice::NotOpened {
+            path,
+            reveal,
+            reason,
+        }));
     }
 }
 

@@ -6,7 +6,6 @@ use crate::attachments::{self, Attachment};
 use crate::clipboard::{ClipboardError, Pasted};
 use crate::draft::{self, Draft};
 use crate::jobs::ImageRef;
-use crate::ui::Message;
 use std::path::{Path, PathBuf};
 
 /// Thumbnails are at most this many pixels on a side.
@@ -95,10 +94,7 @@ pub async fn load_draft(dir: PathBuf, report: Reporter) {
 /// Writes the draft; reports only a failure.
 pub async fn save_draft(dir: PathBuf, draft: Draft, report: Reporter) {
     if let Some(Err(e)) = blocking(move || draft::save(&dir, &draft)).await {
-        report.send(Event::Notice(Message::error(
-            format!("{e}."),
-            "Your text is still in the window; check the disk has space.",
-        )));
+        report.send(Event::Notice(Notice::DraftNotSaved(e)));
     }
 }
 

@@ -5,7 +5,6 @@ use super::*;
 use std::sync::Arc;
 
 use crate::jobs::{JobRecord, JobStore, Tracker};
-use crate::ui::Message;
 
 /// Records a job and drives it until it settles or needs the user.
 pub async fn record_and_run(tracker: Tracker, job: JobRecord, report: Reporter) {
@@ -53,10 +52,7 @@ pub async fn change_and_run(
             run(tracker, id, report).await;
         }
         Some(Err(e)) => {
-            report.send(Event::Notice(Message::error(
-                format!("The job could not be changed: {e}."),
-                "Check the disk has space and try again.",
-            )));
+            report.send(Event::Notice(Notice::JobNotChanged(e)));
             report.send(Event::WorkerStopped(id));
         }
         _ => report.send(Event::WorkerStopped(id)),
@@ -67,9 +63,6 @@ pub async fn change_and_run(
 pub async fn search_history(store: Arc<JobStore>, text: String, generation: u64, report: Reporter) {
     match crate::jobs::on_store(&store, move |store| store.search_ids(&text)).await {
         Ok(ids) => report.send(Event::Found { generation, ids }),
-        Err(e) => report.send(Event::Notice(Message::error(
-            format!("The history could not be searched: {e}."),
-            "Try again; if it keeps failing, restart the app.",
-        ))),
+        Err(e) => report.send(Event::Notice(Notice::NotSearched(e))),
     }
 }

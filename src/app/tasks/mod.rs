@@ -12,6 +12,7 @@ mod history_watch;
 mod images;
 mod jobs;
 mod models;
+mod notice;
 mod spawn;
 mod workshop;
 
@@ -20,6 +21,7 @@ pub use desktop::*;
 pub use images::*;
 pub use jobs::*;
 pub use models::*;
+pub use notice::{Notice, WithoutDialog};
 pub use spawn::spawn_reporting_panics;
 pub use workshop::*;
 
@@ -27,7 +29,6 @@ use crate::draft::Draft;
 use crate::jobs::{JobEvent, JobRecord};
 use crate::keychain::{KeySource, KeychainError, Secret};
 use crate::model::ModelSummary;
-use crate::ui::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -75,7 +76,7 @@ pub enum Event {
     /// A job's worker stopped (settled, or waiting for the user).
     WorkerStopped(String),
     /// Something to tell the user once.
-    Notice(Message),
+    Notice(Notice),
     /// Unfinished jobs that no process drives any more (their driver died): resume them.
     Orphans(Vec<String>),
     /// A job tracker's report (forwarded from its channel: the window has one inbox).

@@ -145,10 +145,7 @@ pub async fn screenshot(
     .await;
     match rendered {
         Some(Ok(png)) => save_as(png, name, report).await,
-        Some(Err(reason)) => report.send(Event::Notice(Message::error(
-            format!("The screenshot could not be made: {reason}."),
-            "Use your system's screenshot tool instead.",
-        ))),
+        Some(Err(reason)) => report.send(Event::Notice(Notice::NoScreenshot(reason))),
         None => {}
     }
 }

@@ -1,12 +1,11 @@
 //! The workshop's work for the window: the installed slicers, found once at start; a part
 //! exported as STL or 3MF where the user chooses; a part handed to a slicer.
 
-use super::desktop::{ask_where, saved_message};
+use super::desktop::{ask_where, saved_notice};
 use super::*;
 use crate::model::Model;
 use crate::model::export::{self, ExportFormat};
 use crate::slicer::Slicer;
-use crate::ui::Message;
 
 /// Looks for the installed slicers (desktop entries: file reads, off the UI thread).
 pub async fn find_slicers(report: Reporter) {
@@ -39,11 +38,10 @@ pub async fn export_as(export: Export, report: Reporter) {
         detail,
     } = export;
     let name = format!("{stem}.{}", format.extension());
-    let fallback = "Use `makistry convert` to write the file from a terminal.";
-    let Some((to, asked)) = ask_where(&name, fallback, &report).await else {
+    let Some((to, asked)) = ask_where(&name, WithoutDialog::Export, &report).await else {
         return;
     };
-    let shown = to.clone();
+    let target = to.clone();
     let written = blocking(move || {
         let is_step =
             crate::model::MeshFormat::from_path(&file) == Some(crate::model::MeshFormat::Step);
@@ -52,10 +50,11 @@ pub async fn export_as(export: Export, report: Reporter) {
         } else {
             model
         };
-        export::write(&model, export::read_with_y_up(&file), format, &to).map_err(|e| e.to_string())
+        export::write(&model, export::read_with_y_up(&file), format, &target)
+            .map_err(|e| e.to_string())
     })
     .await;
-    report.send(Event::Notice(saved_message(&shown, asked, written)));
+    report.send(Event::Notice(saved_notice(to, asked, written)));
 }
 
 /// Writes `model` (read from `file`) into `exports` for `slicer` and starts it on the file.
@@ -73,14 +72,11 @@ pub async fn open_in_slicer(
     })
     .await;
     match handed {
-        Some(Ok(file)) => report.send(Event::Notice(Message::info(format!(
-            "Opened in {name} (as {}).",
-            file.display()
-        )))),
-        Some(Err(reason)) => report.send(Event::Notice(Message::error(
-            format!("The part could not be opened in {name}: {reason}."),
-            "Save it with Export and open it from the slicer instead.",
-        ))),
+        Some(Ok(file)) => report.send(Event::Notice(Notice::InSlicer { slicer: name, file })),
+        Some(Err(reason)) => report.send(Event::Notice(Notice::NotInSlicer {
+            slicer: name,
+            reason,
+        })),
         None => {}
     }
 }
