@@ -110,7 +110,7 @@ mod tests {
             to: "/media/usb/cap.step".into(),
             reason: "No space left on device (os error 28)".into(),
         });
-        assert_eq!(failed.is_error, true);
+        assert!(failed.is_error);
         assert!(
             failed
                 .sentence
