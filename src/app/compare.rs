@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::tasks;
+use super::effect::{Effect, Task};
 use super::{MakistryApp, Selection};
 use crate::jobs::JobRecord;
 use crate::ui::{self, CompareWith};
@@ -18,7 +18,9 @@ impl MakistryApp {
             CompareWith::Job(other) => {
                 self.show_compared(Selection::Job(job), Selection::Job(other))
             }
-            CompareWith::File => self.spawn(tasks::pick_model(self.report.clone(), Some(job))),
+            CompareWith::File => self.run_effects(vec![Effect::Run(Task::PickModel {
+                to_compare_with: Some(job),
+            })]),
         }
     }
 
@@ -30,11 +32,6 @@ impl MakistryApp {
     fn show_compared(&mut self, first: Selection, second: Selection) {
         self.preview.compare(first, second);
         self.load_selected_model();
-    }
-
-    /// Back to the first part alone.
-    pub(super) fn end_compare(&mut self) {
-        self.preview.end_compare();
     }
 
     /// What the menu offers to compare `job` with: its other versions (oldest first), then

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use super::effect::Effect;
 use super::history_search::HistorySearch;
 use crate::jobs::{JobRecord, Phase};
-use crate::ui::Intent;
 use crate::ui::jobs::{CardHeights, JobsView, LiveJob};
 use crate::ui::versions::Version;
 
@@ -42,12 +41,8 @@ pub(super) struct ListContext<'a> {
 
 impl JobList {
     /// The jobs panel: the search box and the cards of the jobs it shows. A changed search
-    /// comes back as the task to run; the cards' requests as intents.
-    pub(super) fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        context: &ListContext<'_>,
-    ) -> (Vec<Intent>, Vec<Effect>) {
+    /// comes back as the task to run; the cards' requests as what they ask of the app.
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, context: &ListContext<'_>) -> Vec<Effect> {
         let shown: Vec<&JobRecord> = self
             .records
             .iter()
@@ -70,13 +65,10 @@ impl JobList {
         };
         let (intents, searched) =
             crate::ui::jobs::jobs_ui(ui, &shown, self.search.text_mut(), &view, &mut self.heights);
-        let effects = searched
-            .then(|| self.search.changed())
-            .flatten()
-            .map(Effect::Run)
-            .into_iter()
-            .collect();
-        (intents, effects)
+        let search = searched.then(|| self.search.changed()).flatten();
+        (search.map(Effect::Run).into_iter())
+            .chain(intents.into_iter().filter_map(Effect::about_jobs))
+            .collect()
     }
 
     /// What a search found (see [`HistorySearch::answered`]).

@@ -64,14 +64,14 @@ impl MakistryApp {
                 .resizable(true)
                 .default_size(270.0)
                 .size_range(220.0..=(width * 0.32).max(220.0))
-                .show(ui, |ui| self.jobs_ui(ui, &mut intents));
+                .show(ui, |ui| self.jobs_ui(ui));
             divider_grip(ui, panel.response.rect.left());
         }
         egui::CentralPanel::default().show(ui, |ui| {
             // The first frame of the main screen, before any part is in view (reading one
             // takes longer): the time to have the GL compile the view's programs.
             self.preview.warm_up_once(ui);
-            self.centre_ui(ui, &mut intents)
+            self.centre_ui(ui)
         });
         intents
     }
@@ -94,7 +94,7 @@ impl MakistryApp {
             });
         egui::CentralPanel::default().show(ui, |ui| {
             self.preview.warm_up_once(ui);
-            self.centre_ui(ui, &mut intents);
+            self.centre_ui(ui);
         });
         intents
     }
@@ -147,24 +147,23 @@ impl MakistryApp {
         self.run_effects(effects);
     }
 
-    fn jobs_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+    fn jobs_ui(&mut self, ui: &mut egui::Ui) {
         let context = ListContext {
             selected: self.preview.selection().and_then(Selection::job),
             thumbnails: self.preview.thumbnails(),
             pace: self.pace(),
         };
-        let (asked, effects) = self.jobs.ui(ui, &context);
-        intents.extend(asked);
+        let effects = self.jobs.ui(ui, &context);
         self.run_effects(effects);
     }
 
-    fn centre_ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+    fn centre_ui(&mut self, ui: &mut egui::Ui) {
         // What the centre can show without scrolling: the viewport sizes itself to leave room
         // for the design summary and follow-ups below it.
         let visible_height = ui.available_height();
         let pace = self.pace();
         let selection = self.preview.selection().cloned();
-        egui::ScrollArea::vertical().show(ui, |ui| {
+        let effects = egui::ScrollArea::vertical().show(ui, |ui| {
             let centre = match &selection {
                 Some(Selection::Compare(sides)) => Centre::Compare(self.compared_sides(sides)),
                 Some(Selection::Job(id)) => match self.jobs.get(id) {
@@ -188,8 +187,9 @@ impl MakistryApp {
                 },
                 None => Centre::nothing(),
             };
-            intents.extend(self.preview.ui(ui, centre, visible_height, pace));
+            self.preview.ui(ui, centre, visible_height, pace)
         });
+        self.run_effects(effects.inner);
     }
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui, width: f32, intents: &mut Vec<Intent>) {

@@ -17,6 +17,7 @@ mod job_list;
 mod layout;
 mod notices;
 mod preview;
+mod router;
 mod screen;
 pub mod tasks;
 

@@ -119,7 +119,7 @@ impl Preview {
     }
 
     /// Back to the first part alone.
-    pub fn end_compare(&mut self) {
+    fn end_compare(&mut self) {
         self.overlay = None;
         if let Some(Selection::Compare(sides)) = self.selection.take() {
             let [first, _] = *sides;
@@ -220,7 +220,7 @@ impl Preview {
     }
 
     /// Shows a comparison's parts in one view, or side by side.
-    pub fn show_overlay(&mut self, on: bool) -> Vec<Effect> {
+    fn show_overlay(&mut self, on: bool) -> Vec<Effect> {
         self.overlay_on = on;
         if on {
             // One view frames both parts afresh.
@@ -258,7 +258,7 @@ impl Preview {
 
     /// Asks for the lighter stand-in of `file`'s model, unless it has one or one is being
     /// made.
-    pub fn make_stand_in(&mut self, file: PathBuf) -> Vec<Effect> {
+    fn make_stand_in(&mut self, file: PathBuf) -> Vec<Effect> {
         // The overlay's view asks under its first file's name: the copy is the overlay's.
         let overlay_shown =
             self.overlay_on && matches!(self.selection, Some(Selection::Compare(_)));
@@ -283,7 +283,7 @@ impl Preview {
     }
 
     /// The model read from `file`, once it is loaded.
-    pub fn loaded_model(&self, file: &Path) -> Option<Arc<Model>> {
+    fn loaded_model(&self, file: &Path) -> Option<Arc<Model>> {
         match self.models.get(file) {
             Some(ModelState::Loaded { model, .. }) => Some(model.clone()),
             _ => None,
@@ -291,7 +291,7 @@ impl Preview {
     }
 
     /// The installed slicer called `name`.
-    pub fn slicer(&self, name: &str) -> Option<crate::slicer::Slicer> {
+    fn slicer(&self, name: &str) -> Option<crate::slicer::Slicer> {
         self.slicers.iter().find(|s| s.name == name).cloned()
     }
 
@@ -345,8 +345,8 @@ impl Preview {
         centre: Centre<'_>,
         visible_height: f32,
         pace: Option<(std::time::Duration, std::time::Duration)>,
-    ) -> Vec<Intent> {
-        match centre {
+    ) -> Vec<Effect> {
+        let intents = match centre {
             Centre::One {
                 shown,
                 file,
@@ -382,7 +382,87 @@ impl Preview {
                     (view_height, layout),
                 )
             }
+        };
+        intents.into_iter().flat_map(|i| self.act(i)).collect()
+    }
+
+    /// What a request from the centre's widgets comes to: the view's own (stand-ins, the
+    /// overlay, ending a comparison) are done here; the rest is asked of the app.
+    fn act(&mut self, intent: Intent) -> Vec<Effect> {
+        let run = |task| vec![Effect::Run(task)];
+        match intent {
+            Intent::MakeStandIn(file) => self.make_stand_in(file),
+            Intent::CompareOverlay(on) => self.show_overlay(on),
+            Intent::EndCompare => {
+                self.end_compare();
+                Vec::new()
+            }
+            Intent::PickModelFile => run(Task::PickModel {
+                to_compare_with: None,
+            }),
+            Intent::SaveAs { file, name } => run(Task::SaveAs { file, name }),
+            Intent::OpenExternally(path) => run(Task::OpenExternally {
+                path,
+                reveal: false,
+            }),
+            Intent::ShowInFolder(path) => run(Task::OpenExternally { path, reveal: true }),
+            intent @ (Intent::Screenshot { .. }
+            | Intent::PickSurfacePoint { .. }
+            | Intent::Export { .. }
+            | Intent::OpenInSlicer { .. }) => self.work_on_model(intent).into_iter().collect(),
+            other => Effect::about_jobs(other).into_iter().collect(),
         }
+    }
+
+    /// Work on a model as shown (a picture, a measurement, an export, a slicer), where it is
+    /// still read.
+    fn work_on_model(&self, intent: Intent) -> Option<Effect> {
+        let task = match intent {
+            Intent::Screenshot {
+                file,
+                name,
+                camera,
+                look,
+                size,
+            } => Task::Screenshot {
+                model: self.loaded_model(&file)?,
+                name,
+                camera,
+                look,
+                size,
+            },
+            Intent::PickSurfacePoint {
+                file,
+                origin,
+                direction,
+                hidden,
+            } => Task::PickSurfacePoint {
+                model: self.loaded_model(&file)?,
+                origin,
+                direction,
+                hidden,
+            },
+            Intent::Export {
+                file,
+                stem,
+                format,
+                detail,
+            } => Task::Export(super::tasks::Export {
+                model: self.loaded_model(&file)?,
+                file,
+                stem,
+                format,
+                detail,
+            }),
+            Intent::OpenInSlicer { file, stem, slicer } => Task::OpenInSlicer {
+                model: self.loaded_model(&file)?,
+                slicer: self.slicer(&slicer)?,
+                file,
+                stem,
+            },
+            _ => return None,
+        };
+        Some(Effect::Run(task))
     }
 }
 

@@ -243,3 +243,51 @@ fn an_overlay_shown_gets_its_own_stand_in() {
         "one is there"
     );
 }
+
+/// The centre's widgets ask in their words; the preview does its own part and asks the app
+/// for the rest, with the model as shown (never a file it has not read).
+#[test]
+fn the_centre_s_requests_become_work_on_the_model_shown_or_requests_of_the_app() {
+    let mut preview = Preview::default();
+    preview.select(Selection::Job("j1".into()));
+    let _ = preview.load(&[(PathBuf::from("/parts/a.step"), true)]);
+    let export = |file: &str| Intent::Export {
+        file: file.into(),
+        stem: "Lens Cap".into(),
+        format: crate::model::export::ExportFormat::Stl,
+        detail: crate::model::Detail::Full,
+    };
+    assert!(
+        preview.act(export("/parts/a.step")).is_empty(),
+        "not read yet: nothing to export"
+    );
+    loaded(&mut preview, "/parts/a.step", triangle());
+    match preview.act(export("/parts/a.step")).as_slice() {
+        [Effect::Run(Task::Export(asked))] => {
+            assert_eq!(asked.file, Path::new("/parts/a.step"));
+            assert_eq!(asked.model.parts.len(), 1);
+        }
+        other => panic!("expected an export, got {other:?}"),
+    }
+    assert!(
+        preview
+            .act(Intent::OpenInSlicer {
+                file: "/parts/a.step".into(),
+                stem: "Lens Cap".into(),
+                slicer: "PrusaSlicer".into(),
+            })
+            .is_empty(),
+        "no such slicer found here"
+    );
+    match preview.act(Intent::SelectJob("j0".into())).as_slice() {
+        [Effect::Show(Selection::Job(id))] => assert_eq!(id, "j0"),
+        other => panic!("expected the job shown, got {other:?}"),
+    }
+    match preview.act(Intent::Retry("j1".into())).as_slice() {
+        [Effect::Job(id, super::super::effect::JobAction::Retry)] => assert_eq!(id, "j1"),
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    preview.compare(Selection::Job("j1".into()), Selection::Job("j0".into()));
+    assert!(preview.act(Intent::EndCompare).is_empty());
+    assert_eq!(preview.selection(), Some(&Selection::Job("j1".into())));
+}

@@ -15,6 +15,7 @@ pub async fn find_slicers(report: Reporter) {
 }
 
 /// What to export.
+#[derive(Debug)]
 pub struct Export {
     /// The file shown.
     pub file: PathBuf,
