@@ -125,7 +125,11 @@ impl Phase {
             | Self::Done { report, .. }
             | Self::Failed { report, .. }
             | Self::Expired { report, .. } => Some(report),
-            _ => None,
+            Self::Submitting
+            | Self::Queued
+            | Self::Processing
+            | Self::Retrying { .. }
+            | Self::StillRunning { .. } => None,
         }
     }
 
@@ -144,7 +148,11 @@ impl Phase {
             | Self::StillRunning { finished_at }
             | Self::Failed { finished_at, .. }
             | Self::Expired { finished_at, .. } => Some(*finished_at),
-            _ => None,
+            Self::Submitting
+            | Self::Queued
+            | Self::Processing
+            | Self::Downloading { .. }
+            | Self::Retrying { .. } => None,
         }
     }
 }

@@ -190,7 +190,11 @@ impl JobRecord {
             | Phase::Done { report, .. }
             | Phase::Failed { report, .. }
             | Phase::Expired { report, .. } => std::mem::take(report),
-            _ => ServiceReport::default(),
+            Phase::Submitting
+            | Phase::Queued
+            | Phase::Processing
+            | Phase::Retrying { .. }
+            | Phase::StillRunning { .. } => ServiceReport::default(),
         }
     }
 
