@@ -22,6 +22,10 @@ use jobs::finished_job;
 fn frame_of(jobs: usize) -> impl FnMut() {
     let records: Vec<JobRecord> = (0..jobs).map(finished_job).collect();
     let ctx = egui::Context::default();
+    // As the window holds them: the history's ids in order, the records by id.
+    let ids: Vec<String> = records.iter().map(|j| j.id.clone()).collect();
+    let by_id: HashMap<String, JobRecord> =
+        records.into_iter().map(|j| (j.id.clone(), j)).collect();
     let mut heights = CardHeights::default();
     let mut search = String::new();
     let live = HashMap::new();
@@ -34,9 +38,9 @@ fn frame_of(jobs: usize) -> impl FnMut() {
         ..Default::default()
     };
     move || {
-        let shown: Vec<&JobRecord> = records.iter().collect();
+        let shown: Vec<&str> = ids.iter().map(String::as_str).collect();
         let running = |_: &str| false;
-        let find = |id: &str| records.iter().find(|j| j.id == id);
+        let find = |id: &str| by_id.get(id);
         let view = JobsView {
             live: &live,
             selected: None,

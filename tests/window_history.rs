@@ -85,6 +85,13 @@ fn a_search_finds_one_job_in_thousands_and_lays_out_only_what_shows() {
             == 2
     });
 
+    // The oldest job, whose record the window had not read (it reads the history in pages,
+    // as cards come into view).
+    search_for(&mut harness, "variant 0");
+    step_until(&mut harness, "the oldest job", |h| {
+        shows(h, "A spacer, variant 0")
+    });
+
     // Words that match nothing say so; an emptied box shows every job again.
     search_for(&mut harness, "variant gearbox");
     step_until(&mut harness, "no match", |h| {

@@ -40,7 +40,7 @@ impl MakistryApp {
                 || "(standard error only)".into(),
                 |d| d.display().to_string()
             ),
-            self.jobs.records().len(),
+            self.jobs.len(),
             self.jobs.running_count(),
         );
         out.push_str("Recent errors:\n");

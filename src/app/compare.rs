@@ -48,7 +48,7 @@ impl MakistryApp {
                 (v.job.id.clone(), format!("v{}: {title}", v.number))
             })
             .collect();
-        let recent = (self.jobs.records().iter())
+        let recent = (self.jobs.newest())
             .filter(|j| j.phase.is_done() && j.id != job.id)
             .filter(|j| !offered.iter().any(|(id, _)| *id == j.id))
             .take(RECENT_TO_COMPARE)

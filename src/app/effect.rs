@@ -77,6 +77,8 @@ pub(super) enum Task {
     PickImages,
     /// Check a job's kept images again, for Edit and re-run; answers carry `batch`.
     ReloadImages { images: Vec<ImageRef>, batch: u64 },
+    /// Read these jobs' records from the history (cards come into view, versions shown).
+    ReadJobs(Vec<String>),
     /// Search the history; the answer carries `generation`.
     SearchHistory { text: String, generation: u64 },
     /// Read a model for the view, reporting how far through `progress` (which also cancels

@@ -81,7 +81,28 @@ impl MakistryApp {
             Event::TaskPanicked(what) => self.recover_from_panic(&what),
             Event::WorkerStopped(id) => self.jobs.driver_stopped(&id),
             Event::Found { generation, ids } => self.jobs.found(generation, ids),
+            Event::JobsRead { ids, records } => self.jobs_read(&ids, records),
             Event::Notice(notice) => self.messages.push(super::notices::notice_message(&notice)),
+        }
+    }
+
+    /// Records came from the history: the cards and the centre show them (a job shown there
+    /// may now have a file to read).
+    fn jobs_read(
+        &mut self,
+        ids: &[String],
+        records: Result<Vec<JobRecord>, crate::jobs::StoreError>,
+    ) {
+        match records {
+            Ok(records) => {
+                self.load_job_pictures(&records);
+                self.jobs.read(records);
+                self.load_selected_model();
+            }
+            Err(e) => {
+                tracing::warn!("jobs of the history could not be read: {e}");
+                self.jobs.not_read(ids);
+            }
         }
     }
 
@@ -89,7 +110,7 @@ impl MakistryApp {
     fn connected(&mut self, connected: tasks::Connected) {
         let tasks::Connected {
             connection,
-            jobs,
+            history,
             notice,
         } = connected;
         if let Some(notice) = notice {
@@ -99,18 +120,17 @@ impl MakistryApp {
         if let Some(e) = &connection.unstored {
             self.messages.push(super::notices::unstored_key_message(e));
         }
-        self.jobs.show_history(jobs);
+        self.jobs.show_history(history.outline, history.records);
         self.screen.connected(connection);
         if self.preview.selection().is_none()
-            && let Some(newest) = (self.jobs.records().iter()).find(|j| j.phase.is_done())
+            && let Some(newest) = self.jobs.newest().find(|j| j.phase.is_done())
         {
             self.preview.select(Selection::Job(newest.id.clone()));
         }
         self.load_job_thumbnails();
         let newest_done: Vec<JobRecord> = self
             .jobs
-            .records()
-            .iter()
+            .newest()
             .filter(|job| job.phase.is_done())
             .take(JOB_PICTURES_AT_START)
             .cloned()
@@ -234,8 +254,7 @@ impl MakistryApp {
         let mut wanted = HashSet::new();
         let images: Vec<_> = self
             .jobs
-            .records()
-            .iter()
+            .newest()
             .take(200)
             .flat_map(|j| j.spec.images.iter())
             .filter(|i| !self.preview.has_thumbnail(&i.sha256) && wanted.insert(&i.sha256))

@@ -1,8 +1,13 @@
 //! The jobs the window shows, with what it knows of them beyond their records: which ones a
-//! worker drives now, and each one's live state (a wait, a download's progress). Its methods
-//! keep the rules between the three, so no caller has to:
+//! worker drives now, and each one's live state (a wait, a download's progress). The history
+//! is held as its outline (every job's id and the job it follows up, newest first) and the
+//! records read so far: the newest page and every unfinished job at connect, then those the
+//! list scrolls to and the centre shows, read in the background and let go when far from
+//! view. Its methods keep the rules between these, so no caller has to:
 //! - a job is driven by at most one worker at a time (a second Retry, a resumed orphan or a
 //!   reconnect never starts another);
+//! - an unfinished, running or live job's record is always held (workers, clocks and resume
+//!   read it);
 //! - forgetting a history forgets its records and live state, but not which workers still
 //!   run: they finish their step and say so, and until then none is started twice;
 //! - a job another connection drives (the demo's, after a key was pasted) never joins this
@@ -11,18 +16,35 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use super::effect::Effect;
+use super::effect::{Effect, Task};
 use super::history_search::HistorySearch;
-use crate::jobs::{JobRecord, Phase};
+use crate::jobs::{JobRecord, OutlineEntry, Phase};
 use crate::ui::jobs::{CardHeights, JobsView, LiveJob};
 use crate::ui::versions::Version;
+
+/// Records held beyond those that must be: about ten screenfuls of cards.
+const RECORDS_KEPT: usize = 300;
+/// Cards read ahead of the list's view, each way, so scrolling rarely meets a blank one.
+const READ_AHEAD: usize = 30;
+/// Follow-ups followed at most from a job to its first prompt (deeper is a loop in a damaged
+/// history).
+const MAX_DEPTH: usize = 200;
 
 /// The shown history, newest first, with live state and the running workers.
 #[derive(Default)]
 pub(super) struct JobList {
-    records: Vec<JobRecord>,
-    /// Each record's place in `records`, by id (a history of thousands is looked up often).
+    /// Every job of the history, newest first.
+    order: Vec<OutlineEntry>,
+    /// Each job's place in `order`, by id (a history of thousands is looked up often).
     places: HashMap<String, usize>,
+    /// The records read so far, by id.
+    records: HashMap<String, JobRecord>,
+    /// Records asked for and not read yet.
+    asked: HashSet<String>,
+    /// The list's cards in view and read ahead: their records stay held while they show.
+    list_view: HashSet<String>,
+    /// The centre's jobs and their versions: held likewise.
+    centre_view: HashSet<String>,
     live: HashMap<String, LiveJob>,
     running: HashSet<String>,
     search: HistorySearch,
@@ -40,19 +62,18 @@ pub(super) struct ListContext<'a> {
 }
 
 impl JobList {
-    /// The jobs panel: the search box and the cards of the jobs it shows. A changed search
-    /// comes back as the task to run; the cards' requests as what they ask of the app.
+    /// The jobs panel: the search box and the cards of the jobs it shows. A changed search,
+    /// and the records of cards come into view, come back as tasks to run; the cards'
+    /// requests as what they ask of the app.
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, context: &ListContext<'_>) -> Vec<Effect> {
-        let shown: Vec<&JobRecord> = self
-            .records
-            .iter()
+        let shown: Vec<&str> = (self.order.iter())
+            .map(|entry| entry.id.as_str())
             // A job this window drives shows whatever the search (it was just started).
-            .filter(|job| self.search.shows(&job.id) || self.running.contains(&job.id))
+            .filter(|id| self.search.shows(id) || self.running.contains(*id))
             .collect();
         let running = |id: &str| self.running.contains(id);
-        let places = &self.places;
         let records = &self.records;
-        let find = |id: &str| places.get(id).map(|&place| &records[place]);
+        let find = |id: &str| records.get(id);
         let view = JobsView {
             live: &self.live,
             selected: context.selected,
@@ -63,11 +84,15 @@ impl JobList {
             find: &find,
             pace: context.pace,
         };
-        let (intents, searched) =
+        let panel =
             crate::ui::jobs::jobs_ui(ui, &shown, self.search.text_mut(), &view, &mut self.heights);
-        let search = searched.then(|| self.search.changed()).flatten();
-        (search.map(Effect::Run).into_iter())
-            .chain(intents.into_iter().filter_map(Effect::about_jobs))
+        let near = panel.drawn.start.saturating_sub(READ_AHEAD)
+            ..(panel.drawn.end + READ_AHEAD).min(shown.len());
+        let near: Vec<String> = shown[near].iter().map(|id| id.to_string()).collect();
+        let read = self.keep_in_view(ListOrCentre::List, near);
+        let search = panel.searched.then(|| self.search.changed()).flatten();
+        (search.into_iter().chain(read).map(Effect::Run))
+            .chain(panel.intents.into_iter().filter_map(Effect::about_jobs))
             .collect()
     }
 
@@ -81,48 +106,183 @@ impl JobList {
         self.search.refreshed().map(Effect::Run)
     }
 
-    /// The records, newest first.
-    pub(super) fn records(&self) -> &[JobRecord] {
-        &self.records
+    /// How many jobs the history holds.
+    pub(super) fn len(&self) -> usize {
+        self.order.len()
     }
 
+    /// The records read, newest first.
+    pub(super) fn newest(&self) -> impl Iterator<Item = &JobRecord> {
+        (self.order.iter()).filter_map(|entry| self.records.get(&entry.id))
+    }
+
+    /// A job's record, where it is read.
     pub(super) fn get(&self, id: &str) -> Option<&JobRecord> {
-        self.places.get(id).map(|&place| &self.records[place])
+        self.records.get(id)
     }
 
     fn reindex(&mut self) {
-        self.places = (self.records.iter().enumerate())
-            .map(|(place, job)| (job.id.clone(), place))
+        self.places = (self.order.iter().enumerate())
+            .map(|(place, entry)| (entry.id.clone(), place))
             .collect();
     }
 
-    /// Every version of the design `id` belongs to, oldest first: the first prompt and every
-    /// follow-up of it or of its follow-ups.
-    pub(super) fn versions(&self, id: &str) -> Vec<Version<'_>> {
-        let Some(job) = self.get(id) else {
+    /// The job `id` follows up, by the outline.
+    fn parent_of(&self, id: &str) -> Option<&str> {
+        let place = *self.places.get(id)?;
+        let parent = self.order[place].follow_up_of.as_deref()?;
+        self.places.contains_key(parent).then_some(parent)
+    }
+
+    /// Every version of the design `id` belongs to, by id with its number, oldest first: the
+    /// first prompt (v1) and every follow-up of it or of its follow-ups (one more than the
+    /// job it follows). From the outline: no record is needed.
+    fn family(&self, id: &str) -> Vec<(&str, usize)> {
+        let Some(&place) = self.places.get(id) else {
             return Vec::new();
         };
-        let lineage = crate::ui::versions::lineage(job, |id| self.get(id));
-        let root = lineage[0];
-        let mut depth: HashMap<&str, usize> = HashMap::from([(root.id.as_str(), 1)]);
-        let mut family = vec![Version {
-            job: root,
-            number: 1,
-        }];
-        // Records are newest first: oldest first, a follow-up comes after the job it follows.
-        for job in self.records.iter().rev() {
-            let parent = job.spec.follow_up_of.as_deref();
+        let mut root = self.order[place].id.as_str();
+        let mut seen = HashSet::from([root]);
+        while let Some(parent) = self.parent_of(root) {
+            if seen.len() >= MAX_DEPTH || !seen.insert(parent) {
+                break;
+            }
+            root = parent;
+        }
+        let mut depth: HashMap<&str, usize> = HashMap::from([(root, 1)]);
+        let mut family = vec![(root, 1)];
+        // The outline is newest first: oldest first, a follow-up comes after the job it
+        // follows.
+        for entry in self.order.iter().rev() {
+            let parent = entry.follow_up_of.as_deref();
             if let Some(&number) = parent.and_then(|p| depth.get(p))
-                && !depth.contains_key(job.id.as_str())
+                && !depth.contains_key(entry.id.as_str())
             {
-                depth.insert(&job.id, number + 1);
-                family.push(Version {
-                    job,
-                    number: number + 1,
-                });
+                depth.insert(&entry.id, number + 1);
+                family.push((&entry.id, number + 1));
             }
         }
         family
+    }
+
+    /// The versions of the design `id` belongs to whose records are read (see
+    /// [`JobList::family`]), oldest first.
+    pub(super) fn versions(&self, id: &str) -> Vec<Version<'_>> {
+        (self.family(id).into_iter())
+            .filter_map(|(id, number)| {
+                Some(Version {
+                    job: self.records.get(id)?,
+                    number,
+                })
+            })
+            .collect()
+    }
+
+    /// The centre shows `ids` (a job, or the jobs compared): their records and their
+    /// versions' stay held, and those not read yet are asked for.
+    pub(super) fn show_in_centre(&mut self, ids: &[&str]) -> Option<Effect> {
+        let wanted: Vec<String> = (ids.iter())
+            .flat_map(|id| self.family(id))
+            .map(|(id, _)| id.to_string())
+            .collect();
+        self.keep_in_view(ListOrCentre::Centre, wanted)
+            .map(Effect::Run)
+    }
+
+    /// Holds the records of `ids` (and of the jobs they follow up) for the list or the
+    /// centre, and asks for those not read nor asked for yet.
+    fn keep_in_view(&mut self, part: ListOrCentre, ids: Vec<String>) -> Option<Task> {
+        let mut wanted: Vec<String> = Vec::new();
+        for id in &ids {
+            let mut next = Some(id.as_str());
+            let mut depth = 0;
+            while let Some(id) = next.filter(|_| depth < MAX_DEPTH) {
+                if !self.records.contains_key(id) && !self.asked.contains(id) {
+                    wanted.push(id.to_string());
+                }
+                next = self.parent_of(id);
+                depth += 1;
+            }
+        }
+        let held = ids.into_iter().collect();
+        match part {
+            ListOrCentre::List => self.list_view = held,
+            ListOrCentre::Centre => self.centre_view = held,
+        }
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return None;
+        }
+        self.asked.extend(wanted.iter().cloned());
+        Some(Task::ReadJobs(wanted))
+    }
+}
+
+/// Which part of the window holds records in view.
+#[derive(Debug, Clone, Copy)]
+enum ListOrCentre {
+    List,
+    Centre,
+}
+
+impl JobList {
+    /// Shows a connection's history: its outline (newest first) and the records read with it
+    /// (the newest page and every unfinished job).
+    pub(super) fn show_history(&mut self, outline: Vec<OutlineEntry>, records: Vec<JobRecord>) {
+        self.order = outline;
+        self.reindex();
+        self.records.clear();
+        self.asked.clear();
+        self.read(records);
+    }
+
+    /// Records read in the background: held where they are still of this history.
+    pub(super) fn read(&mut self, records: Vec<JobRecord>) {
+        for job in records {
+            self.asked.remove(&job.id);
+            if self.places.contains_key(&job.id) {
+                // A newer record (a worker's) is not replaced by one read before it.
+                self.records.entry(job.id.clone()).or_insert(job);
+            }
+        }
+        self.let_go_of_far_records();
+    }
+
+    /// Records that could not be read: asked for again when they next come into view.
+    pub(super) fn not_read(&mut self, ids: &[String]) {
+        for id in ids {
+            self.asked.remove(id);
+        }
+    }
+
+    /// Lets go of records far from view once more are held than [`RECORDS_KEPT`], keeping
+    /// every one that must stay (unfinished, driven, live, in view).
+    fn let_go_of_far_records(&mut self) {
+        if self.records.len() <= RECORDS_KEPT {
+            return;
+        }
+        let (running, live) = (&self.running, &self.live);
+        let (list, centre) = (&self.list_view, &self.centre_view);
+        self.records.retain(|id, job| {
+            !job.phase.is_settled()
+                || running.contains(id)
+                || live.contains_key(id)
+                || list.contains(id)
+                || centre.contains(id)
+        });
+    }
+
+    /// The history is no longer shown (the key was removed). Workers still running stay
+    /// counted until they stop.
+    pub(super) fn forget_history(&mut self) {
+        self.order.clear();
+        self.places.clear();
+        self.records.clear();
+        self.asked.clear();
+        self.list_view.clear();
+        self.centre_view.clear();
+        self.live.clear();
     }
 
     /// Live state by job id (waits, download progress).
@@ -132,21 +292,6 @@ impl JobList {
 
     pub(super) fn running_count(&self) -> usize {
         self.running.len()
-    }
-
-    /// Shows a connection's history (any order in, newest first out).
-    pub(super) fn show_history(&mut self, mut jobs: Vec<JobRecord>) {
-        jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
-        self.records = jobs;
-        self.reindex();
-    }
-
-    /// The history is no longer shown (the key was removed). Workers still running stay
-    /// counted until they stop.
-    pub(super) fn forget_history(&mut self) {
-        self.records.clear();
-        self.places.clear();
-        self.live.clear();
     }
 
     /// Claims the job for a new worker: false if one drives it already (then spawn none).
@@ -171,12 +316,11 @@ impl JobList {
     }
 
     /// Unfinished jobs of the API at `base_url` that no worker drives, claimed for new
-    /// workers. Unsent submissions are among them: they go out with their recorded
-    /// Idempotency-Key.
+    /// workers (every unfinished record is held). Unsent submissions are among them: they
+    /// go out with their recorded Idempotency-Key.
     pub(super) fn claim_unfinished(&mut self, base_url: &str) -> Vec<String> {
         let ids: Vec<String> = self
-            .records
-            .iter()
+            .newest()
             .filter(|j| !j.phase.is_settled() && on_api(j, base_url))
             .map(|j| j.id.clone())
             .collect();
@@ -200,31 +344,35 @@ impl JobList {
 
     /// A worker's new record. A job not shown yet joins the history (newest first) when it
     /// is `ours` (on the shown connection's API). Returns the record when the job has just
-    /// settled (done, failed, expired, still running past its time).
+    /// settled (done, failed, expired, still running past its time): a record not held was
+    /// settled when last read, since unfinished ones are always held.
     pub(super) fn update(&mut self, job: JobRecord, ours: bool) -> Option<&JobRecord> {
         let live = self.live.entry(job.id.clone()).or_default();
         live.waiting = None;
         if !matches!(job.phase, Phase::Downloading { .. }) {
             live.download = None;
         }
-        match self.places.get(&job.id).copied() {
-            Some(index) => {
-                let settled_now = job.phase.is_settled() && !self.records[index].phase.is_settled();
-                self.records[index] = job;
-                settled_now.then(|| &self.records[index])
-            }
-            None if ours => {
-                self.records.insert(0, job);
-                self.reindex();
-                None
-            }
+        let id = job.id.clone();
+        if self.places.contains_key(&id) {
+            let was_unsettled = (self.records.get(&id)).is_some_and(|old| !old.phase.is_settled());
+            let settled_now = job.phase.is_settled() && was_unsettled;
+            self.records.insert(id.clone(), job);
+            return settled_now.then(|| &self.records[&id]);
+        }
+        if ours {
+            let entry = OutlineEntry {
+                id: id.clone(),
+                follow_up_of: job.spec.follow_up_of.clone(),
+            };
+            self.order.insert(0, entry);
+            self.reindex();
+            self.records.insert(id, job);
+        } else {
             // A job of an earlier connection (e.g. the demo before a key was pasted) still
             // reporting: it belongs to the other history.
-            None => {
-                self.live.remove(&job.id);
-                None
-            }
+            self.live.remove(&id);
         }
+        None
     }
 
     /// A request of the job waits `delay` (a rate limit or a retry), for `reason`.
@@ -239,7 +387,7 @@ impl JobList {
 
     /// Something on screen counts time: a job queued, processing or waiting.
     pub(super) fn shows_a_clock(&self) -> bool {
-        self.records.iter().any(|j| {
+        self.records.values().any(|j| {
             matches!(
                 j.phase,
                 Phase::Queued | Phase::Processing | Phase::Retrying { .. }
@@ -254,150 +402,4 @@ pub(super) fn on_api(job: &JobRecord, base_url: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::{DesignMode, OutputFormat};
-    use chrono::{TimeZone, Utc};
-
-    const API: &str = "https://api.makistry.example";
-
-    fn done() -> Phase {
-        Phase::Done {
-            report: crate::jobs::ServiceReport::default(),
-            file: "part.step".into(),
-            finished_at: Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap(),
-        }
-    }
-
-    fn job(prompt: &str, minute: u32, phase: Phase) -> JobRecord {
-        let created = Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap();
-        let mut job = JobRecord::new(
-            prompt.into(),
-            Vec::new(),
-            DesignMode::Standard,
-            OutputFormat::Step,
-            created,
-        );
-        job.api_base = Some(API.into());
-        job.phase = phase;
-        job
-    }
-
-    #[test]
-    fn a_job_is_driven_by_one_worker_at_a_time() {
-        let mut list = JobList::default();
-        let a = job("a", 1, Phase::Queued);
-        let id = a.id.clone();
-        list.show_history(vec![a]);
-        assert_eq!(list.claim_unfinished(API), vec![id.clone()]);
-        assert!(!list.start_rerun(&id), "Retry while its worker runs");
-        assert!(
-            list.claim_orphans(std::slice::from_ref(&id), API)
-                .is_empty()
-        );
-        assert!(list.claim_unfinished(API).is_empty(), "a reconnect");
-        list.driver_stopped(&id);
-        assert!(list.start_rerun(&id));
-    }
-
-    #[test]
-    fn resuming_takes_unfinished_jobs_of_this_api_only() {
-        let mut list = JobList::default();
-        let queued = job("queued", 1, Phase::Queued);
-        let unsent = job("unsent", 2, Phase::Submitting);
-        let done = job("done", 3, done());
-        let mut elsewhere = job("elsewhere", 4, Phase::Processing);
-        elsewhere.api_base = Some("http://127.0.0.1:4000".into());
-        let mut old = job("before api_base was recorded", 5, Phase::Processing);
-        old.api_base = None;
-        let expected = [&old.id, &unsent.id, &queued.id].map(|id| id.clone());
-        list.show_history(vec![queued, unsent, done, elsewhere, old]);
-        let claimed = list.claim_unfinished(API);
-        assert_eq!(claimed, expected, "newest first");
-    }
-
-    #[test]
-    fn forgetting_a_history_keeps_its_workers_counted_until_they_stop() {
-        let mut list = JobList::default();
-        let a = job("a", 1, Phase::Processing);
-        let id = a.id.clone();
-        list.show_history(vec![a.clone()]);
-        list.claim_unfinished(API);
-        list.progress(id.clone(), 10, Some(100));
-        list.forget_history();
-        assert!(list.records().is_empty() && list.live().is_empty());
-        assert_eq!(list.running_count(), 1);
-        // The same history again (the key pasted back) while the old worker still runs.
-        list.show_history(vec![a]);
-        assert!(list.claim_unfinished(API).is_empty());
-        list.driver_stopped(&id);
-        assert_eq!(list.claim_unfinished(API), vec![id]);
-    }
-
-    #[test]
-    fn versions_are_numbered_by_their_depth_oldest_first() {
-        let cap = job("a lens cap", 0, done());
-        let follow_up = |prompt: &str, minute, parent: &JobRecord| {
-            let mut job = job(prompt, minute, done());
-            job.spec.follow_up_of = Some(parent.id.clone());
-            job
-        };
-        let tab = follow_up("a lanyard tab", 1, &cap);
-        let logo = follow_up("a logo", 2, &cap);
-        let tighter = follow_up("a tighter lip", 3, &tab);
-        let other = job("a bracket", 4, done());
-        let mut list = JobList::default();
-        list.show_history(vec![cap.clone(), tab, logo, tighter.clone(), other.clone()]);
-        let numbered = |id: &str| -> Vec<(String, usize)> {
-            (list.versions(id).iter())
-                .map(|v| (v.job.spec.prompt.clone(), v.number))
-                .collect()
-        };
-        let family = vec![
-            ("a lens cap".to_string(), 1),
-            ("a lanyard tab".to_string(), 2),
-            ("a logo".to_string(), 2),
-            ("a tighter lip".to_string(), 3),
-        ];
-        assert_eq!(numbered(&tighter.id), family, "from the newest version");
-        assert_eq!(numbered(&cap.id), family, "from the first prompt");
-        assert_eq!(numbered(&other.id), [("a bracket".to_string(), 1)]);
-    }
-
-    #[test]
-    fn a_loop_of_follow_ups_in_a_damaged_history_ends() {
-        let mut a = job("a", 0, done());
-        let mut b = job("b", 1, done());
-        a.spec.follow_up_of = Some(b.id.clone());
-        b.spec.follow_up_of = Some(a.id.clone());
-        let mut list = JobList::default();
-        list.show_history(vec![a.clone(), b]);
-        assert_eq!(list.versions(&a.id).len(), 2);
-    }
-
-    #[test]
-    fn an_update_settles_a_job_once_and_other_histories_stay_out() {
-        let mut list = JobList::default();
-        let mut a = job("a", 1, Phase::Processing);
-        list.update(a.clone(), true);
-        assert_eq!(list.records().len(), 1);
-        list.waiting(a.id.clone(), Duration::from_secs(5), "rate".into(), true);
-        assert!(list.shows_a_clock());
-        a.phase = done();
-        let settled = list.update(a.clone(), true).map(|j| j.id.clone());
-        assert_eq!(settled, Some(a.id.clone()));
-        assert!(
-            list.live()[&a.id].waiting.is_none(),
-            "an update ends the wait"
-        );
-        assert!(list.update(a.clone(), true).is_none(), "settled already");
-        assert!(!list.shows_a_clock());
-
-        let other = job("the demo's", 2, done());
-        assert!(list.update(other.clone(), false).is_none());
-        assert!(list.get(&other.id).is_none() && !list.live().contains_key(&other.id));
-        let newer = job("newer", 3, Phase::Queued);
-        list.update(newer.clone(), true);
-        assert_eq!(list.records()[0].id, newer.id, "new jobs go first");
-    }
-}
+mod tests;

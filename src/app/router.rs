@@ -13,10 +13,22 @@ use crate::jobs::{JobRecord, Phase};
 use crate::ui;
 
 impl MakistryApp {
-    /// Starts reading the files the centre shows, where not read yet.
+    /// Starts reading what the centre shows, where not read yet: its jobs' records and
+    /// their versions', and its files.
     pub(super) fn load_selected_model(&mut self) {
+        let jobs: Vec<String> = match self.preview.selection() {
+            Some(Selection::Job(id)) => vec![id.clone()],
+            Some(Selection::Compare(sides)) => sides
+                .iter()
+                .filter_map(|s| s.job())
+                .map(str::to_string)
+                .collect(),
+            Some(Selection::File(_)) | None => Vec::new(),
+        };
+        let ids: Vec<&str> = jobs.iter().map(String::as_str).collect();
+        let mut effects: Vec<Effect> = self.jobs.show_in_centre(&ids).into_iter().collect();
         let shown = self.shown_files();
-        let effects = self.preview.load(&shown);
+        effects.extend(self.preview.load(&shown));
         self.run_effects(effects);
     }
 
@@ -88,6 +100,12 @@ impl MakistryApp {
             Task::PickImages => self.spawn(tasks::pick_images(report)),
             Task::ReloadImages { images, batch } => {
                 self.spawn(tasks::reload_images(images, batch, report));
+            }
+            Task::ReadJobs(ids) => {
+                if let Some(connection) = self.connection() {
+                    let store = connection.tracker.store().clone();
+                    self.spawn(tasks::read_jobs(store, ids, report));
+                }
             }
             Task::SearchHistory { text, generation } => {
                 if let Some(connection) = self.connection() {

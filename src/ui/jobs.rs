@@ -132,21 +132,32 @@ impl CardHeights {
     }
 }
 
-/// The panel: the search box over the history, then the cards of `jobs` (the history, or
-/// what the search found), newest first. The search text is edited in place; whether it
-/// changed is returned beside the intents.
+/// What the panel did in a frame.
+#[derive(Debug, Default)]
+pub struct JobsPanel {
+    /// What the user asked for.
+    pub intents: Vec<Intent>,
+    /// The search text changed.
+    pub searched: bool,
+    /// The places (in the jobs given) of the cards drawn: the records the list needs now.
+    pub drawn: std::ops::Range<usize>,
+}
+
+/// The panel: the search box over the history, then the cards of `jobs` (the history's ids,
+/// or what the search found), newest first; a job whose record is not read yet shows as a
+/// blank card until it is (`view.find`). The search text is edited in place.
 pub fn jobs_ui<'a>(
     ui: &mut egui::Ui,
-    jobs: &[&'a JobRecord],
+    jobs: &[&str],
     search: &mut String,
     view: &JobsView<'a>,
     heights: &mut CardHeights,
-) -> (Vec<Intent>, bool) {
-    let mut intents = Vec::new();
+) -> JobsPanel {
+    let mut panel = JobsPanel::default();
     ui.heading("Jobs");
     if jobs.is_empty() && search.is_empty() {
         ui.weak("Jobs you start appear here, and stay after a restart.");
-        return (intents, false);
+        return panel;
     }
     let searched = ui
         .horizontal(|ui| {
@@ -161,38 +172,62 @@ pub fn jobs_ui<'a>(
             .changed()
         })
         .inner;
+    panel.searched = searched;
     if jobs.is_empty() {
         ui.weak("No job matches that search.");
-        return (intents, searched);
+        return panel;
     }
-    egui::ScrollArea::vertical()
+    let intents = &mut panel.intents;
+    panel.drawn = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_viewport(ui, |ui, viewport| {
             ui.set_width(ui.available_width());
             let mut top = 0.0;
             let mut index = 0;
-            while index < jobs.len() && top + heights.of(&jobs[index].id) < viewport.min.y {
-                top += heights.of(&jobs[index].id);
+            while index < jobs.len() && top + heights.of(jobs[index]) < viewport.min.y {
+                top += heights.of(jobs[index]);
                 index += 1;
             }
             ui.add_space(top);
+            let first = index;
             while index < jobs.len() && top < viewport.max.y {
-                let job = jobs[index];
-                let lineage = super::versions::lineage(job, view.find);
+                let id = jobs[index];
                 // Each card's widgets are keyed by its job, not by where the card falls among
                 // those drawn this frame (which changes as the list scrolls or a card grows).
                 let height = ui
-                    .push_id(&job.id, |ui| job_card_ui(ui, &lineage, view, &mut intents))
+                    .push_id(id, |ui| match (view.find)(id) {
+                        Some(job) => {
+                            let lineage = super::versions::lineage(job, view.find);
+                            job_card_ui(ui, &lineage, view, intents)
+                        }
+                        None => unread_card_ui(ui),
+                    })
                     .inner;
-                heights.0.insert(job.id.clone(), height);
+                heights.0.insert(id.to_string(), height);
                 ui.add_space(CARD_GAP);
                 top += height + CARD_GAP;
                 index += 1;
             }
-            let below: f32 = jobs[index..].iter().map(|j| heights.of(&j.id)).sum();
+            let below: f32 = jobs[index..].iter().map(|id| heights.of(id)).sum();
             ui.add_space(below);
-        });
-    (intents, searched)
+            first..index
+        })
+        .inner;
+    panel
+}
+
+/// A card whose record is being read (a moment, as the list scrolls to it): its frame, as
+/// tall as a typical card, so the list does not jump when it comes.
+fn unread_card_ui(ui: &mut egui::Ui) -> f32 {
+    egui::Frame::group(ui.style())
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.set_min_height(TYPICAL_CARD - 14.0);
+            ui.weak("Reading…");
+        })
+        .response
+        .rect
+        .height()
 }
 
 /// One job (the last of its `lineage`: the versions it follows up, first prompt first): what

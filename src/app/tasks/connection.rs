@@ -4,8 +4,9 @@
 use super::*;
 use crate::api::{ApiError, Client, RequestBudget};
 use crate::emulator::{Emulator, EmulatorConfig, Timing};
-use crate::jobs::{JobEvent, JobRecord, JobStore, StoreLedger, StoreNotice, Tracker};
+use crate::jobs::{JobEvent, JobRecord, JobStore, OutlineEntry, StoreLedger, StoreNotice, Tracker};
 use crate::keychain::{KeySource, Keychain, KeychainError, Secret};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -34,10 +35,43 @@ pub struct Connection {
 pub struct Connected {
     /// The connection.
     pub connection: Connection,
-    /// Its jobs, as stored.
-    pub jobs: Vec<JobRecord>,
+    /// Its history, as first read.
+    pub history: HistoryRead,
     /// Why the stored history could not be used, if so.
     pub notice: Option<StoreNotice>,
+}
+
+/// What a window reads of a history when it connects: every job's outline, and the records
+/// it needs at once (the newest page, for the list and the first part shown, and every
+/// unfinished job, to resume). The rest is read as it comes into view.
+pub struct HistoryRead {
+    /// Every job, newest first.
+    pub outline: Vec<OutlineEntry>,
+    /// The records read.
+    pub records: Vec<JobRecord>,
+}
+
+/// Records read with the outline: a few screenfuls of the newest cards.
+const FIRST_PAGE: usize = 60;
+
+/// Reads what [`HistoryRead`] holds, and the revision to watch for changes from.
+fn read_history(store: &JobStore) -> Result<(HistoryRead, u64), crate::jobs::StoreError> {
+    let outline = store.outline()?;
+    let newest: Vec<String> = (outline.entries.iter().take(FIRST_PAGE))
+        .map(|entry| entry.id.clone())
+        .collect();
+    let mut records = store.unfinished()?;
+    let unfinished: HashSet<String> = records.iter().map(|j| j.id.clone()).collect();
+    let newest: Vec<String> = newest
+        .into_iter()
+        .filter(|id| !unfinished.contains(id))
+        .collect();
+    records.extend(store.records(&newest)?);
+    let history = HistoryRead {
+        outline: outline.entries,
+        records,
+    };
+    Ok((history, outline.revision))
 }
 
 /// Which credential store the app uses.
@@ -288,11 +322,11 @@ pub(super) async fn connect_inner(
                 tracing::warn!("the demo could not be remembered for the next start: {e}");
             }
         }
-        let all = store.all()?;
-        Ok::<_, crate::jobs::StoreError>((store, notice, all))
+        let (history, revision) = read_history(&store)?;
+        Ok::<_, crate::jobs::StoreError>((store, notice, history, revision))
     })
     .await;
-    let (store, notice, all) = match opened {
+    let (store, notice, history, revision) = match opened {
         Some(Ok(opened)) => opened,
         Some(Err(e)) => return Err(ConnectProblem::HistoryUnopened(Some(e.to_string()))),
         None => return Err(ConnectProblem::HistoryUnopened(None)),
@@ -302,8 +336,17 @@ pub(super) async fn connect_inner(
     let ledger = Arc::new(StoreLedger::new(store.clone(), key.expose()));
     let budget = Arc::new(RequestBudget::contract().shared_through(ledger));
     let client = Client::new(&base_url, key.clone(), budget).map_err(ConnectProblem::Client)?;
-    super::history_watch::start(&store, &all, settings.job_events.clone(), report.clone());
-    let jobs = all.jobs;
+    let unfinished = (history.records.iter())
+        .filter(|job| !job.phase.is_settled())
+        .map(|job| job.id.clone())
+        .collect();
+    let watch_from = (revision, unfinished);
+    super::history_watch::start(
+        &store,
+        watch_from,
+        settings.job_events.clone(),
+        report.clone(),
+    );
     let tracker = Tracker::new(client, store, settings.job_events, report.waker())
         .with_time_scale(settings.time_scale)
         .retrying_file_errors_every(FILE_ERROR_RETRY);
@@ -316,7 +359,7 @@ pub(super) async fn connect_inner(
             demo,
             unstored,
         },
-        jobs,
+        history,
         notice,
     }))
 }
@@ -324,9 +367,9 @@ pub(super) async fn connect_inner(
 /// Every job in the demo's history is the demo server's: when that server came back on another
 /// port, unfinished jobs follow it (their ids are in its saved state), so they resume.
 pub(super) fn adopt_demo_jobs(store: &JobStore, base: &str) -> Result<(), crate::jobs::StoreError> {
-    for job in store.all()?.jobs {
+    for job in store.unfinished()? {
         let moved = job.api_base.as_deref().is_some_and(|b| b != base);
-        if moved && !job.phase.is_settled() {
+        if moved {
             store.update(&job.id, |j| j.api_base = Some(base.to_string()))?;
         }
     }

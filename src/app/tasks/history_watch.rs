@@ -64,23 +64,18 @@ async fn watch(
     }
 }
 
-/// Starts watching a freshly opened history, read up to `all`.
+/// Starts watching a freshly opened history, read up to `revision`, with the jobs that were
+/// `unfinished` then.
 pub fn start(
     store: &Arc<JobStore>,
-    all: &crate::jobs::Changes,
+    (revision, unfinished): (u64, Vec<String>),
     events: UnboundedSender<JobEvent>,
     report: Reporter,
 ) {
-    let unfinished = all
-        .jobs
-        .iter()
-        .filter(|j| !j.phase.is_settled())
-        .map(|j| j.id.clone())
-        .collect();
     // Through the one spawn point, so a panic in the watch is said, not lost.
     let watching = watch(
         Arc::downgrade(store),
-        all.revision,
+        revision,
         unfinished,
         events,
         report.clone(),

@@ -59,6 +59,14 @@ pub async fn change_and_run(
     }
 }
 
+/// Reads the records of `ids` for the window (the list scrolled to them, the centre shows
+/// them); one event, whatever happens.
+pub async fn read_jobs(store: Arc<JobStore>, ids: Vec<String>, report: Reporter) {
+    let asked = ids.clone();
+    let records = crate::jobs::on_store(&store, move |store| store.records(&asked)).await;
+    report.send(Event::JobsRead { ids, records });
+}
+
 /// Searches the history (its own index, on the blocking pool); a failure is said once.
 pub async fn search_history(store: Arc<JobStore>, text: String, generation: u64, report: Reporter) {
     match crate::jobs::on_store(&store, move |store| store.search_ids(&text)).await {

@@ -73,6 +73,13 @@ pub enum Event {
         /// The ids.
         ids: Option<Vec<String>>,
     },
+    /// Records read from the history, for the jobs `ids` asked for.
+    JobsRead {
+        /// The jobs asked for.
+        ids: Vec<String>,
+        /// Their records (those still in the history), or why none could be read.
+        records: Result<Vec<crate::jobs::JobRecord>, crate::jobs::StoreError>,
+    },
     /// A job's worker stopped (settled, or waiting for the user).
     WorkerStopped(String),
     /// Something to tell the user once.
