@@ -101,6 +101,27 @@ fn history(c: &mut Criterion) {
         })
     });
     let (store, _) = JobStore::open(&dir).unwrap();
+    // What the window reads at connect instead: every job's outline, the newest 60 records
+    // and the unfinished ones (the rest is read as it comes into view).
+    group.bench_function(
+        "the window's first look at 10,000 jobs (outline, 60 records)",
+        |b| {
+            b.iter(|| {
+                let outline = store.outline().unwrap();
+                let newest: Vec<String> = (outline.entries.iter().take(60))
+                    .map(|e| e.id.clone())
+                    .collect();
+                store.unfinished().unwrap().len() + store.records(&newest).unwrap().len()
+            })
+        },
+    );
+    group.bench_function("a screenful of records by id (30 of 10,000)", |b| {
+        let outline = store.outline().unwrap();
+        let ids: Vec<String> = (outline.entries.iter().skip(5000).take(30))
+            .map(|e| e.id.clone())
+            .collect();
+        b.iter(|| assert_eq!(store.records(&ids).unwrap().len(), 30))
+    });
     let id = store.all().unwrap().jobs[0].id.clone();
     let mut n = 0u64;
     group.bench_function("search 10,000 jobs for one (\"9000 mm spacer\")", |b| {

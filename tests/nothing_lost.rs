@@ -83,7 +83,7 @@ fn history_of(dir: &Path, count: usize) {
             );
             job.phase = Phase::Failed {
                 report: ServiceReport::default(),
-                finished_at: Utc::now(),
+                finished_at: Some(Utc::now()),
             };
             job
         })

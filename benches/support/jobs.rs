@@ -34,7 +34,7 @@ pub fn finished_job(n: usize) -> JobRecord {
             latency_ms: Some(41_000),
         },
         file: PathBuf::from(format!("/home/user/.local/share/makistry/files/{n}.step")),
-        finished_at: Utc::now(),
+        finished_at: Some(Utc::now()),
     };
     job
 }

@@ -96,7 +96,7 @@ impl MakistryApp {
         match records {
             Ok(records) => {
                 self.load_job_pictures(&records);
-                self.jobs.read(records);
+                self.jobs.read(ids, records);
                 self.load_selected_model();
             }
             Err(e) => {

@@ -234,11 +234,31 @@ impl JobList {
         self.reindex();
         self.records.clear();
         self.asked.clear();
-        self.read(records);
+        self.hold(records);
     }
 
-    /// Records read in the background: held where they are still of this history.
-    pub(super) fn read(&mut self, records: Vec<JobRecord>) {
+    /// Records read in the background for `asked`: held where they are still of this
+    /// history. An asked job that did not come is gone from the history (removed by another
+    /// process) or unreadable here (a newer build's record): it leaves the list, as
+    /// unreadable rows are left out wherever the history is read.
+    pub(super) fn read(&mut self, asked: &[String], records: Vec<JobRecord>) {
+        let came: HashSet<&str> = records.iter().map(|j| j.id.as_str()).collect();
+        let gone: HashSet<&str> = (asked.iter())
+            .map(String::as_str)
+            .filter(|id| !came.contains(id) && !self.records.contains_key(*id))
+            .collect();
+        if !gone.is_empty() {
+            tracing::warn!("{} jobs of the history could not be read", gone.len());
+            self.order.retain(|entry| !gone.contains(entry.id.as_str()));
+            self.reindex();
+        }
+        for id in asked {
+            self.asked.remove(id);
+        }
+        self.hold(records);
+    }
+
+    fn hold(&mut self, records: Vec<JobRecord>) {
         for job in records {
             self.asked.remove(&job.id);
             if self.places.contains_key(&job.id) {

@@ -121,7 +121,7 @@ mod tests {
         let (store, _) = JobStore::open(dir.path()).unwrap();
         let failed = Phase::Failed {
             report: ServiceReport::default(),
-            finished_at: Utc::now(),
+            finished_at: Some(Utc::now()),
         };
         let first = job(1, failed.clone());
         let mut follow_up = job(2, Phase::Queued);

@@ -49,8 +49,9 @@ pub enum Phase {
         report: ServiceReport,
         /// The downloaded file in the app's data directory.
         file: PathBuf,
-        /// When it was stored.
-        finished_at: DateTime<Utc>,
+        /// When it was stored (`None` in records older builds wrote without it).
+        #[serde(default)]
+        finished_at: Option<DateTime<Utc>>,
     },
     /// A job-level failure is re-submitted (new Idempotency-Key) at `at`.
     Retrying {
@@ -59,8 +60,9 @@ pub enum Phase {
     },
     /// The client stopped waiting; the job may still finish on the server.
     StillRunning {
-        /// When the client stopped.
-        finished_at: DateTime<Utc>,
+        /// When the client stopped (`None` in records older builds wrote without it).
+        #[serde(default)]
+        finished_at: Option<DateTime<Utc>>,
     },
     /// Ended without a file.
     Failed {
@@ -68,16 +70,18 @@ pub enum Phase {
         /// part was made but could not be fetched).
         #[serde(flatten)]
         report: ServiceReport,
-        /// When it ended.
-        finished_at: DateTime<Utc>,
+        /// When it ended (`None` in records older builds wrote without it).
+        #[serde(default)]
+        finished_at: Option<DateTime<Utc>>,
     },
     /// The output is past the server's 30 days.
     Expired {
         /// The service's summary and cost, where it was read before the file expired.
         #[serde(flatten)]
         report: ServiceReport,
-        /// When it was found expired.
-        finished_at: DateTime<Utc>,
+        /// When it was found expired (`None` in records older builds wrote without it).
+        #[serde(default)]
+        finished_at: Option<DateTime<Utc>>,
     },
 }
 
@@ -147,7 +151,7 @@ impl Phase {
             Self::Done { finished_at, .. }
             | Self::StillRunning { finished_at }
             | Self::Failed { finished_at, .. }
-            | Self::Expired { finished_at, .. } => Some(*finished_at),
+            | Self::Expired { finished_at, .. } => *finished_at,
             Self::Submitting
             | Self::Queued
             | Self::Processing
@@ -192,6 +196,13 @@ mod tests {
         assert_eq!(done.brainstorm().unwrap().project_name, "Lens Cap");
         assert_eq!(done.tokens_used(), Some(900));
         assert!(done.phase.finished_at().is_some());
+
+        // Records made without the state machine (an older build's benchmark and test
+        // histories) have a finished part with no time: read, never dropped.
+        let untimed: JobRecord =
+            serde_json::from_str(&older_build("done", r#""/data/files/7f1c.step""#, "null"))
+                .unwrap();
+        assert!(untimed.phase.is_done() && untimed.phase.finished_at().is_none());
 
         let queued: JobRecord =
             serde_json::from_str(&older_build("queued", "null", "null")).unwrap();

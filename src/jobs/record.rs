@@ -179,7 +179,7 @@ impl JobRecord {
         let report = self.taken_report();
         self.phase = Phase::Failed {
             report,
-            finished_at: now,
+            finished_at: Some(now),
         };
     }
 
@@ -220,11 +220,15 @@ impl JobRecord {
                 self.phase = Phase::Done {
                     report,
                     file,
-                    finished_at: now,
+                    finished_at: Some(now),
                 };
             }
             Outcome::RequestFailed(error) => self.apply_request_error(&error, now),
-            Outcome::TimedOut => self.phase = Phase::StillRunning { finished_at: now },
+            Outcome::TimedOut => {
+                self.phase = Phase::StillRunning {
+                    finished_at: Some(now),
+                }
+            }
             Outcome::ResubmitDue => {
                 if let Some(old) = self.remote_id.take() {
                     self.earlier_remote_ids.push(old);
@@ -276,7 +280,7 @@ impl JobRecord {
                             tokens_used: job.tokens_used,
                             latency_ms: job.latency_ms,
                         },
-                        finished_at: now,
+                        finished_at: Some(now),
                     },
                 };
             }
@@ -290,7 +294,7 @@ impl JobRecord {
                 let report = self.taken_report();
                 self.phase = Phase::Expired {
                     report,
-                    finished_at: now,
+                    finished_at: Some(now),
                 };
             }
             // Network trouble after the client's retries: the work is not lost. A submission
@@ -494,7 +498,7 @@ mod tests {
         assert_eq!(
             job.phase,
             Phase::StillRunning {
-                finished_at: t(300)
+                finished_at: Some(t(300))
             }
         );
         job.check_again(t(400));

@@ -570,7 +570,7 @@ mod tests {
                 ..Default::default()
             },
             file: "part.glb".into(),
-            finished_at: chrono::Utc::now(),
+            finished_at: Some(chrono::Utc::now()),
         };
         assert_eq!(suggested_name(&job), "Lens Cap - 60mm OD - v2.glb");
     }

@@ -156,7 +156,7 @@ pub fn done(file: &str, report: makistry::jobs::ServiceReport) -> makistry::jobs
     makistry::jobs::Phase::Done {
         report,
         file: file.into(),
-        finished_at: chrono::Utc::now(),
+        finished_at: Some(chrono::Utc::now()),
     }
 }
 

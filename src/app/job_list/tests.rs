@@ -10,7 +10,7 @@ fn done() -> Phase {
     Phase::Done {
         report: crate::jobs::ServiceReport::default(),
         file: "part.step".into(),
-        finished_at: Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap(),
+        finished_at: Some(Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap()),
     }
 }
 
@@ -212,7 +212,7 @@ fn a_long_history_is_read_as_it_is_shown_with_its_versions() {
         asked(list.show_in_centre(&[&old])).is_empty(),
         "asked once while under way"
     );
-    list.read(vec![jobs[950].clone(), jobs[900].clone()]);
+    list.read(&wanted, vec![jobs[950].clone(), jobs[900].clone()]);
     let numbered: Vec<_> = (list.versions(&old).iter())
         .map(|v| (v.job.spec.prompt.clone(), v.number))
         .collect();
@@ -227,10 +227,10 @@ fn records_far_from_view_are_let_go_but_never_an_unfinished_one() {
     let mut list = JobList::default();
     let mut jobs = long_history(&mut list, 1000, 0);
     jobs[999].phase = Phase::Queued;
-    list.read(vec![jobs[999].clone()]);
+    list.read(&[], vec![jobs[999].clone()]);
     let centre = jobs[500].id.clone();
     let _ = list.show_in_centre(&[&centre]);
-    list.read(jobs[..600].to_vec());
+    list.read(&[], jobs[..600].to_vec());
     let held = list.newest().count();
     assert!(held < 100, "{held} records held of 600 read");
     assert!(list.get(&jobs[999].id).is_some(), "the unfinished one");
