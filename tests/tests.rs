@@ -23,6 +23,7 @@ mod ui;
 mod window;
 mod window_history;
 mod window_layout;
+mod window_messages;
 #[cfg(feature = "step-preview")]
 mod workshop;
 

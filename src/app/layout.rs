@@ -8,7 +8,7 @@ use super::job_list::ListContext;
 use super::preview::Centre;
 use super::{MakistryApp, Selection};
 use crate::keychain::KeySource;
-use crate::ui::messages::messages_ui;
+use crate::ui::messages::messages_panel;
 use crate::ui::result::Shown;
 use crate::ui::{self, Intent};
 
@@ -40,16 +40,8 @@ impl MakistryApp {
         egui::Panel::top("top-bar").show(ui, |ui| {
             self.top_bar_ui(ui, width, &mut intents);
         });
-        if !self.messages.is_empty() {
-            egui::Panel::bottom("messages").show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .max_height(160.0)
-                    .show(ui, |ui| {
-                        if let Some(index) = messages_ui(ui, &self.messages, "message") {
-                            self.messages.dismiss(index);
-                        }
-                    });
-            });
+        if let Some(index) = messages_panel(ui, &self.messages) {
+            self.messages.dismiss(index);
         }
         if self.chrome.panels.form_shown(width) {
             let panel = egui::Panel::left("prompt-form")

@@ -64,6 +64,38 @@ impl MessageList {
     }
 }
 
+/// Tallest the window's messages panel grows before it scrolls.
+const PANEL_HEIGHT: f32 = 160.0;
+
+/// The window's messages, in a panel along its bottom edge (nothing when there are none);
+/// returns the index the user dismissed, if any.
+pub fn messages_panel(ui: &mut egui::Ui, list: &MessageList) -> Option<usize> {
+    if list.is_empty() {
+        return None;
+    }
+    // A new message: one more pass, so the panel is laid out with it at once rather than at
+    // the next repaint (which, with nothing moving, may not come).
+    let drawn_id = egui::Id::unique("messages-drawn");
+    if ui.data(|d| d.get_temp::<u64>(drawn_id)) != Some(list.pushed()) {
+        ui.data_mut(|d| d.insert_temp(drawn_id, list.pushed()));
+        ui.ctx()
+            .request_discard("a message came: its panel grows to it");
+    }
+    // The panel follows its content (a resizable one keeps its first size); the scroll area
+    // inside sees only last frame's panel height, so where its messages need more it must
+    // take the whole height it may have, or it never grows past the first message.
+    egui::Panel::bottom("messages")
+        .resizable(false)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(PANEL_HEIGHT)
+                .min_scrolled_height(PANEL_HEIGHT)
+                .show(ui, |ui| messages_ui(ui, list, "message"))
+                .inner
+        })
+        .inner
+}
+
 /// Draws the list; returns the index the user dismissed, if any.
 pub fn messages_ui(ui: &mut egui::Ui, list: &MessageList, id_salt: &str) -> Option<usize> {
     let mut dismissed = None;
