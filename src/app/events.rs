@@ -63,8 +63,12 @@ impl MakistryApp {
             }
             Event::Picked(paths) => self.open_paths(paths),
             Event::Thumbnails(thumbnails) => {
-                for (sha, image) in thumbnails {
-                    self.add_thumbnail(sha, image);
+                for (key, image) in thumbnails {
+                    // A job's picture that came after its record was let go is not kept.
+                    let job = ui::jobs::job_of_thumbnail_key(&key);
+                    if job.is_none_or(|id| self.jobs.get(id).is_some()) {
+                        self.add_thumbnail(key, image);
+                    }
                 }
             }
             Event::PickedToCompare { job, file } => self.compare_with_file(job, file),
@@ -95,8 +99,13 @@ impl MakistryApp {
     ) {
         match records {
             Ok(records) => {
-                self.load_job_pictures(&records);
-                self.jobs.read(ids, records);
+                let came: Vec<String> = records.iter().map(|j| j.id.clone()).collect();
+                let let_go = self.jobs.read(ids, records);
+                self.preview.forget_job_pictures(&let_go);
+                let held: Vec<JobRecord> = (came.iter())
+                    .filter_map(|id| self.jobs.get(id).cloned())
+                    .collect();
+                self.load_job_pictures(&held);
                 self.load_selected_model();
             }
             Err(e) => {

@@ -189,28 +189,28 @@ impl JobList {
             .map(Effect::Run)
     }
 
-    /// Holds the records of `ids` (and of the jobs they follow up) for the list or the
-    /// centre, and asks for those not read nor asked for yet.
+    /// Holds the records of `ids` and of the jobs they follow up (a card names its first
+    /// version) for the list or the centre, and asks for those not read nor asked for yet.
     fn keep_in_view(&mut self, part: ListOrCentre, ids: Vec<String>) -> Option<Task> {
-        let mut wanted: Vec<String> = Vec::new();
+        let mut held: HashSet<String> = HashSet::with_capacity(ids.len());
         for id in &ids {
             let mut next = Some(id.as_str());
-            let mut depth = 0;
-            while let Some(id) = next.filter(|_| depth < MAX_DEPTH) {
-                if !self.records.contains_key(id) && !self.asked.contains(id) {
-                    wanted.push(id.to_string());
+            while let Some(id) = next.filter(|_| held.len() < ids.len() + MAX_DEPTH) {
+                if !held.insert(id.to_string()) {
+                    break;
                 }
                 next = self.parent_of(id);
-                depth += 1;
             }
         }
-        let held = ids.into_iter().collect();
+        let mut wanted: Vec<String> = (held.iter())
+            .filter(|id| !self.records.contains_key(*id) && !self.asked.contains(*id))
+            .cloned()
+            .collect();
         match part {
             ListOrCentre::List => self.list_view = held,
             ListOrCentre::Centre => self.centre_view = held,
         }
         wanted.sort();
-        wanted.dedup();
         if wanted.is_empty() {
             return None;
         }
@@ -234,14 +234,16 @@ impl JobList {
         self.reindex();
         self.records.clear();
         self.asked.clear();
-        self.hold(records);
+        let _ = self.hold(records);
     }
 
     /// Records read in the background for `asked`: held where they are still of this
     /// history. An asked job that did not come is gone from the history (removed by another
     /// process) or unreadable here (a newer build's record): it leaves the list, as
     /// unreadable rows are left out wherever the history is read.
-    pub(super) fn read(&mut self, asked: &[String], records: Vec<JobRecord>) {
+    /// Returns the jobs whose records were let go to make room (see
+    /// [`JobList::let_go_of_far_records`]).
+    pub(super) fn read(&mut self, asked: &[String], records: Vec<JobRecord>) -> Vec<String> {
         let came: HashSet<&str> = records.iter().map(|j| j.id.as_str()).collect();
         let gone: HashSet<&str> = (asked.iter())
             .map(String::as_str)
@@ -255,10 +257,10 @@ impl JobList {
         for id in asked {
             self.asked.remove(id);
         }
-        self.hold(records);
+        self.hold(records)
     }
 
-    fn hold(&mut self, records: Vec<JobRecord>) {
+    fn hold(&mut self, records: Vec<JobRecord>) -> Vec<String> {
         for job in records {
             self.asked.remove(&job.id);
             if self.places.contains_key(&job.id) {
@@ -266,7 +268,7 @@ impl JobList {
                 self.records.entry(job.id.clone()).or_insert(job);
             }
         }
-        self.let_go_of_far_records();
+        self.let_go_of_far_records()
     }
 
     /// Records that could not be read: asked for again when they next come into view.
@@ -278,19 +280,27 @@ impl JobList {
 
     /// Lets go of records far from view once more are held than [`RECORDS_KEPT`], keeping
     /// every one that must stay (unfinished, driven, live, in view).
-    fn let_go_of_far_records(&mut self) {
+    /// Returns the jobs let go.
+    fn let_go_of_far_records(&mut self) -> Vec<String> {
         if self.records.len() <= RECORDS_KEPT {
-            return;
+            return Vec::new();
         }
         let (running, live) = (&self.running, &self.live);
         let (list, centre) = (&self.list_view, &self.centre_view);
-        self.records.retain(|id, job| {
-            !job.phase.is_settled()
-                || running.contains(id)
-                || live.contains_key(id)
-                || list.contains(id)
-                || centre.contains(id)
-        });
+        let far: Vec<String> = (self.records.iter())
+            .filter(|(id, job)| {
+                job.phase.is_settled()
+                    && !running.contains(*id)
+                    && !live.contains_key(*id)
+                    && !list.contains(*id)
+                    && !centre.contains(*id)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &far {
+            self.records.remove(id);
+        }
+        far
     }
 
     /// The history is no longer shown (the key was removed). Workers still running stay

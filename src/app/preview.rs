@@ -325,6 +325,15 @@ impl Preview {
         self.thumbnails.insert(key, texture);
     }
 
+    /// Lets go of the pictures of jobs no longer held (far from view): a history scrolled
+    /// through keeps a screenful of textures, not one per job it passed.
+    pub fn forget_job_pictures(&mut self, job_ids: &[String]) {
+        for id in job_ids {
+            self.thumbnails
+                .remove(&crate::ui::jobs::job_thumbnail_key(id));
+        }
+    }
+
     /// The first frame of a screen with the view, before any part is in view (reading one
     /// takes longer): the time to have the GL compile the view's programs.
     pub fn warm_up_once(&mut self, ui: &mut egui::Ui) {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 
 use super::format;
-pub use super::naming::{job_thumbnail_key, job_title};
+pub use super::naming::{job_of_thumbnail_key, job_thumbnail_key, job_title};
 use super::versions::{Version, strip_ui};
 use super::{Intent, Message, message_ui};
 use crate::jobs::{JobRecord, Phase};

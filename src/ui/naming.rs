@@ -5,7 +5,14 @@ use crate::jobs::JobRecord;
 
 /// The key of a job's picture among the thumbnails (images are keyed by SHA-256).
 pub fn job_thumbnail_key(job_id: &str) -> String {
-    format!("job:{job_id}")
+    format!("{JOB_KEY}{job_id}")
+}
+
+const JOB_KEY: &str = "job:";
+
+/// The job whose part a picture key (see [`job_thumbnail_key`]) shows, if it is a job's.
+pub fn job_of_thumbnail_key(key: &str) -> Option<&str> {
+    key.strip_prefix(JOB_KEY)
 }
 
 /// What a job is called in lists: its project name once the API named it, else the start of

@@ -230,9 +230,15 @@ fn records_far_from_view_are_let_go_but_never_an_unfinished_one() {
     list.read(&[], vec![jobs[999].clone()]);
     let centre = jobs[500].id.clone();
     let _ = list.show_in_centre(&[&centre]);
-    list.read(&[], jobs[..600].to_vec());
+    let let_go = list.read(&[], jobs[..600].to_vec());
     let held = list.newest().count();
     assert!(held < 100, "{held} records held of 600 read");
+    assert_eq!(
+        let_go.len() + held,
+        601,
+        "the window is told which went (their pictures go)"
+    );
+    assert!(!let_go.contains(&centre));
     assert!(list.get(&jobs[999].id).is_some(), "the unfinished one");
     assert!(list.get(&centre).is_some(), "the one in the centre");
     // A record let go is read again when it comes back into view.
@@ -254,4 +260,29 @@ fn a_change_to_a_job_not_held_is_held_but_not_news() {
     );
     assert_eq!(list.get(&old.id), Some(&old));
     assert_eq!(list.len(), 100, "not added a second time");
+}
+
+/// A card in view names the first version of its design: that record stays held with the
+/// card, or it would be let go and read again frame after frame.
+#[test]
+fn a_card_s_first_version_stays_held_while_the_card_shows() {
+    let mut list = JobList::default();
+    let jobs = long_history(&mut list, 1000, 0);
+    let (card, first) = (jobs[5].id.clone(), jobs[990].id.clone());
+    list.order[5].follow_up_of = Some(first.clone());
+    let mut wanted = asked(
+        list.keep_in_view(ListOrCentre::List, vec![card.clone()])
+            .map(Effect::Run),
+    );
+    wanted.sort();
+    let mut both = vec![card.clone(), first.clone()];
+    both.sort();
+    assert_eq!(wanted, both);
+    list.read(&wanted, vec![jobs[5].clone(), jobs[990].clone()]);
+    list.read(&[], jobs[100..500].to_vec());
+    assert!(list.get(&first).is_some(), "let go while its card shows");
+    assert!(
+        list.keep_in_view(ListOrCentre::List, vec![card]).is_none(),
+        "nothing to read again"
+    );
 }
