@@ -247,6 +247,8 @@ impl JobList {
         let came: HashSet<&str> = records.iter().map(|j| j.id.as_str()).collect();
         let gone: HashSet<&str> = (asked.iter())
             .map(String::as_str)
+            // Of this history (an answer after the key was removed finds none).
+            .filter(|id| self.places.contains_key(*id))
             .filter(|id| !came.contains(id) && !self.records.contains_key(*id))
             .collect();
         if !gone.is_empty() {

@@ -286,3 +286,14 @@ fn a_card_s_first_version_stays_held_while_the_card_shows() {
         "nothing to read again"
     );
 }
+
+/// Records asked for before the history was forgotten (the key removed) come to nothing.
+#[test]
+fn an_answer_after_the_history_was_forgotten_changes_nothing() {
+    let mut list = JobList::default();
+    let jobs = long_history(&mut list, 100, 0);
+    let wanted = asked(list.show_in_centre(&[&jobs[50].id]));
+    list.forget_history();
+    assert!(list.read(&wanted, vec![jobs[50].clone()]).is_empty());
+    assert_eq!((list.len(), list.newest().count()), (0, 0));
+}
