@@ -8,16 +8,7 @@
 # it the data directory starts empty.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-display=:$((RANDOM % 300 + 300)); key=mk_pub_0123456789abcdef0123456789abcdef
-data=$(mktemp -d)
-[ -n "${1:-}" ] && cp -r "$1"/. "$data"/
-Xvfb "$display" -screen 0 1400x900x24 >/dev/null 2>&1 & xvfb=$!
-sleep 1; DISPLAY=$display openbox >/dev/null 2>&1 & wm=$!
-port=$((RANDOM % 1000 + 18000))
-export DISPLAY=$display MAKISTRY_BASE_URL=http://127.0.0.1:$port/v1 MAKISTRY_DATA_DIR=$data
-target/release/makistry emulator --addr 127.0.0.1:$port --api-key $key >"$data/emulator.log" 2>&1 & emulator=$!
-trap 'kill $emulator $wm $xvfb 2>/dev/null; rm -rf "$data"' EXIT
-sleep 1
+HISTORY_DIR=${1:-} source benches/support/window_session.sh
 # The key from a real Secret Service, as a user's window gets it.
 dbus-run-session -- bash -c "
   echo '' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1

@@ -9,16 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 history=${1:-target/bench-data/history-10000}
 [ -f "$history/jobs.db" ] || { echo "no $history/jobs.db: run cargo bench --bench history first" >&2; exit 1; }
-display=:$((RANDOM % 300 + 300)); key=mk_pub_0123456789abcdef0123456789abcdef
-data=$(mktemp -d); cp -r "$history"/. "$data"/
-Xvfb "$display" -screen 0 1400x900x24 >/dev/null 2>&1 & xvfb=$!
-sleep 1; DISPLAY=$display openbox >/dev/null 2>&1 & wm=$!
-port=$((RANDOM % 1000 + 18000))
-export DISPLAY=$display MAKISTRY_BASE_URL=http://127.0.0.1:$port/v1 MAKISTRY_DATA_DIR=$data MAKISTRY_API_KEY=$key
-target/release/makistry emulator --addr 127.0.0.1:$port --api-key $key >"$data/emulator.log" 2>&1 & emulator=$!
-app=""
-trap 'kill $app $emulator $wm $xvfb 2>/dev/null; rm -rf "$data"' EXIT
-sleep 1
+HISTORY_DIR=$history source benches/support/window_session.sh
+export MAKISTRY_API_KEY=$key
 start=$(date +%s%N)
 target/release/makistry-desktop >"$data/app.log" 2>&1 & app=$!
 for _ in $(seq 1 200); do

@@ -181,14 +181,15 @@ mod tests {
         )
     }
 
+    /// A finished job as an older build stored it.
+    fn older_done() -> JobRecord {
+        let file = r#""/data/files/7f1c.step""#;
+        serde_json::from_str(&older_build("done", file, r#""2026-11-01T10:01:00Z""#)).unwrap()
+    }
+
     #[test]
     fn records_older_builds_wrote_are_read_with_their_phase_s_data() {
-        let done: JobRecord = serde_json::from_str(&older_build(
-            "done",
-            r#""/data/files/7f1c.step""#,
-            r#""2026-11-01T10:01:00Z""#,
-        ))
-        .unwrap();
+        let done = older_done();
         assert_eq!(
             done.file(),
             Some(std::path::Path::new("/data/files/7f1c.step"))
@@ -212,12 +213,7 @@ mod tests {
 
     #[test]
     fn what_this_build_writes_keeps_the_keys_older_builds_read() {
-        let done: JobRecord = serde_json::from_str(&older_build(
-            "done",
-            r#""/data/files/7f1c.step""#,
-            r#""2026-11-01T10:01:00Z""#,
-        ))
-        .unwrap();
+        let done = older_done();
         let written: serde_json::Value = serde_json::to_value(&done).unwrap();
         for (key, value) in [
             ("phase", serde_json::json!("done")),
